@@ -1,0 +1,60 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Module graph (arrows point at what a module imports; nothing imports upward):
+//   pyinspect (CLI) -> HeapRendering -> HeapModel
+//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel   (never sees a pid)
+//                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
+let strictSwift: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "pyinspect",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pyinspect", targets: ["pyinspect"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CUnwindPtrace", pkgConfig: "libunwind-ptrace", providers: [.apt(["libunwind-dev"])]),
+        .target(
+            name: "CPyInspectShims",
+            dependencies: ["CElf", "CUnwindPtrace"],
+            cSettings: [.define("_GNU_SOURCE")],
+            // Debian 12's libunwind-ptrace.so uses liblzma without a DT_NEEDED entry for it.
+            linkerSettings: [.linkedLibrary("lzma")]
+        ),
+        .target(name: "RemoteMemory", swiftSettings: strictSwift),
+        .target(
+            name: "LinuxTarget",
+            dependencies: ["RemoteMemory", "CPyInspectShims", "CElf", .product(name: "SystemPackage", package: "swift-system")],
+            swiftSettings: strictSwift
+        ),
+        .target(name: "CPythonLayouts", swiftSettings: strictSwift),
+        .target(name: "HeapModel", swiftSettings: strictSwift),
+        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel"], swiftSettings: strictSwift),
+        .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),
+        .executableTarget(
+            name: "pyinspect",
+            dependencies: [
+                "LinuxTarget", "PyHeapReader", "HeapRendering", "HeapModel", "RemoteMemory", "CPythonLayouts",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(name: "RemoteMemoryTests", dependencies: ["RemoteMemory"]),
+        .testTarget(name: "LinuxTargetTests", dependencies: ["LinuxTarget", "RemoteMemory"]),
+        .testTarget(name: "CPythonLayoutsTests", dependencies: ["CPythonLayouts"]),
+        .testTarget(name: "PyHeapReaderTests", dependencies: ["PyHeapReader", "RemoteMemory", "CPythonLayouts", "HeapModel"]),
+        .testTarget(name: "HeapRenderingTests", dependencies: ["HeapRendering", "HeapModel"]),
+        // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI.
+        .testTarget(name: "IntegrationTests", exclude: ["Targets"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

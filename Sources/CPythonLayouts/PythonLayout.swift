@@ -1,0 +1,214 @@
+/// Where things are inside one CPython series' structures, in bytes. These are facts read from the
+/// DWARF of real builds (see scripts/gen-layouts.py and Generated/); nothing here is computed at run
+/// time except by the 3.13+ cross-check against the target's own `_Py_DebugOffsets`.
+public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
+    /// The series ("3.12") and the build the numbers were read from.
+    public var series: String
+    public var source: String
+
+    public var runtime: RuntimeLayout
+
+    public var description: String { "\(series) layout (\(source))" }
+    public var interpreter: InterpreterLayout
+    public var gc: GCLayout
+    public var object: ObjectLayout
+    public var type: TypeLayout
+    public var list: ListLayout
+    public var unicode: UnicodeLayout
+    public var dict: DictLayout
+
+    public init(series: String, source: String, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
+                object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout) {
+        self.series = series
+        self.source = source
+        self.runtime = runtime
+        self.interpreter = interpreter
+        self.gc = gc
+        self.object = object
+        self.type = type
+        self.list = list
+        self.unicode = unicode
+        self.dict = dict
+    }
+}
+
+/// `_PyRuntimeState`.
+public struct RuntimeLayout: Sendable, Equatable {
+    /// sizeof(_PyRuntimeState): also the `st_size` of the `_PyRuntime` symbol, a layout fingerprint.
+    public var size: Int
+    public var interpretersHead: Int
+    public var interpretersMain: Int
+    /// 3.8 only: the gc state lives in the runtime (`_PyRuntime.gc`); later it is per interpreter.
+    public var gc: Int?
+
+    public init(size: Int, interpretersHead: Int, interpretersMain: Int, gc: Int?) {
+        self.size = size
+        self.interpretersHead = interpretersHead
+        self.interpretersMain = interpretersMain
+        self.gc = gc
+    }
+}
+
+/// `PyInterpreterState`.
+public struct InterpreterLayout: Sendable, Equatable {
+    public var next: Int
+    public var id: Int
+    /// 3.9+: `interp->gc`.
+    public var gc: Int?
+
+    public init(next: Int, id: Int, gc: Int?) {
+        self.next = next
+        self.id = id
+        self.gc = gc
+    }
+}
+
+/// `struct _gc_runtime_state` and the structs inside it.
+public struct GCLayout: Sendable, Equatable {
+    /// sizeof(PyGC_Head): the object starts this many bytes after its head.
+    public var headSize: Int
+    public var stateSize: Int
+    public var enabled: Int
+    public var debug: Int
+    /// The first `struct gc_generation`; the others follow at `generationSize` strides.
+    public var generations: Int
+    public var generationCount: Int
+    public var generationSize: Int
+    public var generationThreshold: Int
+    public var generationCountField: Int
+    public var permanentGeneration: Int
+    public var generationStats: Int
+    public var statsSize: Int
+    public var statsCollections: Int
+    public var statsCollected: Int
+    public var statsUncollectable: Int
+    public var collecting: Int
+    public var garbage: Int
+
+    public init(headSize: Int, stateSize: Int, enabled: Int, debug: Int, generations: Int, generationCount: Int,
+                generationSize: Int, generationThreshold: Int, generationCountField: Int, permanentGeneration: Int,
+                generationStats: Int, statsSize: Int, statsCollections: Int, statsCollected: Int,
+                statsUncollectable: Int, collecting: Int, garbage: Int) {
+        self.headSize = headSize
+        self.stateSize = stateSize
+        self.enabled = enabled
+        self.debug = debug
+        self.generations = generations
+        self.generationCount = generationCount
+        self.generationSize = generationSize
+        self.generationThreshold = generationThreshold
+        self.generationCountField = generationCountField
+        self.permanentGeneration = permanentGeneration
+        self.generationStats = generationStats
+        self.statsSize = statsSize
+        self.statsCollections = statsCollections
+        self.statsCollected = statsCollected
+        self.statsUncollectable = statsUncollectable
+        self.collecting = collecting
+        self.garbage = garbage
+    }
+}
+
+/// `PyObject` / `PyVarObject`.
+public struct ObjectLayout: Sendable, Equatable {
+    public var refcount: Int
+    public var type: Int
+    public var size: Int
+
+    public init(refcount: Int, type: Int, size: Int) {
+        self.refcount = refcount
+        self.type = type
+        self.size = size
+    }
+}
+
+/// `PyTypeObject` / `PyHeapTypeObject`.
+public struct TypeLayout: Sendable, Equatable {
+    public var name: Int
+    public var basicSize: Int
+    public var itemSize: Int
+    public var flags: Int
+    public var base: Int
+    public var dict: Int
+    public var heapName: Int
+    public var heapQualname: Int
+
+    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int) {
+        self.name = name
+        self.basicSize = basicSize
+        self.itemSize = itemSize
+        self.flags = flags
+        self.base = base
+        self.dict = dict
+        self.heapName = heapName
+        self.heapQualname = heapQualname
+    }
+}
+
+/// `PyListObject`.
+public struct ListLayout: Sendable, Equatable {
+    public var items: Int
+    public var allocated: Int
+
+    public init(items: Int, allocated: Int) {
+        self.items = items
+        self.allocated = allocated
+    }
+}
+
+/// `PyASCIIObject` / `PyCompactUnicodeObject`.
+public struct UnicodeLayout: Sendable, Equatable {
+    public var length: Int
+    public var state: Int
+    /// sizeof(PyASCIIObject): ASCII data follows it.
+    public var asciiSize: Int
+    /// sizeof(PyCompactUnicodeObject): data of other compact kinds follows it.
+    public var compactSize: Int
+    /// Bit positions inside `state`.
+    public var kindShift: Int
+    public var compactShift: Int
+    public var asciiShift: Int
+
+    public init(length: Int, state: Int, asciiSize: Int, compactSize: Int, kindShift: Int, compactShift: Int, asciiShift: Int) {
+        self.length = length
+        self.state = state
+        self.asciiSize = asciiSize
+        self.compactSize = compactSize
+        self.kindShift = kindShift
+        self.compactShift = compactShift
+        self.asciiShift = asciiShift
+    }
+}
+
+/// `PyDictObject` and its keys table.
+public struct DictLayout: Sendable, Equatable {
+    public var used: Int
+    public var keys: Int
+    public var values: Int
+    /// 3.8–3.10: `dk_size` (Py_ssize_t). nil from 3.11, which stores `dk_log2_size`.
+    public var keysSize: Int?
+    /// 3.11+: `dk_log2_size`, `dk_log2_index_bytes`, `dk_kind` (uint8 each).
+    public var keysLog2Size: Int?
+    public var keysLog2IndexBytes: Int?
+    public var keysKind: Int?
+    public var keysEntryCount: Int
+    public var keysIndices: Int
+    /// sizeof(PyDictKeyEntry) {hash, key, value}; 3.11+ also sizeof(PyDictUnicodeEntry) {key, value}.
+    public var entrySize: Int
+    public var unicodeEntrySize: Int?
+
+    public init(used: Int, keys: Int, values: Int, keysSize: Int?, keysLog2Size: Int?, keysLog2IndexBytes: Int?,
+                keysKind: Int?, keysEntryCount: Int, keysIndices: Int, entrySize: Int, unicodeEntrySize: Int?) {
+        self.used = used
+        self.keys = keys
+        self.values = values
+        self.keysSize = keysSize
+        self.keysLog2Size = keysLog2Size
+        self.keysLog2IndexBytes = keysLog2IndexBytes
+        self.keysKind = keysKind
+        self.keysEntryCount = keysEntryCount
+        self.keysIndices = keysIndices
+        self.entrySize = entrySize
+        self.unicodeEntrySize = unicodeEntrySize
+    }
+}

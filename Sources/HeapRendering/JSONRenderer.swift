@@ -1,0 +1,99 @@
+import HeapModel
+
+/// The machine-readable report, schema `pyinspect-report/1` (docs/json-schema.md).
+///
+/// Each census section carries `count`, `types` (keyed by the chosen naming), `qualified_types`
+/// and `by_type` (keyed by type-object address, the unambiguous key), so that
+/// `oracle_check.py TRUTH REPORT` accepts it as it is.
+public struct JSONRenderer {
+    public static let schema = "pyinspect-report/1"
+    public var options: RenderOptions
+
+    public init(options: RenderOptions) {
+        self.options = options
+    }
+
+    public func render(_ report: HeapReport) -> String {
+        document(report).serialized() + "\n"
+    }
+
+    public func document(_ report: HeapReport) -> JSONValue {
+        let c = report.collector
+        let gc: JSONValue = .object([
+            ("enabled", .bool(c.enabled)),
+            ("debug", .int(c.debugFlags)),
+            ("debug_flags", .array(c.debugFlagNames.map { .string($0) })),
+            ("threshold", .array(c.thresholds.map { .int($0) })),
+            ("count", .array(c.counts.map { .int($0) })),
+            ("stats", .array(c.stats.map {
+                .object([("collections", .int($0.collections)), ("collected", .int($0.collected)),
+                         ("uncollectable", .int($0.uncollectable))])
+            })),
+            ("collecting", .bool(c.collecting)),
+            ("freeze_count", .int(report.permanent.count)),
+        ])
+        var generations: [JSONValue] = []
+        for (index, census) in report.generations.enumerated() {
+            generations.append(section(census, report, leading: [("generation", .int(index))], ids: false))
+        }
+        let typeTable: JSONValue = .object(report.types.keys.sorted().map { address in
+            let type = report.types[address]!
+            return (hexAddress(address), .object([
+                ("name", .string(type.name)), ("qualified", .string(type.qualified)),
+                ("tp_name", .string(type.tpName)), ("heap_type", .bool(type.isHeapType)),
+            ]))
+        })
+        return .object([
+            ("schema", .string(Self.schema)),
+            ("type_key", .string(options.naming.rawValue)),
+            ("process", process(report.target)),
+            ("gc", gc),
+            ("generations", .array(generations)),
+            ("permanent_generation", section(report.permanent, report, leading: [], ids: false)),
+            ("garbage", section(report.garbage, report, leading: [], ids: true)),
+            ("type_table", typeTable),
+            ("issues", .object([
+                ("unreadable_objects", .int(report.issues.unreadableObjects)),
+                ("truncated_lists", .int(report.issues.truncatedLists)),
+                ("notes", .array(report.issues.notes.map { .string($0) })),
+            ])),
+        ])
+    }
+
+    private func process(_ t: TargetSummary) -> JSONValue {
+        .object([
+            ("pid", .int(Int(t.pid))),
+            ("executable", .string(t.executable)),
+            ("python_library", t.pythonLibrary.map { .string($0) } ?? .null),
+            ("python_version", .string(t.version)),
+            ("version_source", .string(t.versionSource)),
+            ("build", .string(t.buildKind)),
+            ("stripped", .bool(t.stripped)),
+            ("layout", .string(t.layout)),
+            ("paused", .bool(t.pause.paused)),
+            ("pause_seconds", .double(t.pause.seconds)),
+            ("threads", .int(t.pause.threads)),
+            ("attempts", .int(t.pause.attempts)),
+            ("approximate", .bool(t.pause.approximate)),
+            ("bytes_copied", .int(t.bytesCopied)),
+            ("read_calls", .int(t.readCalls)),
+            ("wall_seconds", .double(t.wallSeconds)),
+        ])
+    }
+
+    private func section(_ census: TypeCensus, _ report: HeapReport, leading: [(String, JSONValue)], ids: Bool) -> JSONValue {
+        func counts(_ naming: TypeNaming) -> JSONValue {
+            let map = census.counts(naming: naming, types: report.types)
+            return .object(map.keys.sorted { map[$0]! != map[$1]! ? map[$0]! > map[$1]! : $0 < $1 }.map { ($0, .int(map[$0]!)) })
+        }
+        var members = leading
+        members.append(("count", .int(census.count)))
+        members.append(("types", counts(options.naming)))
+        if options.naming != .qualified { members.append(("qualified_types", counts(.qualified))) }
+        members.append(("by_type", .object(census.byType.keys.sorted().map { (hexAddress($0), .int(census.byType[$0]!)) })))
+        if ids, let objects = census.objects {
+            members.append(("ids", .array(objects.map { .string(hexAddress($0.address)) })))
+        }
+        return .object(members)
+    }
+}

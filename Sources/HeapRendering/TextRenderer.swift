@@ -1,0 +1,93 @@
+import HeapModel
+
+/// The human report: process, collector state, then each generation and `gc.garbage` grouped by
+/// type, most common first (like `objgraph.show_most_common_types`).
+public struct TextRenderer {
+    public var options: RenderOptions
+
+    public init(options: RenderOptions) {
+        self.options = options
+    }
+
+    public func render(_ report: HeapReport) -> String {
+        var out: [String] = []
+        header(report, &out)
+        collector(report, &out)
+        for (index, census) in report.generations.enumerated() {
+            out.append("")
+            section(title: "generation \(index)", census: census, report: report, &out)
+        }
+        if report.permanent.count > 0 {
+            out.append("")
+            section(title: "permanent generation (gc.freeze)", census: report.permanent, report: report, &out)
+        }
+        out.append("")
+        section(title: "gc.garbage", census: report.garbage, report: report, &out)
+        if options.listObjects, let objects = report.garbage.objects, !objects.isEmpty {
+            for object in objects {
+                let type = report.types[object.type] ?? .unreadable(object.type)
+                out.append("gc: uncollectable <\(type.tpName) \(hexAddress(object.address))>")
+            }
+        }
+        if !report.issues.isEmpty {
+            out.append("")
+            out.append("issues: \(report.issues.unreadableObjects) unreadable object(s), \(report.issues.truncatedLists) truncated list(s)")
+            for note in report.issues.notes { out.append("  " + note) }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    private func header(_ report: HeapReport, _ out: inout [String]) {
+        let t = report.target
+        out.append("pid \(t.pid)  \(t.executable)")
+        var build = t.buildKind
+        if let library = t.pythonLibrary { build += " (\(library))" }
+        if t.stripped { build += ", stripped" }
+        out.append("  python   \(t.version) (from \(t.versionSource)); \(build)")
+        out.append("  layout   \(t.layout)")
+        if t.pause.paused {
+            let attempts = t.pause.attempts == 1 ? "1 attempt" : "\(t.pause.attempts) attempts"
+            out.append("  paused   \(duration(t.pause.seconds)) (\(t.pause.threads) thread\(t.pause.threads == 1 ? "" : "s"), \(attempts))")
+        } else {
+            out.append("  paused   no (--no-pause): counts are approximate")
+        }
+        out.append("  read     \(byteSize(t.bytesCopied)) in \(t.readCalls) batched read\(t.readCalls == 1 ? "" : "s"); took \(duration(t.wallSeconds))")
+    }
+
+    private func collector(_ report: HeapReport, _ out: inout [String]) {
+        let c = report.collector
+        let flags = c.debugFlagNames.isEmpty ? "none" : c.debugFlagNames.map { "DEBUG_" + $0.uppercased() }.joined(separator: "|")
+        out.append("")
+        out.append("gc  \(c.enabled ? "enabled" : "disabled"); debug \(c.debugFlags) (\(flags)); collecting \(c.collecting ? "yes" : "no")")
+        let columns = ["generation", "tracked", "threshold", "count", "collections", "collected", "uncollectable"]
+        let widths = [10, 12, 10, 8, 12, 12, 14]
+        out.append("  " + zip(columns, widths).map { $0.1 == 10 && $0.0 == "generation" ? padRight($0.0, $0.1) : padLeft($0.0, $0.1) }.joined(separator: " "))
+        for (index, census) in report.generations.enumerated() {
+            let stats = index < c.stats.count ? c.stats[index] : GenerationStats(collections: 0, collected: 0, uncollectable: 0)
+            let cells = [padRight("\(index)", widths[0]), padLeft(grouped(census.count), widths[1]),
+                         padLeft(index < c.thresholds.count ? grouped(c.thresholds[index]) : "-", widths[2]),
+                         padLeft(index < c.counts.count ? grouped(c.counts[index]) : "-", widths[3]),
+                         padLeft(grouped(stats.collections), widths[4]), padLeft(grouped(stats.collected), widths[5]),
+                         padLeft(grouped(stats.uncollectable), widths[6])]
+            out.append("  " + cells.joined(separator: " "))
+        }
+        out.append("  " + padRight("permanent", widths[0]) + " " + padLeft(grouped(report.permanent.count), widths[1]))
+    }
+
+    private func section(title: String, census: TypeCensus, report: HeapReport, _ out: inout [String]) {
+        let rows = census.ranked(naming: options.naming, types: report.types)
+        let typeWord = rows.count == 1 ? "type" : "types"
+        out.append("\(title): \(grouped(census.count)) object\(census.count == 1 ? "" : "s"), \(rows.count) \(typeWord)")
+        guard !rows.isEmpty else { return }
+        let shown = options.topTypes.map { Array(rows.prefix($0)) } ?? rows
+        let width = max(5, grouped(shown.first?.count ?? 0).count)
+        out.append("  " + padLeft("count", width) + "  type")
+        for row in shown {
+            out.append("  " + padLeft(grouped(row.count), width) + "  " + options.naming.label(row.type))
+        }
+        if shown.count < rows.count {
+            let rest = rows[shown.count...].reduce(0) { $0 + $1.count }
+            out.append("  … \(rows.count - shown.count) more types with \(grouped(rest)) objects (--all shows every type)")
+        }
+    }
+}

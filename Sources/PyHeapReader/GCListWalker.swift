@@ -1,0 +1,79 @@
+import CPythonLayouts
+import HeapModel
+import RemoteMemory
+
+/// Walks one circular, doubly linked gc list (a generation, or the permanent generation) and counts
+/// its objects by type.
+///
+/// Every step is checked: the next link must be readable and its back link must point at the
+/// previous entry (flag bits masked). On a paused target a broken link is an error; on a running
+/// target (`--no-pause`) the walk stops there and the list is marked truncated. The number of steps
+/// is bounded, so a looping list cannot hang pyinspect.
+struct GCListWalker {
+    let memory: CachedMemory
+    let layout: PythonLayout
+    let strict: Bool
+
+    struct Result {
+        var census = TypeCensus()
+        var truncated = false
+        var unreadable = 0
+    }
+
+    /// Low bits of both link words carry flags (FINALIZED, COLLECTING, NEXT_MASK_UNREACHABLE).
+    static let linkMask: UInt64 = ~3
+
+    func walk(head: UInt64, keepObjects: Bool, label: String) throws(ReaderError) -> Result {
+        var result = Result()
+        if keepObjects { result.census.objects = [] }
+        let headSize = UInt64(layout.gc.headSize)
+        let typeOffset = UInt64(layout.object.type)
+        var counts: [UInt64: Int] = [:]
+        var previous = head
+        var current: UInt64
+        do {
+            current = try memory.word(at: head) & Self.linkMask
+        } catch {
+            throw .inconsistent("\(label): list head at 0x\(hex(head)) is unreadable")
+        }
+        var steps = 0
+        while current != head {
+            guard steps < ReadLimits.maxListObjects else {
+                if strict { throw .inconsistent("\(label): more than \(ReadLimits.maxListObjects) objects; the list loops") }
+                result.truncated = true
+                break
+            }
+            let next: UInt64, back: UInt64
+            do {
+                next = try memory.word(at: current) & Self.linkMask
+                back = try memory.word(at: current &+ 8) & Self.linkMask
+            } catch {
+                if strict { throw .inconsistent("\(label): entry \(steps + 1) at 0x\(hex(current)) is unreadable") }
+                result.truncated = true
+                break
+            }
+            guard back == previous else {
+                if strict {
+                    throw .inconsistent("\(label): entry \(steps + 1) at 0x\(hex(current)) links back to 0x\(hex(back)), not 0x\(hex(previous))")
+                }
+                result.truncated = true
+                break
+            }
+            steps += 1
+            let object = current &+ headSize
+            if let type = try? memory.word(at: object &+ typeOffset) {
+                counts[type, default: 0] += 1
+                if keepObjects { result.census.objects!.append(ObjectRef(address: object, type: type)) }
+            } else {
+                result.unreadable += 1
+            }
+            previous = current
+            current = next
+        }
+        result.census.count = steps
+        result.census.byType = counts
+        return result
+    }
+}
+
+func hex(_ value: UInt64) -> String { String(value, radix: 16) }

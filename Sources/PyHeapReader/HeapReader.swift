@@ -1,0 +1,154 @@
+import CPythonLayouts
+import HeapModel
+import RemoteMemory
+
+/// Reads the collector's state and census from target memory. It is given a `TargetImage` and a
+/// memory source, never a pid: live processes, core files and recorded images all work the same.
+///
+/// Two steps: `prepare` finds the version, the layout and the gc state (stable for the life of the
+/// process, so it can run before the pause); `capture` reads everything that moves and should run
+/// while the target is paused.
+public struct HeapReader: Sendable {
+    public let detected: DetectedVersion
+    public let layout: PythonLayout
+    /// Address of the main interpreter's `struct _gc_runtime_state`.
+    public let gcState: UInt64
+
+    public static func prepare(image: TargetImage, memory: any MemoryReader) throws(ReaderError) -> HeapReader {
+        let detected = try VersionDetector.detect(image: image, memory: memory)
+        if detected.freeThreaded { throw .freeThreaded(version: detected.display) }
+        guard let layout = LayoutRegistry.layout(for: detected.version) else {
+            throw .unsupportedVersion(version: detected.display, supported: LayoutRegistry.supportedSeries)
+        }
+        if let table = detected.debugOffsets {
+            let bad = table.mismatches(against: layout)
+            if !bad.isEmpty {
+                let list = bad.map { "\($0.entry) is \($0.table) in the target, \($0.layout) in the table" }
+                throw .layoutMismatch(list.joined(separator: "; "))
+            }
+        }
+        guard let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"] else {
+            throw .notPython("\(image.interpreterFile) does not define _PyRuntime")
+        }
+        let gcState: UInt64 = try asReaderError {
+            if let offset = layout.runtime.gc {
+                return runtime &+ UInt64(offset)
+            }
+            var interpreter = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersMain))
+            if interpreter == 0 { interpreter = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersHead)) }
+            guard interpreter != 0, let offset = layout.interpreter.gc else {
+                throw ReaderError.inconsistent("no main interpreter (the process is starting up or shutting down)")
+            }
+            return interpreter &+ UInt64(offset)
+        }
+        return HeapReader(detected: detected, layout: layout, gcState: gcState)
+    }
+
+    /// Reads the collector's state only (cheap): used to see whether a collection is running.
+    public func collectorState(memory: any MemoryReader) throws(ReaderError) -> CollectorState {
+        let g = layout.gc
+        let state: [UInt8]
+        do {
+            state = try memory.bytes(at: gcState, count: g.stateSize)
+        } catch {
+            throw .memory(error)
+        }
+        func int32(_ offset: Int) -> Int {
+            Int(Int32(bitPattern: UInt32(state[offset]) | UInt32(state[offset + 1]) << 8 | UInt32(state[offset + 2]) << 16 | UInt32(state[offset + 3]) << 24))
+        }
+        func int64(_ offset: Int) -> Int {
+            Int(Int64(bitPattern: state[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }))
+        }
+        let generations = 0..<g.generationCount
+        let thresholds = generations.map { int32(g.generations + $0 * g.generationSize + g.generationThreshold) }
+        let counts = generations.map { int32(g.generations + $0 * g.generationSize + g.generationCountField) }
+        let stats = generations.map {
+            let base = g.generationStats + $0 * g.statsSize
+            return GenerationStats(collections: int64(base + g.statsCollections), collected: int64(base + g.statsCollected),
+                                   uncollectable: int64(base + g.statsUncollectable))
+        }
+        let collector = CollectorState(enabled: int32(g.enabled) != 0, debugFlags: int32(g.debug), thresholds: thresholds,
+                                       counts: counts, stats: stats, collecting: int32(g.collecting) != 0)
+        guard thresholds.allSatisfy({ $0 >= 0 }), counts.allSatisfy({ $0 >= 0 }) else {
+            throw .inconsistent("gc state at 0x\(hex(gcState)) has negative thresholds or counts; wrong layout?")
+        }
+        return collector
+    }
+
+    /// Reads the whole census. `strict` (the target is paused) turns any broken link into an error;
+    /// without it, broken lists are cut short and counted in `issues`.
+    /// Throws `.collectionInProgress` when the collector is running and `strict` is set: the caller
+    /// resumes the target briefly and tries again.
+    public func capture(memory: CachedMemory, keepGenerationObjects: Bool, strict: Bool) throws(ReaderError) -> HeapCapture {
+        let collector = try collectorState(memory: memory)
+        if collector.collecting && strict { throw .collectionInProgress(attempts: 1) }
+        var issues = ScanIssues()
+        if collector.collecting { issues.notes.append("a collection was running; lists may be incomplete") }
+        let walker = GCListWalker(memory: memory, layout: layout, strict: strict)
+        let g = layout.gc
+        var generations: [TypeCensus] = []
+        for index in 0..<g.generationCount {
+            let head = gcState &+ UInt64(g.generations + index * g.generationSize)
+            let result = try walker.walk(head: head, keepObjects: keepGenerationObjects, label: "generation \(index)")
+            generations.append(result.census)
+            issues.unreadableObjects += result.unreadable
+            issues.truncatedLists += result.truncated ? 1 : 0
+        }
+        let permanentResult = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), keepObjects: false,
+                                              label: "permanent generation")
+        issues.unreadableObjects += permanentResult.unreadable
+        issues.truncatedLists += permanentResult.truncated ? 1 : 0
+
+        let objects = ObjectReader(memory: memory, layout: layout)
+        let garbage = try readGarbage(objects: objects, issues: &issues)
+
+        let namer = TypeNamer(objects: objects)
+        for census in generations + [permanentResult.census, garbage] {
+            for type in census.byType.keys { namer.info(for: type) }
+        }
+        if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
+        return HeapCapture(collector: collector, generations: generations, permanent: permanentResult.census,
+                           garbage: garbage, types: namer.types, issues: issues)
+    }
+
+    /// `gc.garbage`: a plain list. NULL (interpreter finalizing) reads as empty.
+    private func readGarbage(objects: ObjectReader, issues: inout ScanIssues) throws(ReaderError) -> TypeCensus {
+        let memory = objects.memory
+        var census = TypeCensus(objects: [])
+        try asReaderError {
+            let list = try memory.pointer(at: gcState &+ UInt64(layout.gc.garbage))
+            guard list != 0 else { return }
+            let size = try memory.load(Int64.self, at: list &+ UInt64(layout.object.size))
+            guard size >= 0, size <= Int64(ReadLimits.maxContainerItems) else {
+                throw ReaderError.inconsistent("gc.garbage claims \(size) items")
+            }
+            guard size > 0 else { return }
+            let items = try memory.pointer(at: list &+ UInt64(layout.list.items))
+            let raw = try memory.bytes(at: items, count: Int(size) * 8, limit: ReadLimits.maxContainerItems * 8)
+            for index in 0..<Int(size) {
+                let object = raw[index * 8..<index * 8 + 8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                guard let type = try? objects.typeOf(object) else {
+                    issues.unreadableObjects += 1
+                    continue
+                }
+                census.count += 1
+                census.byType[type, default: 0] += 1
+                census.objects!.append(ObjectRef(address: object, type: type))
+            }
+        }
+        return census
+    }
+}
+
+/// Runs `body`, which may fail with memory or reader errors, and reports every failure as a `ReaderError`.
+func asReaderError<T>(_ body: () throws -> T) throws(ReaderError) -> T {
+    do {
+        return try body()
+    } catch let error as ReaderError {
+        throw error
+    } catch let error as MemoryError {
+        throw .memory(error)
+    } catch {
+        throw .inconsistent("\(error)")
+    }
+}

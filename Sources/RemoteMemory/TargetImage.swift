@@ -1,0 +1,58 @@
+/// A symbol resolved to an address in the target (load bias applied).
+public struct ResolvedSymbol: Sendable, Equatable {
+    public var name: String
+    public var address: UInt64
+    public var size: UInt64
+    /// Path of the ELF file that defines it (the python executable or libpython).
+    public var file: String
+
+    public init(name: String, address: UInt64, size: UInt64, file: String) {
+        self.name = name
+        self.address = address
+        self.size = size
+        self.file = file
+    }
+}
+
+/// Everything about the target that is not memory: which files hold the interpreter, where its
+/// symbols are, and how its address space is laid out. A live process and, later, a core file
+/// both produce one; the heap reader only ever sees this and a `MemoryReader`.
+public struct TargetImage: Sendable {
+    /// The process id as pyinspect's namespace sees it (0 when there is no process).
+    public var pid: Int32
+    /// The main executable.
+    public var executable: String
+    /// The shared libpython mapped into the process, when the interpreter is not linked statically.
+    public var pythonLibrary: String?
+    /// Whether the ELF file that holds the interpreter had a `.symtab` (false for stripped builds).
+    public var hasSymbolTable: Bool
+    /// Readable mappings of the address space.
+    public var regions: [MemoryRegion]
+    /// Symbols looked up so far, by name (those the reader asked for in `TargetImage.wanted`).
+    public var symbols: [String: ResolvedSymbol]
+    /// Start addresses of named ELF sections of the interpreter file (for `.PyRuntime`), with bias.
+    public var sections: [String: UInt64]
+
+    public init(pid: Int32, executable: String, pythonLibrary: String?, hasSymbolTable: Bool,
+                regions: [MemoryRegion], symbols: [String: ResolvedSymbol], sections: [String: UInt64] = [:]) {
+        self.pid = pid
+        self.executable = executable
+        self.pythonLibrary = pythonLibrary
+        self.hasSymbolTable = hasSymbolTable
+        self.regions = regions
+        self.symbols = symbols
+        self.sections = sections
+    }
+
+    /// The symbols the heap reader needs; a producer resolves at least these.
+    public static let wantedSymbols = ["_PyRuntime", "Py_Version", "PyList_Type", "PyType_Type", "PyUnicode_Type"]
+        + versionBufferSymbols
+    /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
+    /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.
+    public static let versionBufferSymbols = ["Py_GetVersion.version", "version.0", "version"]
+    /// The sections the heap reader can use.
+    public static let wantedSections = [".PyRuntime"]
+
+    /// The file that holds the interpreter: libpython when shared, else the executable.
+    public var interpreterFile: String { pythonLibrary ?? executable }
+}

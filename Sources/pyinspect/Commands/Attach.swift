@@ -1,0 +1,37 @@
+import ArgumentParser
+import HeapModel
+import HeapRendering
+
+extension PyInspect {
+    struct Attach: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report the gc state, every generation and gc.garbage of a running Python process.")
+
+        @Argument(help: "The process id of a running CPython 3.8–3.13.")
+        var pid: Int32
+
+        @OptionGroup var report: ReportOptions
+        @OptionGroup var read: ReadOptions
+
+        func run() throws {
+            var options = InspectionOptions()
+            options.pause = !read.noPause
+            try printReport(pid: pid, inspection: options, report: report)
+        }
+    }
+}
+
+/// Reads `pid` and prints the report; errors become one line on stderr and a documented exit code.
+func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOptions) throws {
+    do {
+        let heap = try LiveInspection.run(pid: pid, options: inspection)
+        let options = RenderOptions(naming: report.qualified ? .qualified : .name,
+                                    topTypes: report.all ? nil : report.top, listObjects: report.list)
+        switch report.format {
+        case .text: writeStdout(TextRenderer(options: options).render(heap))
+        case .json: writeStdout(JSONRenderer(options: options).render(heap))
+        }
+    } catch let error as ReportedError {
+        fail(error)
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+
+/// Every way pyinspect can end, with the exit code documented in the README. Codes 1–9 are left for
+/// results (1: a `check` limit exceeded); errors use 10 and up, usage errors 64 (argument parser).
+enum PyInspectExit: Int32, CaseIterable {
+    case success = 0
+    case limitExceeded = 1
+    case noSuchProcess = 10
+    case notPython = 11
+    case permissionDenied = 12
+    case unsupportedVersion = 13
+    case freeThreaded = 14
+    case processExited = 15
+    case inconsistentMemory = 16
+    case layoutMismatch = 17
+    case outputFailed = 18
+    case demoFailed = 19
+    case usage = 64
+    case internalError = 70
+
+    var code: ExitCode { ExitCode(rawValue) }
+
+    var meaning: String {
+        switch self {
+        case .success: return "success"
+        case .limitExceeded: return "a `check` limit was exceeded (reserved)"
+        case .noSuchProcess: return "no such process"
+        case .notPython: return "the process is not a CPython interpreter"
+        case .permissionDenied: return "permission denied (ptrace or /proc access)"
+        case .unsupportedVersion: return "unsupported Python version"
+        case .freeThreaded: return "free-threaded (no-GIL) build"
+        case .processExited: return "the process exited while it was being read"
+        case .inconsistentMemory: return "the target's gc structures could not be read consistently"
+        case .layoutMismatch: return "the target's _Py_DebugOffsets disagree with the layout table"
+        case .outputFailed: return "the output could not be written"
+        case .demoFailed: return "the demo target could not be started"
+        case .usage: return "usage error"
+        case .internalError: return "internal error"
+        }
+    }
+}
+
+/// An error already explained in one line; the command prints it and exits with its code.
+struct ReportedError: Error {
+    var exit: PyInspectExit
+    var message: String
+}

@@ -1,0 +1,143 @@
+import CPythonLayouts
+import Glibc
+import HeapModel
+import LinuxTarget
+import PyHeapReader
+import RemoteMemory
+
+/// How `attach` reads a live process.
+struct InspectionOptions {
+    /// Stop every thread while reading (default). Without it the result is approximate.
+    var pause = true
+    /// Keep every generation's object addresses (not needed for the census).
+    var keepGenerationObjects = false
+    /// A target caught in the middle of a collection is resumed and read again, this many times at most.
+    var maxAttempts = 25
+    var retryDelaySeconds = 0.02
+}
+
+/// Glue between the live process (LinuxTarget) and the heap reader (PyHeapReader): open, find the
+/// interpreter, pause, read, resume. All ptrace calls happen on this (the calling) thread, as the
+/// kernel requires of a tracer.
+enum LiveInspection {
+    static func run(pid: Int32, options: InspectionOptions) throws(ReportedError) -> HeapReport {
+        let started = monotonicSeconds()
+        let image: TargetImage
+        do {
+            image = try TargetProcess.open(pid: pid)
+        } catch {
+            throw describe(error, pid: pid)
+        }
+        let live = ProcessMemory(pid: pid)
+        let reader: HeapReader
+        do {
+            reader = try HeapReader.prepare(image: image, memory: live)
+        } catch {
+            throw describe(error, pid: pid)
+        }
+
+        var pausedSeconds = 0.0
+        var threads = 0
+        for attempt in 1...options.maxAttempts {
+            var stopper: ThreadStopper?
+            do {
+                if options.pause { stopper = try ThreadStopper.stop(pid: pid) }
+            } catch {
+                throw describe(error, pid: pid)
+            }
+            // Mappings change as the target allocates: read them while it is stopped.
+            let regions: [MemoryRegion]
+            do {
+                regions = ProcMaps.regions(try ProcMaps.read(pid: pid))
+            } catch {
+                stopper?.resume()
+                throw describe(error, pid: pid)
+            }
+            let snapshot = CachedMemory(base: live, regions: regions)
+            let result: Result<HeapCapture, ReaderError>
+            do {
+                result = .success(try reader.capture(memory: snapshot, keepGenerationObjects: options.keepGenerationObjects,
+                                                     strict: options.pause))
+            } catch {
+                result = .failure(error)
+            }
+            if let stopper {
+                threads = stopper.threadCount
+                stopper.resume()
+                pausedSeconds += stopper.pauseDuration.map(seconds) ?? 0
+            }
+            switch result {
+            case let .success(capture):
+                let target = TargetSummary(
+                    pid: pid, executable: image.executable, pythonLibrary: image.pythonLibrary,
+                    version: reader.detected.display, versionSource: reader.detected.source,
+                    buildKind: image.pythonLibrary == nil ? "static" : "shared libpython",
+                    stripped: !image.hasSymbolTable, layout: "\(reader.layout.series) (\(reader.layout.source))",
+                    pause: PauseSummary(paused: options.pause, seconds: pausedSeconds, threads: threads, attempts: attempt),
+                    bytesCopied: snapshot.bytesCopied, readCalls: snapshot.blockReads,
+                    wallSeconds: monotonicSeconds() - started)
+                return HeapReport(target: target, capture: capture)
+            case .failure(.collectionInProgress) where attempt < options.maxAttempts:
+                // Let the collection finish, then read again.
+                usleep(UInt32(options.retryDelaySeconds * 1_000_000))
+            case .failure(.collectionInProgress):
+                throw describe(ReaderError.collectionInProgress(attempts: attempt), pid: pid)
+            case let .failure(error):
+                throw describe(error, pid: pid)
+            }
+        }
+        throw ReportedError(exit: .internalError, message: "unreachable: no attempt was made")
+    }
+
+    /// One line and an exit code for anything the layers below can throw.
+    static func describe(_ error: any Error, pid: Int32) -> ReportedError {
+        switch error {
+        case let error as ReportedError:
+            return error
+        case let error as TargetError:
+            return ReportedError(exit: exitCode(for: error), message: error.description)
+        case let error as ReaderError:
+            switch error {
+            case .notPython: return ReportedError(exit: .notPython, message: "pid \(pid): \(error)")
+            case .unsupportedVersion: return ReportedError(exit: .unsupportedVersion, message: "pid \(pid): \(error)")
+            case .freeThreaded: return ReportedError(exit: .freeThreaded, message: "pid \(pid): \(error)")
+            case .layoutMismatch: return ReportedError(exit: .layoutMismatch, message: "pid \(pid): \(error)")
+            case .collectionInProgress, .inconsistent:
+                return ReportedError(exit: .inconsistentMemory, message: "pid \(pid): \(error)")
+            case let .memory(memoryError):
+                return describe(memoryError, pid: pid)
+            }
+        case let error as MemoryError:
+            switch error {
+            case .processGone:
+                return ReportedError(exit: .processExited, message: "pid \(pid): the process exited while it was being read")
+            case .permissionDenied:
+                return ReportedError(exit: .permissionDenied, message: "pid \(pid): \(error); \(TargetError.permissionHint())")
+            default:
+                return ReportedError(exit: .inconsistentMemory, message: "pid \(pid): \(error)")
+            }
+        default:
+            return ReportedError(exit: .internalError, message: "pid \(pid): \(error)")
+        }
+    }
+}
+
+/// The exit code for each way opening or pausing a process can fail.
+func exitCode(for error: TargetError) -> PyInspectExit {
+    switch error {
+    case .noSuchProcess: return .noSuchProcess
+    case .processGone: return .processExited
+    case .permissionDenied: return .permissionDenied
+    case .notReadable, .ptraceFailed, .stopTimedOut, .threadsKeepAppearing: return .inconsistentMemory
+    }
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+
+@main
+struct PyInspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pyinspect",
+        abstract: "Look inside a running CPython process from the outside and show what its garbage collector holds.",
+        discussion: """
+        pyinspect reads the interpreter's memory (process_vm_readv) while every thread is briefly \
+        stopped with ptrace; it never writes to the target and never runs code in it.
+        Exit codes: \(PyInspectExit.allCases.map { "\($0.rawValue) \($0.meaning)" }.joined(separator: "; ")).
+        """,
+        version: "0.1.0",
+        // Room for what comes next: snapshot, diff, watch, check, stack, tasks.
+        subcommands: [Attach.self, Demo.self]
+    )
+}
+
+/// Output choices shared by every command that prints a report.
+struct ReportOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(name: .long, help: "Output format: text or json (schema in docs/json-schema.md).")
+    var format: Format = .text
+
+    @Flag(name: .long, help: "Show every type, not only the most common ones.")
+    var all = false
+
+    @Option(name: .long, help: "How many types to show per section in text output.")
+    var top = 20
+
+    @Flag(name: .long, help: "Print one `gc: uncollectable <type 0x...>` line per object of gc.garbage.")
+    var list = false
+
+    @Flag(name: .long, help: "Name types as module.qualname (heap types) instead of type(o).__name__.")
+    var qualified = false
+
+    func validate() throws {
+        if top < 1 { throw ValidationError("--top must be at least 1") }
+    }
+}
+
+/// How to read the target.
+struct ReadOptions: ParsableArguments {
+    @Flag(name: .long, help: "Read without stopping the target (the result is marked approximate).")
+    var noPause = false
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// Checks pyinspect against the independent, fork-computed ground truth of the shared gc fixtures
+/// (`../shared/fixtures`, beside the repository) on every installed interpreter. The project's own
+/// tests do not need them; when they are absent this suite says so and checks nothing.
+@Suite(.serialized) struct OracleMatrixTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let fixtures = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+
+    @Test(.timeLimit(.minutes(20)))
+    func everyInterpreterMatchesTheForkTruth() throws {
+        let matrix = Self.fixtures.appendingPathComponent("check_matrix.py")
+        guard FileManager.default.fileExists(atPath: matrix.path) else {
+            print("OracleMatrixTests: skipped: \(Self.fixtures.path) is not present (the shared fixtures are optional)")
+            return
+        }
+        let binary = ProcessInfo.processInfo.environment["PYINSPECT_BIN"]
+            ?? Self.repoRoot.appendingPathComponent(".build/debug/pyinspect").path
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "build pyinspect first (scripts/test.sh does)")
+        let pythons = ProcessInfo.processInfo.environment["PYINSPECT_TEST_PYTHONS"] ?? "3.8,3.9,3.10,3.11,3.12,3.13,debian"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        // Foundation's Process starts children with most signals blocked, and that mask is inherited
+        // across exec: leaky.py takes its truth from a SIGALRM handler, so unblock them first.
+        let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
+        process.arguments = ["python3", "-c", unblock, "python3", matrix.path, binary, "gen0,gen1,gen2,garbage", "--pythons", pythons,
+                             "--cases", "tree", "runner", "cached", "exc", "asgi", "scale", "saveall"]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print(text)
+        let last = text.split(separator: "\n").last.map(String.init) ?? ""
+        let parts = last.split(separator: " ").first?.split(separator: "/").compactMap { Int($0) } ?? []
+        #expect(process.terminationStatus == 0, "check_matrix.py: \(last)")
+        #expect(parts.count == 2 && parts[0] == parts[1] && parts[1] > 0, "\(last)")
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import LinuxTarget
+import RemoteMemory
+import Testing
+
+@Suite struct ThreadStopperTests {
+    /// Main thread plus two: one spinning in Python code, one sleeping.
+    static let threaded = """
+    import os, threading, time
+    def spin():
+        n = 0
+        while True:
+            n += 1
+    def nap():
+        while True:
+            time.sleep(0.01)
+    threading.Thread(target=spin, daemon=True).start()
+    threading.Thread(target=nap, daemon=True).start()
+    while threading.active_count() < 3:
+        time.sleep(0.01)
+    print('ready', os.getpid(), flush=True)
+    time.sleep(60)
+    """
+
+    // ptrace requests must all come from the thread that attached, so each test stops and
+    // resumes synchronously with no suspension point in between.
+    @Test(.enabled(if: Fixtures.exists(Fixtures.python312), "needs pyenv's 3.12.1 python"))
+    func stopsAndResumesEveryThread() throws {
+        let python = try SpawnedPython(python: Fixtures.python312, script: Self.threaded, grandchild: true)
+        defer { python.stop() }
+        try #require(python.pid > 0, "python did not report its pid: \(python.firstLine)")
+
+        let stopper = try ThreadStopper.stop(pid: python.pid)
+        #expect(stopper.isStopped)
+        #expect(stopper.threadCount == 3)
+        let stopped = Fixtures.threadStates(python.pid)
+        #expect(stopped.count == 3)
+        #expect(stopped.values.allSatisfy { $0 == "t" }, "states while stopped: \(stopped)")
+        #expect(Set(stopper.stoppedThreads) == Set(stopped.keys))
+
+        // Memory still reads while held.
+        let image = try TargetProcess.open(pid: python.pid)
+        let version = try #require(image.symbols["Py_Version"])
+        let hex = try ProcessMemory(pid: python.pid).load(UInt64.self, at: version.address)
+        #expect(hex == 0x030c_01f0)
+
+        stopper.resume()
+        #expect(!stopper.isStopped)
+        let duration = try #require(stopper.pauseDuration)
+        #expect(duration > .zero && duration < .seconds(30))
+        let resumed = Fixtures.threadStates(python.pid)
+        #expect(resumed.count == 3)
+        #expect(resumed.values.allSatisfy { $0 != "t" && $0 != "T" }, "states after resume: \(resumed)")
+
+        // Stopping again works, and dropping the stopper resumes.
+        do {
+            let again = try ThreadStopper.stop(pid: python.pid)
+            #expect(again.threadCount == 3)
+        }
+        #expect(Fixtures.threadStates(python.pid).values.allSatisfy { $0 != "t" && $0 != "T" })
+    }
+
+    @Test(.enabled(if: Fixtures.exists(Fixtures.python312), "needs pyenv's 3.12.1 python"))
+    func exitedProcessIsGone() throws {
+        let python = try SpawnedPython(python: Fixtures.python312, script: Self.threaded, grandchild: true)
+        try #require(python.pid > 0)
+        python.stop()
+        // Killed: a zombie until its new parent reaps it, then no process at all.
+        for _ in 0..<200 where Fixtures.threadStates(python.pid).values.contains(where: { $0 != "Z" }) {
+            usleep(10_000)
+        }
+        do {
+            let stopper = try ThreadStopper.stop(pid: python.pid)
+            Issue.record("stopped \(stopper.threadCount) threads of a dead process")
+        } catch {
+            #expect(error == .processGone(pid: python.pid) || error == .noSuchProcess(pid: python.pid))
+        }
+    }
+
+    @Test func missingProcess() {
+        #expect(throws: TargetError.noSuchProcess(pid: Fixtures.impossiblePid)) {
+            try ThreadStopper.stop(pid: Fixtures.impossiblePid)
+        }
+    }
+}

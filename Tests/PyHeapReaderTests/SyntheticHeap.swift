@@ -1,0 +1,213 @@
+import CPythonLayouts
+import RemoteMemory
+
+/// Lays out CPython structures byte by byte in a `MemoryImage`, using a layout table's offsets, so
+/// that the reader can be tested on every supported series without a process.
+final class SyntheticHeap {
+    let layout: PythonLayout
+    let version: PythonVersion
+    let image = MemoryImage()
+    let runtime: UInt64 = 0x10_0000
+    let interpreter: UInt64 = 0x20_0000
+    private var cursor: UInt64 = 0x100_0000
+    private(set) var gcState: UInt64 = 0
+
+    init(layout: PythonLayout) {
+        self.layout = layout
+        version = PythonVersion(string: layout.series + ".7")!
+        image.map(at: runtime, size: max(layout.runtime.size, 4096))
+        image.map(at: interpreter, size: 64 * 1024)
+        image.map(at: cursor, size: 16 << 20)
+        if let offset = layout.runtime.gc {
+            gcState = runtime + UInt64(offset)
+        } else {
+            image.store(interpreter, at: runtime + UInt64(layout.runtime.interpretersMain))
+            image.store(interpreter, at: runtime + UInt64(layout.runtime.interpretersHead))
+            gcState = interpreter + UInt64(layout.interpreter.gc!)
+        }
+        // Empty, self-linked generation lists.
+        for index in 0..<layout.gc.generationCount { linkEmpty(generationHead(index)) }
+        linkEmpty(gcState + UInt64(layout.gc.permanentGeneration))
+    }
+
+    var symbols: [String: ResolvedSymbol] {
+        var out = ["_PyRuntime": ResolvedSymbol(name: "_PyRuntime", address: runtime, size: UInt64(layout.runtime.size), file: "libpython.so")]
+        if version.minor >= 11 {
+            out["Py_Version"] = ResolvedSymbol(name: "Py_Version", address: pyVersionAddress, size: 8, file: "libpython.so")
+        }
+        return out
+    }
+
+    var pyVersionAddress: UInt64 { interpreter + 60 * 1024 }
+
+    func targetImage() -> TargetImage {
+        image.store(version.hex, at: pyVersionAddress)
+        // Before 3.11 there is no Py_Version: the version comes from the library's name.
+        let library = "/lib/libpython\(layout.series).so.1.0"
+        return TargetImage(pid: 0, executable: "/usr/bin/python3", pythonLibrary: library, hasSymbolTable: true,
+                           regions: image.regions, symbols: symbols)
+    }
+
+    /// Writes a `_Py_DebugOffsets` table (3.13 shape) that agrees with the layout.
+    func writeDebugOffsets(overriding: [String: UInt64] = [:]) {
+        image.storeBytes(DebugOffsets.cookie, at: runtime)
+        image.store(version.hex, at: runtime + 8)
+        image.store(UInt64(0), at: runtime + 16)
+        let values: [String: Int?] = [
+            "runtime_state.size": layout.runtime.size, "runtime_state.interpreters_head": layout.runtime.interpretersHead,
+            "interpreter_state.id": layout.interpreter.id, "interpreter_state.next": layout.interpreter.next,
+            "interpreter_state.gc": layout.interpreter.gc, "pyobject.ob_type": layout.object.type,
+            "type_object.tp_name": layout.type.name, "type_object.tp_flags": layout.type.flags,
+            "list_object.ob_item": layout.list.items, "list_object.ob_size": layout.object.size,
+            "dict_object.ma_keys": layout.dict.keys, "dict_object.ma_values": layout.dict.values,
+            "unicode_object.state": layout.unicode.state, "unicode_object.length": layout.unicode.length,
+            "unicode_object.asciiobject_size": layout.unicode.asciiSize, "gc.size": layout.gc.stateSize,
+            "gc.collecting": layout.gc.collecting,
+        ]
+        for (name, offset) in DebugOffsets.entryOffsets313 {
+            if let value = overriding[name] ?? values[name].flatMap({ $0.map(UInt64.init) }) {
+                image.store(value, at: runtime + UInt64(offset))
+            }
+        }
+    }
+
+    func generationHead(_ index: Int) -> UInt64 {
+        gcState + UInt64(layout.gc.generations + index * layout.gc.generationSize)
+    }
+
+    var permanentHead: UInt64 { gcState + UInt64(layout.gc.permanentGeneration) }
+
+    func setCollector(enabled: Bool, debug: Int32, thresholds: [Int32], counts: [Int32], collecting: Bool = false) {
+        let g = layout.gc
+        image.store(Int32(enabled ? 1 : 0), at: gcState + UInt64(g.enabled))
+        image.store(debug, at: gcState + UInt64(g.debug))
+        for index in 0..<3 {
+            let generation = generationHead(index)
+            image.store(thresholds[index], at: generation + UInt64(g.generationThreshold))
+            image.store(counts[index], at: generation + UInt64(g.generationCountField))
+            let stats = gcState + UInt64(g.generationStats + index * g.statsSize)
+            image.store(Int64(10 * (index + 1)), at: stats + UInt64(g.statsCollections))
+            image.store(Int64(100 * (index + 1)), at: stats + UInt64(g.statsCollected))
+            image.store(Int64(index), at: stats + UInt64(g.statsUncollectable))
+        }
+        image.store(Int32(collecting ? 1 : 0), at: gcState + UInt64(g.collecting))
+    }
+
+    func allocate(_ size: Int) -> UInt64 {
+        let address = cursor
+        cursor += UInt64((size + 15) & ~15)
+        return address
+    }
+
+    private func linkEmpty(_ head: UInt64) {
+        image.store(head, at: head)
+        image.store(head, at: head + 8)
+    }
+
+    /// A C string in "read-only data".
+    func cString(_ text: String) -> UInt64 {
+        let address = allocate(text.utf8.count + 1)
+        image.storeBytes(Array(text.utf8) + [0], at: address)
+        return address
+    }
+
+    /// A compact ASCII or 2-byte-kind `str` object.
+    func str(_ text: String, type strType: UInt64 = 0) -> UInt64 {
+        let u = layout.unicode
+        let ascii = text.unicodeScalars.allSatisfy { $0.isASCII }
+        let scalars = Array(text.unicodeScalars)
+        let kind: UInt32 = ascii ? 1 : 2
+        let address = allocate((ascii ? u.asciiSize : u.compactSize) + scalars.count * Int(kind) + 1)
+        image.store(Int64(1), at: address)
+        image.store(strType, at: address + UInt64(layout.object.type))
+        image.store(Int64(scalars.count), at: address + UInt64(u.length))
+        let state = kind << UInt32(u.kindShift) | 1 << UInt32(u.compactShift) | (ascii ? 1 : 0) << UInt32(u.asciiShift)
+        image.store(state, at: address + UInt64(u.state))
+        if ascii {
+            image.storeBytes(Array(text.utf8), at: address + UInt64(u.asciiSize))
+        } else {
+            for (index, scalar) in scalars.enumerated() {
+                image.store(UInt16(scalar.value), at: address + UInt64(u.compactSize + index * 2))
+            }
+        }
+        return address
+    }
+
+    /// A combined-table dict with str keys.
+    func dict(_ entries: [(String, UInt64)]) -> UInt64 {
+        let d = layout.dict
+        let object = allocate(64)
+        let keys = allocate(256 + entries.count * 24)
+        image.store(keys, at: object + UInt64(d.keys))
+        image.store(UInt64(0), at: object + UInt64(d.values))
+        image.store(Int64(entries.count), at: object + UInt64(d.used))
+        image.store(Int64(entries.count), at: keys + UInt64(d.keysEntryCount))
+        let entryBase: UInt64
+        var entrySize = d.entrySize
+        var keyOffset: UInt64 = 8
+        if let sizeField = d.keysSize {
+            image.store(Int64(8), at: keys + UInt64(sizeField))  // 8 slots, 1-byte indices
+            entryBase = keys + UInt64(d.keysIndices) + 8
+        } else {
+            image.store(UInt8(3), at: keys + UInt64(d.keysLog2Size!))
+            image.store(UInt8(3), at: keys + UInt64(d.keysLog2IndexBytes!))
+            image.store(UInt8(1), at: keys + UInt64(d.keysKind!))  // unicode keys: {key, value}
+            entryBase = keys + UInt64(d.keysIndices) + 8
+            entrySize = d.unicodeEntrySize!
+            keyOffset = 0
+        }
+        for (index, (key, value)) in entries.enumerated() {
+            let entry = entryBase + UInt64(index * entrySize)
+            image.store(str(key), at: entry + keyOffset)
+            image.store(value, at: entry + keyOffset + 8)
+        }
+        return object
+    }
+
+    /// A static type: `tp_name` only.
+    func staticType(_ tpName: String) -> UInt64 {
+        let address = allocate(layout.type.heapQualname + 16)
+        image.store(cString(tpName), at: address + UInt64(layout.type.name))
+        image.store(UInt64(1 << 14), at: address + UInt64(layout.type.flags))
+        return address
+    }
+
+    /// A class: heap type with `__name__`, `__qualname__` and `__module__` in its dict.
+    func heapType(name: String, qualname: String, module: String) -> UInt64 {
+        let address = allocate(layout.type.heapQualname + 16)
+        image.store(cString(name), at: address + UInt64(layout.type.name))
+        image.store(UInt64(1 << 14 | 1 << 9), at: address + UInt64(layout.type.flags))
+        image.store(str(name), at: address + UInt64(layout.type.heapName))
+        image.store(str(qualname), at: address + UInt64(layout.type.heapQualname))
+        image.store(dict([("__doc__", 0), ("__module__", str(module))]), at: address + UInt64(layout.type.dict))
+        return address
+    }
+
+    /// A gc-tracked object of `type`, appended to the list at `head`. Returns the object address.
+    @discardableResult
+    func trackedObject(type: UInt64, in head: UInt64) -> UInt64 {
+        let headSize = UInt64(layout.gc.headSize)
+        let gc = allocate(Int(headSize) + 32)
+        let object = gc + headSize
+        image.store(Int64(1), at: object + UInt64(layout.object.refcount))
+        image.store(type, at: object + UInt64(layout.object.type))
+        // Append at the tail: tail.next = gc, gc.prev = tail, gc.next = head, head.prev = gc.
+        let tail = (try? image.load(UInt64.self, at: head + 8)) ?? head
+        image.store(gc, at: tail)
+        image.store(tail, at: gc + 8)
+        image.store(head, at: gc)
+        image.store(gc, at: head + 8)
+        return object
+    }
+
+    /// `gc.garbage` as a list holding `items`.
+    func setGarbage(_ items: [UInt64], listType: UInt64) {
+        let list = allocate(64)
+        let array = allocate(max(8, items.count * 8))
+        image.store(listType, at: list + UInt64(layout.object.type))
+        image.store(Int64(items.count), at: list + UInt64(layout.object.size))
+        image.store(array, at: list + UInt64(layout.list.items))
+        for (index, item) in items.enumerated() { image.store(item, at: array + UInt64(index * 8)) }
+        image.store(list, at: gcState + UInt64(layout.gc.garbage))
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's test command: builds pyinspect (the integration tests run the built
+# .build/debug/pyinspect against real interpreters), then runs every test target, unit and
+# integration. Extra arguments go to `swift test` (e.g. --filter IntegrationTests).
+# Narrow the interpreters with PYINSPECT_TEST_PYTHONS=3.11,3.13,debian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v swift >/dev/null && [ -x /opt/swift/usr/bin/swift ]; then
+    export PATH="/opt/swift/usr/bin:$PATH"
+fi
+swift build
+swift test "$@"
