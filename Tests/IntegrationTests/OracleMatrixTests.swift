@@ -27,6 +27,11 @@ import Testing
         let unblock = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execvp(sys.argv[1], sys.argv[1:])"
         process.arguments = ["python3", "-c", unblock, "python3", matrix.path, binary, "gen0,gen1,gen2,garbage", "--pythons", pythons,
                              "--cases", "tree", "runner", "cached", "exc", "asgi", "scale", "saveall"]
+        // check_matrix.py asks `pyenv root` where the interpreters are; CI's PATH may lack pyenv.
+        var environment = ProcessInfo.processInfo.environment
+        let pyenvRoot = environment["PYENV_ROOT"] ?? (NSHomeDirectory() + "/.pyenv")
+        environment["PATH"] = "\(pyenvRoot)/bin:" + (environment["PATH"] ?? "/usr/bin:/bin")
+        process.environment = environment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

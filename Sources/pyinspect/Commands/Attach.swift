@@ -16,13 +16,13 @@ extension PyInspect {
         func run() throws {
             var options = InspectionOptions()
             options.pause = !read.noPause
-            try printReport(pid: pid, inspection: options, report: report)
+            printReport(pid: pid, inspection: options, report: report)
         }
     }
 }
 
 /// Reads `pid` and prints the report; errors become one line on stderr and a documented exit code.
-func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOptions) throws {
+func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOptions) {
     do {
         let heap = try LiveInspection.run(pid: pid, options: inspection)
         let options = RenderOptions(naming: report.qualified ? .qualified : .name,
@@ -31,7 +31,7 @@ func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOption
         case .text: writeStdout(TextRenderer(options: options).render(heap))
         case .json: writeStdout(JSONRenderer(options: options).render(heap))
         }
-    } catch let error as ReportedError {
+    } catch {
         fail(error)
     }
 }

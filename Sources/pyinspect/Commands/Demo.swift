@@ -16,14 +16,14 @@ extension PyInspect {
             let target: DemoProcess
             do {
                 target = try DemoProcess.start(python: python)
-            } catch let error as ReportedError {
+            } catch {
                 fail(error)
             }
             defer { target.stop() }
             writeStderr("pyinspect demo: started \(python) (pid \(target.pid)) running the bundled leaky program")
             var options = InspectionOptions()
             options.pause = !read.noPause
-            try printReport(pid: target.pid, inspection: options, report: report)
+            printReport(pid: target.pid, inspection: options, report: report)
         }
     }
 }
