@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module graph (arrows point at what a module imports; nothing imports upward):
 //   pyinspect (CLI) -> HeapRendering -> HeapModel
-//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel   (never sees a pid)
+//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph   (never sees a pid)
 //                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -38,7 +38,10 @@ let package = Package(
         ),
         .target(name: "CPythonLayouts", swiftSettings: strictSwift),
         .target(name: "HeapModel", swiftSettings: strictSwift),
-        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel"], swiftSettings: strictSwift),
+        // The object graph and the collector's reachability analysis: pure, no memory access.
+        .target(name: "HeapGraph", swiftSettings: strictSwift),
+        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph"],
+                swiftSettings: strictSwift),
         .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),
         .executableTarget(
             name: "pyinspect",
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "CPythonLayoutsTests", dependencies: ["CPythonLayouts"]),
         .testTarget(name: "PyHeapReaderTests", dependencies: ["PyHeapReader", "RemoteMemory", "CPythonLayouts", "HeapModel"]),
         .testTarget(name: "HeapRenderingTests", dependencies: ["HeapRendering", "HeapModel"]),
+        .testTarget(name: "HeapGraphTests", dependencies: ["HeapGraph"]),
         // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI.
         .testTarget(name: "IntegrationTests", exclude: ["Targets"]),
     ],

@@ -16,13 +16,21 @@ The script fails loudly (exit status 1, nothing written) when
   * containment checks fail (e.g. `interp.gc` is not a `struct _gc_runtime_state`, `generations`
     is not an array of `struct gc_generation`, sizeof(_PyRuntimeState) differs from the size of the
     `_PyRuntime` symbol, the build's own `Py_Version` (3.11+) differs from its interpreter's version),
-  * two builds of the same series are given, or a series outside 3.8-3.13 is given.
+  * two builds of the same series are given, or a series outside 3.8-3.13 is given,
+  * a `TraversalLayout.pointerFields` list (the TRAVERSE table: per type and series, the fields its
+    tp_traverse visits, transcribed from the CPython sources) disagrees with the build: a member does
+    not resolve or is not a pointer, the type object's tp_traverse is not the named function, its
+    tp_basicsize is not sizeof(struct), or -- on x86-64 -- the disassembled traverse function does not
+    pass exactly the listed field offsets to `visit` (or hands `visit` to something unexpected).
 
 Optional fields (Swift `Int?`) and the series that have them:
   RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
   InterpreterLayout.gc    3.9+       (`interp->gc`)
   DictLayout.keysSize     3.8-3.10   (`dk_size`)
   DictLayout.keysLog2Size / keysLog2IndexBytes / keysKind / unicodeEntrySize   3.11+
+  TraversalLayout.dictValuesItems   3.11+   (`PyDictValues` first exists in 3.11)
+  TraversalLayout.dictValuesValid   3.13+   (`PyDictValues.valid`)
+  (TraversalLayout.heapTypeCachedKeys is *not* optional in practice: `ht_cached_keys` exists in every series.)
 
 Known values from docs/cpython-gc-internals.md are compared at the end and printed as OK/MISMATCH;
 a mismatch is a warning (a different patch release may legitimately differ) unless --strict-check.
@@ -34,6 +42,7 @@ Usage:
   scripts/gen-layouts.py --dry-run            # resolve and print the table, write nothing
   scripts/gen-layouts.py --strict-check       # fact-sheet mismatches are errors
   scripts/gen-layouts.py --gdb /usr/bin/gdb   # gdb to use (needs its Python extension)
+  scripts/gen-layouts.py --no-disasm-check    # do not check TRAVERSE against the compiled code (non-x86-64)
 
 Needs only the Python 3 standard library and gdb. Writes only the output file (and a temporary
 helper under the system temp directory, removed afterwards).
@@ -76,6 +85,23 @@ TYPES = {
     "keys": ["PyDictKeysObject", "struct _dictkeysobject"],
     "entry": ["PyDictKeyEntry"],
     "uentry": ["PyDictUnicodeEntry"],
+    # TraversalLayout
+    "member": ["PyMemberDef", "struct PyMemberDef"],
+    "tuple": ["PyTupleObject"],
+    "set": ["PySetObject"],
+    "setentry": ["setentry"],
+    "dictvalues": ["PyDictValues", "struct _dictvalues"],   # 3.11+ only
+    # structures whose tp_traverse visits a fixed set of fields (TRAVERSE below)
+    "cell": ["PyCellObject"],
+    "method": ["PyMethodObject"],
+    "function": ["PyFunctionObject"],
+    "classmethod": ["classmethod"],
+    "staticmethod": ["staticmethod"],
+    "property": ["propertyobject"],
+    "traceback": ["PyTracebackObject", "struct _traceback"],
+    "weakref": ["PyWeakReference", "struct _PyWeakReference"],
+    "module": ["PyModuleObject"],
+    "baseexc": ["PyBaseExceptionObject"],
 }
 
 ALL = ((3, 8), (3, 13))
@@ -171,7 +197,123 @@ LAYOUT = [
         ("entrySize", q_size("entry"), ALL),
         ("unicodeEntrySize", q_size("uentry"), ((3, 11), (3, 13))),
     ]),
+    # `pointerFields` (the last initializer argument) is not in this list: see TRAVERSE.
+    ("traversal", "TraversalLayout", [
+        ("typeTraverse", q_off("type", "tp_traverse"), ALL),
+        ("typeDictOffset", q_off("type", "tp_dictoffset"), ALL),
+        ("typeMro", q_off("type", "tp_mro"), ALL),
+        ("typeBases", q_off("type", "tp_bases"), ALL),
+        # ht_cached_keys exists in every series (PEP 412 key-sharing dicts, 3.3+); it is *not* 3.11+ only.
+        ("heapTypeCachedKeys", q_off("heaptype", "ht_cached_keys"), ALL),
+        ("memberDefSize", q_size("member"), ALL),
+        ("memberType", q_off("member", "type"), ALL),
+        ("memberOffset", q_off("member", "offset"), ALL),
+        ("tupleItems", q_off("tuple", "ob_item"), ALL),
+        ("setMask", q_off("set", "mask"), ALL),
+        ("setTable", q_off("set", "table"), ALL),
+        ("setEntrySize", q_size("setentry"), ALL),
+        ("setEntryKey", q_off("setentry", "key"), ALL),
+        # PyDictValues (struct _dictvalues) first appears in 3.11 ({values[1]}); 3.13 adds capacity/size/embedded/valid.
+        ("dictValuesItems", q_off("dictvalues", "values"), ((3, 11), (3, 13))),
+        ("dictValuesValid", q_off("dictvalues", "valid"), ((3, 13), (3, 13))),
+    ]),
 ]
+
+# TraversalLayout.pointerFields: for each builtin type (keyed by the exported symbol of its type object;
+# `PyExc_BaseException` is a `PyObject *` variable holding the type) the struct its objects are, the
+# name of its tp_traverse function, and -- per series -- the fields that function Py_VISITs, in visit
+# order, as DWARF member paths. The lists follow the CPython sources (file and function named per entry;
+# the version differences noted there) and were confirmed against the compiled code of 3.8.18, 3.9.18,
+# 3.10.13, 3.11.7, 3.12.1 and 3.13.0 (pyenv builds). They are *not* trusted blindly on each run either:
+#
+#   * each path must resolve in the DWARF (twice, like every other offset) to a pointer-typed member;
+#   * the type object symbol is read from the library's data: its tp_traverse must be the named
+#     function and its tp_basicsize must equal sizeof(struct) (so key -> struct -> function is right);
+#   * the compiled traverse function is disassembled (x86-64) and every `visit(obj->field, arg)` call
+#     is recovered; the set of field offsets passed to `visit` must equal the listed offsets exactly,
+#     and the function may hand `visit` to nothing else (except where `delegates` says so).
+#
+# Anything a traverse function visits that is not a plain field of the object (module state through
+# m_traverse, inline arrays, flag-dependent extras) is left out and noted here.
+# An entry's "fields" is [((first series, last series), [member paths])], covering 3.8-3.13 once.
+TRAVERSE = {
+    # Objects/cellobject.c cell_traverse (3.8-3.13): Py_VISIT(op->ob_ref).
+    "PyCell_Type": {"struct": "cell", "function": "cell_traverse", "fields": [
+        (ALL, ["ob_ref"]),
+    ]},
+    # Objects/classobject.c method_traverse (3.8-3.13): im_func, im_self (not im_weakreflist).
+    "PyMethod_Type": {"struct": "method", "function": "method_traverse", "fields": [
+        (ALL, ["im_func", "im_self"]),
+    ]},
+    # Objects/funcobject.c func_traverse. Every PyObject* field but func_weakreflist:
+    #   3.8, 3.9: code, globals, module, defaults, kwdefaults, doc, name, dict, closure, annotations, qualname
+    #   3.10, 3.11: + func_builtins (new in 3.10, visited after func_globals)
+    #   3.12, 3.13: + func_typeparams (new in 3.12, visited before func_qualname)
+    "PyFunction_Type": {"struct": "function", "function": "func_traverse", "fields": [
+        (((3, 8), (3, 9)), ["func_code", "func_globals", "func_module", "func_defaults", "func_kwdefaults",
+                            "func_doc", "func_name", "func_dict", "func_closure", "func_annotations",
+                            "func_qualname"]),
+        (((3, 10), (3, 11)), ["func_code", "func_globals", "func_builtins", "func_module", "func_defaults",
+                              "func_kwdefaults", "func_doc", "func_name", "func_dict", "func_closure",
+                              "func_annotations", "func_qualname"]),
+        (((3, 12), (3, 13)), ["func_code", "func_globals", "func_builtins", "func_module", "func_defaults",
+                              "func_kwdefaults", "func_doc", "func_name", "func_dict", "func_closure",
+                              "func_annotations", "func_typeparams", "func_qualname"]),
+    ]},
+    # Objects/funcobject.c cm_traverse (3.8-3.13): cm_callable, cm_dict.
+    "PyClassMethod_Type": {"struct": "classmethod", "function": "cm_traverse", "fields": [
+        (ALL, ["cm_callable", "cm_dict"]),
+    ]},
+    # Objects/funcobject.c sm_traverse (3.8-3.13): sm_callable, sm_dict.
+    "PyStaticMethod_Type": {"struct": "staticmethod", "function": "sm_traverse", "fields": [
+        (ALL, ["sm_callable", "sm_dict"]),
+    ]},
+    # Objects/descrobject.c property_traverse: get, set, del, doc; 3.10 added prop_name (and visits it).
+    "PyProperty_Type": {"struct": "property", "function": "property_traverse", "fields": [
+        (((3, 8), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
+        (((3, 10), (3, 13)), ["prop_get", "prop_set", "prop_del", "prop_doc", "prop_name"]),
+    ]},
+    # Python/traceback.c tb_traverse (3.8-3.13): tb_next, tb_frame.
+    "PyTraceBack_Type": {"struct": "traceback", "function": "tb_traverse", "fields": [
+        (ALL, ["tb_next", "tb_frame"]),
+    ]},
+    # Objects/weakrefobject.c gc_traverse (3.8-3.13): only wr_callback (wr_object is the weak referent).
+    "_PyWeakref_RefType": {"struct": "weakref", "function": "gc_traverse", "fields": [
+        (ALL, ["wr_callback"]),
+    ]},
+    # Objects/moduleobject.c module_traverse (3.8-3.13): Py_VISIT(m->md_dict) only (md_name is not
+    # visited). Before that it calls md_def->m_traverse(m, visit, arg) (3.9+: only when m_size <= 0 or
+    # md_state != NULL): that visits the extension module's state, which is not a field -- left out.
+    "PyModule_Type": {"struct": "module", "function": "module_traverse", "delegates": "m_traverse", "fields": [
+        (ALL, ["md_dict"]),
+    ]},
+    # Objects/typeobject.c type_traverse (only ever called for heap types: type_is_gc): tp_dict,
+    # tp_cache, tp_mro, tp_bases, tp_base; 3.9 added ht_module. Not visited: tp_subclasses (weak
+    # references), ht_slots, ht_name/ht_qualname (strings), ht_cached_keys (not an object).
+    "PyType_Type": {"struct": "heaptype", "function": "type_traverse", "fields": [
+        (((3, 8), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
+                            "ht_type.tp_base"]),
+        (((3, 9), (3, 13)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
+                             "ht_type.tp_base", "ht_module"]),
+    ]},
+    # Objects/exceptions.c BaseException_traverse: dict, args, traceback, cause, context; 3.11 added
+    # `notes` (visited after args). Subclasses with their own traverse (OSError, SyntaxError, ImportError,
+    # StopIteration, ...) call it and visit more: they are not covered by this entry.
+    "PyExc_BaseException": {"struct": "baseexc", "function": "BaseException_traverse", "fields": [
+        (((3, 8), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
+        (((3, 11), (3, 13)), ["dict", "args", "notes", "traceback", "cause", "context"]),
+    ]},
+}
+
+
+def traverse_paths(key, series):
+    """The member paths TRAVERSE lists for `key` in `series` (exactly one range must cover it)."""
+    hits = [paths for rng, paths in TRAVERSE[key]["fields"] if in_range(series, rng)]
+    if len(hits) != 1:
+        raise GenError("TRAVERSE[%s]: %d field lists cover %s" % (key, len(hits), series_str(series)))
+    if len(set(hits[0])) != len(hits[0]):
+        raise GenError("TRAVERSE[%s]: duplicate fields for %s" % (key, series_str(series)))
+    return hits[0]
 
 # Structural checks: (query for the stripped type name of a field, accepted type names, series range).
 TYPE_CHECKS = [
@@ -290,6 +432,40 @@ for qid, q in spec["queries"].items():
             continue
         if k == "pyversion":
             out["results"][qid] = {"value": int(gdb.parse_and_eval("Py_Version")), "how": "Py_Version"}
+            continue
+        if k == "typeobj":
+            # A static type object as initialised in the library's data: its tp_traverse function (name,
+            # and its disassembly) and tp_basicsize. The symbol may also be a pointer to the type
+            # (PyExc_BaseException is a `PyObject *` variable).
+            sym = gdb.lookup_global_symbol(q["symbol"]) or gdb.lookup_static_symbol(q["symbol"])
+            if sym is None:
+                raise LookupError("no symbol %s" % q["symbol"])
+            tp = gdb.lookup_type("PyTypeObject")
+            v = sym.value()
+            if v.type.strip_typedefs().code == gdb.TYPE_CODE_PTR:
+                if int(v) == 0:
+                    raise ValueError("%s is NULL in the library's data" % q["symbol"])
+                v = v.cast(tp.pointer()).dereference()
+            elif v.type.strip_typedefs() != tp.strip_typedefs():
+                raise ValueError("%s is a %s, not a PyTypeObject" % (q["symbol"], v.type))
+            fn = int(v["tp_traverse"])
+            if fn == 0:
+                raise ValueError("%s.tp_traverse is NULL in the library's data" % q["symbol"])
+            block = gdb.block_for_pc(fn)
+            while block is not None and block.function is None:
+                block = block.superblock
+            if block is None:
+                raise LookupError("%s.tp_traverse = 0x%x is in no function" % (q["symbol"], fn))
+            if block.start != fn:
+                raise ValueError("%s.tp_traverse = 0x%x is not the start of %s (0x%x)" % (
+                    q["symbol"], fn, block.function.name, block.start))
+            gdb.execute("set disassembly-flavor att")
+            text = gdb.execute("disassemble 0x%x" % fn, to_string=True)
+            arch = gdb.execute("show architecture", to_string=True).strip()
+            out["results"][qid] = {"value": {"function": block.function.name, "address": fn,
+                                             "basicsize": int(v["tp_basicsize"]), "disassembly": text,
+                                             "arch": arch},
+                                   "how": "%s.tp_traverse" % q["symbol"]}
             continue
         if q["type"] not in types:
             raise LookupError("type %s unresolved: %s" % (q["type"], out["types"][q["type"]].get("error")))
@@ -459,13 +635,19 @@ def run_gdb(gdb, lib, queries):
     raise GenError("gdb on %s produced no result (exit %d):\n%s\n%s" % (lib, r.returncode, r.stdout, r.stderr))
 
 
-def extract(build, gdb):
+def extract(build, gdb, disasm_check=True):
     """Resolve every field for one build. Returns {struct: {label: int|None}} and the provenance."""
     s = build["series"]
     queries = {}
     for group, _, fields in LAYOUT:
         for label, q, _ in fields:
             queries["%s.%s" % (group, label)] = q
+    for key, entry in TRAVERSE.items():
+        queries["trav.%s" % key] = {"kind": "typeobj", "symbol": key}
+        queries["trav.%s.sizeof" % key] = q_size(entry["struct"])
+        for path in traverse_paths(key, s):
+            queries["trav.%s.%s" % (key, path)] = q_off(entry["struct"], path)
+            queries["trav.%s.%s.ftype" % (key, path)] = {"kind": "ftype", "type": entry["struct"], "path": path}
     for i, (q, _, _) in enumerate(TYPE_CHECKS):
         queries["check.type%d" % i] = q
     queries["check.symsize"] = {"kind": "symsize", "symbol": "_PyRuntime"}
@@ -521,6 +703,72 @@ def extract(build, gdb):
         elif (r["value"] >> 24, (r["value"] >> 16) & 0xff, (r["value"] >> 8) & 0xff) != want:
             errors.append("%s: Py_Version 0x%08x in %s but its interpreter says %s" % (
                 series_str(s), r["value"], build["lib"], build["version"]))
+    # pointerFields: DWARF offsets of the listed members, checked against the compiled traverse function
+    pointer_fields, pointer_names = {}, {}
+    for key, entry in sorted(TRAVERSE.items()):
+        paths = traverse_paths(key, s)
+        offsets, failed = [], False
+        for path in paths:
+            r, rt = R["trav.%s.%s" % (key, path)], R["trav.%s.%s.ftype" % (key, path)]
+            if "error" in r or "error" in rt:
+                errors.append("%s: %s: cannot resolve %s.%s: %s" % (series_str(s), key, entry["struct"], path,
+                                                                   r.get("error") or rt.get("error")))
+                failed = True
+                continue
+            if not rt["value"].endswith("*"):
+                errors.append("%s: %s: %s.%s is a %s, not a pointer" % (series_str(s), key, entry["struct"], path,
+                                                                       rt["value"]))
+                failed = True
+            offsets.append(r["value"])
+            how["trav.%s.%s" % (key, path)] = r["how"]
+        if failed:
+            continue
+        if len(set(offsets)) != len(offsets):
+            errors.append("%s: %s: two listed fields share an offset: %s" % (series_str(s), key, offsets))
+            continue
+        t, size = R["trav.%s" % key], R["trav.%s.sizeof" % key]
+        if "error" in t or "error" in size:
+            errors.append("%s: %s: %s" % (series_str(s), key, t.get("error") or size.get("error")))
+            continue
+        info = t["value"]
+        if info["function"] != entry["function"]:
+            errors.append("%s: %s.tp_traverse is %s, TRAVERSE says %s" % (series_str(s), key, info["function"],
+                                                                         entry["function"]))
+            continue
+        if info["basicsize"] != size["value"]:
+            errors.append("%s: %s.tp_basicsize %d != %s %d: wrong struct for this type" % (
+                series_str(s), key, info["basicsize"], size["how"], size["value"]))
+            continue
+        if disasm_check:
+            if "x86-64" not in info["arch"]:
+                errors.append("%s: cannot check traverse functions on %s (x86-64 only); pass --no-disasm-check "
+                              "to trust TRAVERSE unchecked" % (series_str(s), info["arch"]))
+                continue
+            seen, problems, delegations = visited_offsets(info["disassembly"], info["function"])
+            if problems:
+                errors.append("%s: %s: %s" % (series_str(s), info["function"], "; ".join(problems)))
+            if delegations and not (entry.get("delegates") and all(d.startswith("indirect") for d in delegations)):
+                errors.append("%s: %s hands visit to other functions (%s): it visits more than fields" % (
+                    series_str(s), info["function"], "; ".join(delegations)))
+            if len(set(seen)) != len(seen):
+                errors.append("%s: %s visits an offset twice: %s" % (series_str(s), info["function"], seen))
+            missing = [p for p, o in zip(paths, offsets) if o not in seen]
+            extra = sorted(set(seen) - set(offsets))
+            if missing:
+                errors.append("%s: %s: TRAVERSE lists %s but the compiled %s does not visit %s" % (
+                    series_str(s), key, ", ".join(missing), info["function"],
+                    "them" if len(missing) > 1 else "it"))
+            if extra:
+                errors.append("%s: %s: the compiled %s also visits offsets %s, missing from TRAVERSE" % (
+                    series_str(s), key, info["function"], extra))
+            order = "" if seen == offsets else " (compiled order %s)" % seen
+            how["trav.%s" % key] = "%s at 0x%x: visits %s%s" % (info["function"], info["address"], offsets, order)
+        else:
+            how["trav.%s" % key] = "%s at 0x%x: NOT checked against its code" % (info["function"], info["address"])
+        pointer_fields[key] = offsets
+        pointer_names[key] = list(zip(paths, offsets))
+    values["traversal"]["pointerFields"] = pointer_fields
+    build["pointer_names"] = pointer_names
     # derived consistency
     g = values["gc"]
     if not errors:
@@ -531,6 +779,134 @@ def extract(build, gdb):
     if errors:
         raise GenError("\n".join(errors))
     return values, how, res["types"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Which fields does a compiled tp_traverse function visit? (x86-64, AT&T syntax as gdb prints it)
+# ---------------------------------------------------------------------------------------------
+
+_REG64 = {}
+for _r in ("ax", "bx", "cx", "dx", "si", "di", "bp", "sp"):
+    _REG64["r" + _r] = _REG64["e" + _r] = _REG64[_r] = "r" + _r
+_REG64.update({"al": "rax", "ah": "rax", "bl": "rbx", "bh": "rbx", "cl": "rcx", "ch": "rcx", "dl": "rdx",
+               "dh": "rdx", "sil": "rsi", "dil": "rdi", "bpl": "rbp", "spl": "rsp"})
+for _n in range(8, 16):
+    for _suffix in ("", "d", "w", "b"):
+        _REG64["r%d%s" % (_n, _suffix)] = "r%d" % _n
+_CALLER_SAVED = ("rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11")
+_ARG_REGS = ("rdi", "rsi", "rdx", "rcx", "r8", "r9")
+_PREFIXES = ("cs", "ds", "es", "ss", "rep", "repz", "repnz", "notrack", "bnd", "lock", "data16")
+_INSN = re.compile(r"^\s*(?:=>\s*)?0x[0-9a-f]+\s+<\+\d+>:\s+(.*)$")
+_MEM = re.compile(r"^(-?0x[0-9a-f]+|-?\d+)?\(%(\w+)(,%\w+)?(,\d+)?\)$")
+
+
+def _operands(text):
+    ops, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "," and depth == 0:
+            ops.append(cur.strip())
+            cur = ""
+            continue
+        depth += ch == "("
+        depth -= ch == ")"
+        cur += ch
+    if cur.strip():
+        ops.append(cur.strip())
+    return ops
+
+
+def _reg(op):
+    return _REG64.get(op[1:]) if op.startswith("%") else None
+
+
+def visited_offsets(disassembly, function):
+    """Recover `visit(*(PyObject **)((char *)self + d), arg)` calls from a traverse function.
+
+    A straight-line register dataflow over the instructions in address order: %rdi starts as the
+    object, %rsi as `visit`. Loads from object+d are tracked through register moves; a call or tail
+    jump through a register holding `visit` records the d in %rdi. Returns (offsets in visit order,
+    problems, delegations): problems are visit calls whose argument is not a field of the object;
+    delegations are other calls that are handed `visit` (they may visit things we cannot see).
+    """
+    state = {"rdi": ("obj", 0), "rsi": ("visit",)}
+    offsets, problems, delegations = [], [], []
+    for line in disassembly.splitlines():
+        m = _INSN.match(line)
+        if not m:
+            continue
+        text = m.group(1).split("#")[0].strip()
+        words = text.split(None, 1)
+        while words and words[0] in _PREFIXES:
+            words = words[1].split(None, 1) if len(words) > 1 else []
+        if not words:
+            continue
+        mn = words[0]
+        ops = _operands(words[1]) if len(words) > 1 else []
+        if mn.startswith("nop") or mn in ("endbr64", "ret", "retq", "hlt", "ud2", "int3", "push", "pushq"):
+            continue
+        if mn.startswith("test") or mn.startswith("cmp") or mn.startswith("bt"):
+            continue
+        if mn.startswith("j") and mn not in ("jmp", "jmpq"):
+            continue                                  # conditional branch: no register is written
+        if mn in ("call", "callq", "jmp", "jmpq"):
+            target = ops[0] if ops else ""
+            if target.startswith("*"):
+                r = _reg(target[1:])
+                if r is not None and state.get(r) == ("visit",):
+                    arg = state.get("rdi")
+                    if arg is not None and arg[0] == "val":
+                        offsets.append(arg[1])
+                    else:
+                        problems.append("visit called with %s: %s" % (arg, text))
+                elif any(state.get(a) == ("visit",) for a in _ARG_REGS):
+                    delegations.append("indirect: %s" % text)
+            else:
+                local = re.search(r"<%s(\+\d+)?>" % re.escape(function), target)
+                if not local and any(state.get(a) == ("visit",) for a in _ARG_REGS):
+                    delegations.append("direct: %s" % text)
+            if mn in ("call", "callq"):
+                for r in _CALLER_SAVED:
+                    state.pop(r, None)
+            continue
+        if mn == "leave":
+            state.pop("rbp", None)
+            state.pop("rsp", None)
+            continue
+        dst = _reg(ops[-1]) if ops else None
+        if mn in ("mov", "movq") and len(ops) == 2 and dst is not None:
+            src = ops[0]
+            if _reg(src) is not None:
+                if state.get(_reg(src)) is not None:
+                    state[dst] = state[_reg(src)]
+                else:
+                    state.pop(dst, None)
+                continue
+            mm = _MEM.match(src)
+            base = state.get(_REG64.get(mm.group(2))) if mm else None
+            if mm and not mm.group(3) and base is not None and base[0] == "obj":
+                state[dst] = ("val", base[1] + int(mm.group(1) or "0", 0))
+            else:
+                state.pop(dst, None)
+            continue
+        if mn in ("lea", "leaq") and len(ops) == 2 and dst is not None:
+            mm = _MEM.match(ops[0])
+            base = state.get(_REG64.get(mm.group(2))) if mm else None
+            if mm and not mm.group(3) and base is not None and base[0] == "obj":
+                state[dst] = ("obj", base[1] + int(mm.group(1) or "0", 0))
+            else:
+                state.pop(dst, None)
+            continue
+        if mn.startswith("xchg") and len(ops) == 2:
+            a, b = _reg(ops[0]), _reg(ops[1])
+            sa, sb = state.pop(a, None), state.pop(b, None)
+            if a and sb is not None:
+                state[a] = sb
+            if b and sa is not None:
+                state[b] = sa
+            continue
+        if dst is not None:                             # anything else that writes a register
+            state.pop(dst, None)
+    return offsets, problems, delegations
 
 
 def swift_value(v):
@@ -557,6 +933,10 @@ def render(builds):
         lines.append("        source: %s," % swift_string(source))
         for gi, (group, swift_type, fields) in enumerate(LAYOUT):
             args = ", ".join("%s: %s" % (label, swift_value(b["values"][group][label])) for label, _, _ in fields)
+            if group == "traversal":
+                pf = b["values"]["traversal"]["pointerFields"]
+                args += ", pointerFields: [%s]" % ", ".join(
+                    "%s: [%s]" % (swift_string(k), ", ".join(str(o) for o in pf[k])) for k in sorted(pf))
             sep = "," if gi < len(LAYOUT) - 1 else ""
             lines.append("        %s: %s(%s)%s" % (group, swift_type, args, sep))
         lines.append("    )")
@@ -580,6 +960,14 @@ def summary(builds):
     for name, vals in rows:
         out.append("%-*s  %s" % (w0, name, "  ".join(("-" if v is None else str(v)).rjust(cw[i])
                                                       for i, v in enumerate(vals))))
+    out.append("")
+    out.append("traversal.pointerFields (fields each tp_traverse visits, in visit order: offset=member):")
+    for key in sorted(TRAVERSE):
+        entry = TRAVERSE[key]
+        out.append("  %s  (%s, %s)" % (key, TYPES[entry["struct"]][0], entry["function"]))
+        for b in builds:
+            pairs = b["pointer_names"][key]
+            out.append("    %-5s %s" % (series_str(b["series"]), " ".join("%d=%s" % (o, p) for p, o in pairs)))
     return "\n".join(out)
 
 
@@ -612,6 +1000,8 @@ def main(argv):
     ap.add_argument("--dry-run", action="store_true", help="resolve and print, write nothing")
     ap.add_argument("--strict-check", action="store_true", help="treat fact-sheet mismatches as errors")
     ap.add_argument("--verbose", "-v", action="store_true", help="print how each field was resolved")
+    ap.add_argument("--no-disasm-check", action="store_true",
+                    help="do not check TRAVERSE against the compiled tp_traverse functions (needed off x86-64)")
     args = ap.parse_args(argv)
 
     try:
@@ -628,7 +1018,7 @@ def main(argv):
         for b in builds:
             print("reading DWARF of %s (%s)" % (b["lib"], b["version"]), file=sys.stderr)
             try:
-                b["values"], b["how"], b["types"] = extract(b, args.gdb)
+                b["values"], b["how"], b["types"] = extract(b, args.gdb, disasm_check=not args.no_disasm_check)
             except GenError as e:
                 failures.append(str(e))
                 continue

@@ -16,9 +16,11 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var list: ListLayout
     public var unicode: UnicodeLayout
     public var dict: DictLayout
+    public var traversal: TraversalLayout
 
     public init(series: String, source: String, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
-                object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout) {
+                object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
+                traversal: TraversalLayout) {
         self.series = series
         self.source = source
         self.runtime = runtime
@@ -29,6 +31,61 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.list = list
         self.unicode = unicode
         self.dict = dict
+        self.traversal = traversal
+    }
+}
+
+/// What the builtin types' `tp_traverse` functions visit: the facts the unreachable-set analysis
+/// needs to find every strong reference between tracked objects exactly as the collector does.
+public struct TraversalLayout: Sendable, Equatable {
+    /// `PyTypeObject.tp_traverse`, `tp_dictoffset`, `tp_mro`, `tp_bases`.
+    public var typeTraverse: Int
+    public var typeDictOffset: Int
+    public var typeMro: Int
+    public var typeBases: Int
+    /// `PyHeapTypeObject.ht_cached_keys`: the shared keys that size a managed-dict instance's values
+    /// array (3.11+; the field exists since 3.3, but only managed dicts use it for traversal).
+    public var heapTypeCachedKeys: Int?
+    /// `PyMemberDef`: size, `type`, `offset` (a heap type's members follow it at `Py_TYPE(type)->tp_basicsize`).
+    public var memberDefSize: Int
+    public var memberType: Int
+    public var memberOffset: Int
+    /// `PyTupleObject.ob_item`.
+    public var tupleItems: Int
+    /// `PySetObject.mask`, `.table`; `setentry` size and its `key` offset.
+    public var setMask: Int
+    public var setTable: Int
+    public var setEntrySize: Int
+    public var setEntryKey: Int
+    /// 3.11+: offset of `values` in `PyDictValues` (before 3.11 `ma_values` points at the array itself).
+    public var dictValuesItems: Int?
+    /// 3.13+: offset of `valid` in `PyDictValues` (inline values of managed-dict instances).
+    public var dictValuesValid: Int?
+    /// For types whose `tp_traverse` visits a fixed set of `PyObject *` fields: the offsets of exactly
+    /// those fields, keyed by the exported symbol of the type object (`PyCell_Type`, `PyMethod_Type`,
+    /// `PyFunction_Type`, ...; `PyExc_BaseException` for BaseException and subclasses sharing its traverse).
+    public var pointerFields: [String: [Int]]
+
+    public init(typeTraverse: Int, typeDictOffset: Int, typeMro: Int, typeBases: Int, heapTypeCachedKeys: Int?,
+                memberDefSize: Int, memberType: Int, memberOffset: Int, tupleItems: Int, setMask: Int, setTable: Int,
+                setEntrySize: Int, setEntryKey: Int, dictValuesItems: Int?, dictValuesValid: Int?,
+                pointerFields: [String: [Int]]) {
+        self.typeTraverse = typeTraverse
+        self.typeDictOffset = typeDictOffset
+        self.typeMro = typeMro
+        self.typeBases = typeBases
+        self.heapTypeCachedKeys = heapTypeCachedKeys
+        self.memberDefSize = memberDefSize
+        self.memberType = memberType
+        self.memberOffset = memberOffset
+        self.tupleItems = tupleItems
+        self.setMask = setMask
+        self.setTable = setTable
+        self.setEntrySize = setEntrySize
+        self.setEntryKey = setEntryKey
+        self.dictValuesItems = dictValuesItems
+        self.dictValuesValid = dictValuesValid
+        self.pointerFields = pointerFields
     }
 }
 

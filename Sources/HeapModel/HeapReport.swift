@@ -9,15 +9,18 @@ public struct HeapCapture: Sendable {
     /// `gc.garbage`.
     public var garbage: TypeCensus
     /// Every type that appears in any census, by address.
+    /// What the next full collection would free; nil when the analysis was not asked for.
+    public var collectable: CollectableSet?
     public var types: [UInt64: TypeInfo]
     public var issues: ScanIssues
 
     public init(collector: CollectorState, generations: [TypeCensus], permanent: TypeCensus, garbage: TypeCensus,
-                types: [UInt64: TypeInfo], issues: ScanIssues) {
+                collectable: CollectableSet? = nil, types: [UInt64: TypeInfo], issues: ScanIssues) {
         self.collector = collector
         self.generations = generations
         self.permanent = permanent
         self.garbage = garbage
+        self.collectable = collectable
         self.types = types
         self.issues = issues
     }

@@ -43,6 +43,24 @@ public struct JSONRenderer {
                 ("tp_name", .string(type.tpName)), ("heap_type", .bool(type.isHeapType)),
             ]))
         })
+        var collectable: [(String, JSONValue)] = []
+        if let set = report.collectable {
+            let c = set.coverage
+            let inexact = c.inexactByType.map { (naming: options.naming.label(report.types[$0.key] ?? .unreadable($0.key)), count: $0.value) }
+                .reduce(into: [String: Int]()) { $0[$1.naming, default: 0] += $1.count }
+            var section = self.section(set.census, report, leading: [], ids: true)
+            if case var .object(members) = section {
+                members.append(("by_generation", .array(set.byGeneration.map { .int($0) })))
+                members.append(("coverage", .object([
+                    ("tracked", .int(c.tracked)), ("exact", .int(c.exact)),
+                    ("inexact_types", .object(inexact.keys.sorted { inexact[$0]! != inexact[$1]! ? inexact[$0]! > inexact[$1]! : $0 < $1 }
+                        .map { ($0, .int(inexact[$0]!)) })),
+                ])))
+                members.append(("overcounted", .array(set.overcounted.map { .string(hexAddress($0.address)) })))
+                section = .object(members)
+            }
+            collectable = [("collectable", section)]
+        }
         return .object([
             ("schema", .string(Self.schema)),
             ("type_key", .string(options.naming.rawValue)),
@@ -51,6 +69,7 @@ public struct JSONRenderer {
             ("generations", .array(generations)),
             ("permanent_generation", section(report.permanent, report, leading: [], ids: false)),
             ("garbage", section(report.garbage, report, leading: [], ids: true)),
+        ] + collectable + [
             ("type_table", typeTable),
             ("issues", .object([
                 ("unreadable_objects", .int(report.issues.unreadableObjects)),

@@ -29,6 +29,10 @@ public struct TextRenderer {
                 out.append("gc: uncollectable <\(type.tpName) \(hexAddress(object.address))>")
             }
         }
+        if let collectable = report.collectable {
+            out.append("")
+            self.collectable(collectable, report: report, &out)
+        }
         if !report.issues.isEmpty {
             out.append("")
             out.append("issues: \(report.issues.unreadableObjects) unreadable object(s), \(report.issues.truncatedLists) truncated list(s)")
@@ -72,6 +76,31 @@ public struct TextRenderer {
             out.append("  " + cells.joined(separator: " "))
         }
         out.append("  " + padRight("permanent", widths[0]) + " " + padLeft(grouped(report.permanent.count), widths[1]))
+    }
+
+    private func collectable(_ set: CollectableSet, report: HeapReport, _ out: inout [String]) {
+        let g = set.byGeneration
+        section(title: "collectable (a full collection would free these now; by generation \(g.map(grouped).joined(separator: "/")))",
+                census: set.census, report: report, &out)
+        let c = set.coverage
+        let share = c.tracked == 0 ? 100.0 : 100.0 * Double(c.exact) / Double(c.tracked)
+        out.append("  coverage: references found exactly for \(grouped(c.exact)) of \(grouped(c.tracked)) tracked objects (\(fixed(share, 1))%)")
+        if c.exact < c.tracked {
+            let worst = c.inexactByType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5)
+            let names = worst.map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \(grouped($0.value))" }
+            out.append("  not traversed (garbage they hold stays hidden): " + names.joined(separator: ", "))
+        }
+        if !set.overcounted.isEmpty {
+            let sample = set.overcounted.prefix(3).map { "<\((report.types[$0.type] ?? .unreadable($0.type)).tpName) \(hexAddress($0.address))>" }
+            out.append("  warning: \(set.overcounted.count) object(s) had more references than their refcount (treated as reachable): "
+                       + sample.joined(separator: ", "))
+        }
+        if options.listObjects, let objects = set.census.objects {
+            for object in objects {
+                let type = report.types[object.type] ?? .unreadable(object.type)
+                out.append("gc: collectable <\(type.tpName) \(hexAddress(object.address))>")
+            }
+        }
     }
 
     private func section(title: String, census: TypeCensus, report: HeapReport, _ out: inout [String]) {

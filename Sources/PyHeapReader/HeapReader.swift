@@ -13,6 +13,8 @@ public struct HeapReader: Sendable {
     public let layout: PythonLayout
     /// Address of the main interpreter's `struct _gc_runtime_state`.
     public let gcState: UInt64
+    /// Resolved symbol addresses (builtin type objects, `_PyRuntime`, ...).
+    public let symbols: [String: UInt64]
 
     public static func prepare(image: TargetImage, memory: any MemoryReader) throws(ReaderError) -> HeapReader {
         let detected = try VersionDetector.detect(image: image, memory: memory)
@@ -41,7 +43,7 @@ public struct HeapReader: Sendable {
             }
             return interpreter &+ UInt64(offset)
         }
-        return HeapReader(detected: detected, layout: layout, gcState: gcState)
+        return HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
     }
 
     /// Reads the collector's state only (cheap): used to see whether a collection is running.
@@ -79,7 +81,10 @@ public struct HeapReader: Sendable {
     /// without it, broken lists are cut short and counted in `issues`.
     /// Throws `.collectionInProgress` when the collector is running and `strict` is set: the caller
     /// resumes the target briefly and tries again.
-    public func capture(memory: CachedMemory, keepGenerationObjects: Bool, strict: Bool) throws(ReaderError) -> HeapCapture {
+    ///
+    /// With `findCollectable`, it also works out what the next full collection would free.
+    public func capture(memory: CachedMemory, keepGenerationObjects: Bool, findCollectable: Bool = false,
+                        strict: Bool) throws(ReaderError) -> HeapCapture {
         let collector = try collectorState(memory: memory)
         if collector.collecting && strict { throw .collectionInProgress(attempts: 1) }
         var issues = ScanIssues()
@@ -89,7 +94,8 @@ public struct HeapReader: Sendable {
         var generations: [TypeCensus] = []
         for index in 0..<g.generationCount {
             let head = gcState &+ UInt64(g.generations + index * g.generationSize)
-            let result = try walker.walk(head: head, keepObjects: keepGenerationObjects, label: "generation \(index)")
+            let result = try walker.walk(head: head, keepObjects: keepGenerationObjects || findCollectable,
+                                         label: "generation \(index)")
             generations.append(result.census)
             issues.unreadableObjects += result.unreadable
             issues.truncatedLists += result.truncated ? 1 : 0
@@ -102,13 +108,24 @@ public struct HeapReader: Sendable {
         let objects = ObjectReader(memory: memory, layout: layout)
         let garbage = try readGarbage(objects: objects, issues: &issues)
 
+        var collectable: CollectableSet?
+        if findCollectable {
+            collectable = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols).run(generations: generations)
+            if !keepGenerationObjects {
+                for index in generations.indices { generations[index].objects = nil }
+            }
+        }
+
         let namer = TypeNamer(objects: objects)
-        for census in generations + [permanentResult.census, garbage] {
+        for census in generations + [permanentResult.census, garbage] + (collectable.map { [$0.census] } ?? []) {
             for type in census.byType.keys { namer.info(for: type) }
         }
         if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
+        if let collectable {
+            for type in collectable.coverage.inexactByType.keys { namer.info(for: type) }
+        }
         return HeapCapture(collector: collector, generations: generations, permanent: permanentResult.census,
-                           garbage: garbage, types: namer.types, issues: issues)
+                           garbage: garbage, collectable: collectable, types: namer.types, issues: issues)
     }
 
     /// `gc.garbage`: a plain list. NULL (interpreter finalizing) reads as empty.

@@ -45,8 +45,15 @@ public struct TargetImage: Sendable {
     }
 
     /// The symbols the heap reader needs; a producer resolves at least these.
-    public static let wantedSymbols = ["_PyRuntime", "Py_Version", "PyList_Type", "PyType_Type", "PyUnicode_Type"]
-        + versionBufferSymbols
+    public static let wantedSymbols = ["_PyRuntime", "Py_Version", "PyUnicode_Type"] + versionBufferSymbols + typeSymbols
+    /// Builtin type objects whose `tp_traverse` the reference analysis recognises, and the few
+    /// functions it needs (`subtype_traverse` is only in unstripped builds; it is inferred otherwise).
+    public static let typeSymbols = [
+        "PyType_Type", "PyBaseObject_Type", "PyTuple_Type", "PyList_Type", "PyDict_Type", "PySet_Type",
+        "PyFrozenSet_Type", "PyCell_Type", "PyMethod_Type", "PyFunction_Type", "PyClassMethod_Type",
+        "PyStaticMethod_Type", "PyProperty_Type", "PyTraceBack_Type", "_PyWeakref_RefType", "PyModule_Type",
+        "PyExc_BaseException", "subtype_traverse",
+    ]
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.
     public static let versionBufferSymbols = ["Py_GetVersion.version", "version.0", "version"]

@@ -11,6 +11,8 @@ struct InspectionOptions {
     var pause = true
     /// Keep every generation's object addresses (not needed for the census).
     var keepGenerationObjects = false
+    /// Work out what the next full collection would free (reads every tracked object).
+    var findCollectable = true
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
@@ -57,7 +59,7 @@ enum LiveInspection {
             let result: Result<HeapCapture, ReaderError>
             do {
                 result = .success(try reader.capture(memory: snapshot, keepGenerationObjects: options.keepGenerationObjects,
-                                                     strict: options.pause))
+                                                     findCollectable: options.findCollectable, strict: options.pause))
             } catch {
                 result = .failure(error)
             }

@@ -31,7 +31,7 @@ struct ReportOptions: ParsableArguments {
     @Option(name: .long, help: "How many types to show per section in text output.")
     var top = 20
 
-    @Flag(name: .long, help: "Print one `gc: uncollectable <type 0x...>` line per object of gc.garbage.")
+    @Flag(name: .long, help: "Print one `gc: uncollectable <type 0x...>` line per object of gc.garbage and one `gc: collectable <type 0x...>` line per collectable object.")
     var list = false
 
     @Flag(name: .long, help: "Name types as module.qualname (heap types) instead of type(o).__name__.")
@@ -46,4 +46,7 @@ struct ReportOptions: ParsableArguments {
 struct ReadOptions: ParsableArguments {
     @Flag(name: .long, help: "Read without stopping the target (the result is marked approximate).")
     var noPause = false
+
+    @Flag(name: .long, help: "Census only: skip finding what the next full collection would free.")
+    var noCycles = false
 }

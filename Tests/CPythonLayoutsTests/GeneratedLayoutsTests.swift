@@ -54,6 +54,94 @@ import Testing
         #expect(layout.dict.entrySize == 24)
         // Exactly one home for the gc state.
         #expect((layout.runtime.gc == nil) != (layout.interpreter.gc == nil))
+        // Traversal: type slots, PyMemberDef, tuples, sets.
+        let t = layout.traversal
+        #expect(t.typeTraverse == 184)
+        #expect(t.typeDictOffset == 288)
+        #expect(t.typeMro == 344)
+        #expect(t.typeBases == 336)
+        #expect(t.heapTypeCachedKeys != nil)  // ht_cached_keys exists in every series (PEP 412, 3.3+)
+        #expect(t.memberDefSize == 40)
+        #expect(t.memberType == 8)
+        #expect(t.memberOffset == 16)
+        #expect(t.tupleItems == 24)
+        #expect(t.setMask == 32)
+        #expect(t.setTable == 40)
+        #expect(t.setEntrySize == 16)
+        #expect(t.setEntryKey == 0)
+        // PyDictValues exists from 3.11; its `valid` byte from 3.13.
+        #expect((t.dictValuesItems == nil) == ["3.8", "3.9", "3.10"].contains(layout.series))
+        #expect((t.dictValuesValid == nil) == (layout.series != "3.13"))
+    }
+
+    @Test(arguments: PythonLayout.generated)
+    func pointerFieldsSharedByAllSeries(_ layout: PythonLayout) {
+        let p = layout.traversal.pointerFields
+        #expect(Set(p.keys) == ["PyCell_Type", "PyClassMethod_Type", "PyExc_BaseException", "PyFunction_Type",
+                                "PyMethod_Type", "PyModule_Type", "PyProperty_Type", "PyStaticMethod_Type",
+                                "PyTraceBack_Type", "PyType_Type", "_PyWeakref_RefType"])
+        #expect(p["PyCell_Type"] == [16])                // ob_ref
+        #expect(p["PyMethod_Type"] == [16, 24])          // im_func, im_self
+        #expect(p["PyClassMethod_Type"] == [16, 24])     // cm_callable, cm_dict
+        #expect(p["PyStaticMethod_Type"] == [16, 24])    // sm_callable, sm_dict
+        #expect(p["PyTraceBack_Type"] == [16, 24])       // tb_next, tb_frame
+        #expect(p["_PyWeakref_RefType"] == [24])         // wr_callback only, never wr_object
+        #expect(p["PyModule_Type"] == [16])              // md_dict only (not md_name, not module state)
+        for (symbol, offsets) in p {
+            #expect(Set(offsets).count == offsets.count, "\(symbol) lists an offset twice")
+            #expect(offsets.allSatisfy { $0 >= 16 && $0 % 8 == 0 }, "\(symbol): \(offsets)")
+        }
+    }
+
+    /// BaseException_traverse: dict, args, [notes (3.11+)], traceback, cause, context.
+    @Test func baseExceptionPointerFields() {
+        for l in [PythonLayout.v3_8, .v3_9, .v3_10] {
+            #expect(l.traversal.pointerFields["PyExc_BaseException"] == [16, 24, 32, 48, 40])
+        }
+        for l in [PythonLayout.v3_11, .v3_12, .v3_13] {
+            #expect(l.traversal.pointerFields["PyExc_BaseException"] == [16, 24, 32, 40, 56, 48])
+        }
+    }
+
+    /// func_traverse: every PyObject* field but func_weakreflist; 3.10 adds func_builtins, 3.12 func_typeparams.
+    @Test func functionPointerFields() {
+        let v38: [Int] = [16, 24, 88, 32, 40, 56, 64, 72, 48, 96, 104]
+        let v310: [Int] = [48, 16, 24, 104, 56, 64, 80, 32, 88, 72, 112, 40]
+        let v312: [Int] = [48, 16, 24, 104, 56, 64, 80, 32, 88, 72, 112, 120, 40]
+        #expect(PythonLayout.v3_8.traversal.pointerFields["PyFunction_Type"] == v38)
+        #expect(PythonLayout.v3_9.traversal.pointerFields["PyFunction_Type"] == v38)
+        #expect(PythonLayout.v3_10.traversal.pointerFields["PyFunction_Type"] == v310)
+        #expect(PythonLayout.v3_11.traversal.pointerFields["PyFunction_Type"] == v310)
+        #expect(PythonLayout.v3_12.traversal.pointerFields["PyFunction_Type"] == v312)
+        #expect(PythonLayout.v3_13.traversal.pointerFields["PyFunction_Type"] == v312)
+    }
+
+    /// property_traverse gains prop_name in 3.10; type_traverse gains ht_module in 3.9.
+    @Test func propertyAndTypePointerFields() {
+        #expect(PythonLayout.v3_8.traversal.pointerFields["PyProperty_Type"] == [16, 24, 32, 40])
+        #expect(PythonLayout.v3_9.traversal.pointerFields["PyProperty_Type"] == [16, 24, 32, 40])
+        for l in [PythonLayout.v3_10, .v3_11, .v3_12, .v3_13] {
+            #expect(l.traversal.pointerFields["PyProperty_Type"] == [16, 24, 32, 40, 48])
+        }
+        // tp_dict, tp_cache, tp_mro, tp_bases, tp_base, then ht_module.
+        #expect(PythonLayout.v3_8.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256])
+        #expect(PythonLayout.v3_9.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 872])
+        #expect(PythonLayout.v3_10.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 880])
+        #expect(PythonLayout.v3_11.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 880])
+        #expect(PythonLayout.v3_12.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 888])
+        #expect(PythonLayout.v3_13.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 888])
+        for l in PythonLayout.generated {
+            let t = l.traversal
+            let typeFields = t.pointerFields["PyType_Type"] ?? []
+            #expect(typeFields.contains(l.type.dict) && typeFields.contains(l.type.base))
+            #expect(typeFields.contains(t.typeMro) && typeFields.contains(t.typeBases))
+        }
+    }
+
+    @Test func heapTypeCachedKeysAndDictValues() {
+        #expect(PythonLayout.generated.map(\.traversal.heapTypeCachedKeys) == [872, 864, 872, 872, 880, 880])
+        #expect(PythonLayout.generated.map(\.traversal.dictValuesItems) == [nil, nil, nil, 0, 0, 8])
+        #expect(PythonLayout.generated.map(\.traversal.dictValuesValid) == [nil, nil, nil, nil, nil, 3])
     }
 
     @Test func v3_8() {

@@ -23,6 +23,7 @@ enum Paths {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static let targetScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/census_target.py").path
+    static let cyclesScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/cycles_target.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.
     static var cliCandidate: String {

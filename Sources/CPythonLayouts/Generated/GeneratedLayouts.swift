@@ -12,7 +12,8 @@ extension PythonLayout {
         type: TypeLayout(name: 24, basicSize: 32, itemSize: 40, flags: 168, base: 256, dict: 264, heapName: 848, heapQualname: 864),
         list: ListLayout(items: 24, allocated: 32),
         unicode: UnicodeLayout(length: 16, state: 32, asciiSize: 48, compactSize: 72, kindShift: 2, compactShift: 5, asciiShift: 6),
-        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: 8, keysLog2Size: nil, keysLog2IndexBytes: nil, keysKind: nil, keysEntryCount: 32, keysIndices: 40, entrySize: 24, unicodeEntrySize: nil)
+        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: 8, keysLog2Size: nil, keysLog2IndexBytes: nil, keysKind: nil, keysEntryCount: 32, keysIndices: 40, entrySize: 24, unicodeEntrySize: nil),
+        traversal: TraversalLayout(typeTraverse: 184, typeDictOffset: 288, typeMro: 344, typeBases: 336, heapTypeCachedKeys: 872, memberDefSize: 40, memberType: 8, memberOffset: 16, tupleItems: 24, setMask: 32, setTable: 40, setEntrySize: 16, setEntryKey: 0, dictValuesItems: nil, dictValuesValid: nil, pointerFields: ["PyCell_Type": [16], "PyClassMethod_Type": [16, 24], "PyExc_BaseException": [16, 24, 32, 48, 40], "PyFunction_Type": [16, 24, 88, 32, 40, 56, 64, 72, 48, 96, 104], "PyMethod_Type": [16, 24], "PyModule_Type": [16], "PyProperty_Type": [16, 24, 32, 40], "PyStaticMethod_Type": [16, 24], "PyTraceBack_Type": [16, 24], "PyType_Type": [264, 352, 344, 336, 256], "_PyWeakref_RefType": [24]])
     )
 
     public static let v3_9 = PythonLayout(
@@ -25,7 +26,8 @@ extension PythonLayout {
         type: TypeLayout(name: 24, basicSize: 32, itemSize: 40, flags: 168, base: 256, dict: 264, heapName: 840, heapQualname: 856),
         list: ListLayout(items: 24, allocated: 32),
         unicode: UnicodeLayout(length: 16, state: 32, asciiSize: 48, compactSize: 72, kindShift: 2, compactShift: 5, asciiShift: 6),
-        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: 8, keysLog2Size: nil, keysLog2IndexBytes: nil, keysKind: nil, keysEntryCount: 32, keysIndices: 40, entrySize: 24, unicodeEntrySize: nil)
+        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: 8, keysLog2Size: nil, keysLog2IndexBytes: nil, keysKind: nil, keysEntryCount: 32, keysIndices: 40, entrySize: 24, unicodeEntrySize: nil),
+        traversal: TraversalLayout(typeTraverse: 184, typeDictOffset: 288, typeMro: 344, typeBases: 336, heapTypeCachedKeys: 864, memberDefSize: 40, memberType: 8, memberOffset: 16, tupleItems: 24, setMask: 32, setTable: 40, setEntrySize: 16, setEntryKey: 0, dictValuesItems: nil, dictValuesValid: nil, pointerFields: ["PyCell_Type": [16], "PyClassMethod_Type": [16, 24], "PyExc_BaseException": [16, 24, 32, 48, 40], "PyFunction_Type": [16, 24, 88, 32, 40, 56, 64, 72, 48, 96, 104], "PyMethod_Type": [16, 24], "PyModule_Type": [16], "PyProperty_Type": [16, 24, 32, 40], "PyStaticMethod_Type": [16, 24], "PyTraceBack_Type": [16, 24], "PyType_Type": [264, 352, 344, 336, 256, 872], "_PyWeakref_RefType": [24]])
     )
 
     public static let v3_10 = PythonLayout(
@@ -38,7 +40,8 @@ extension PythonLayout {
         type: TypeLayout(name: 24, basicSize: 32, itemSize: 40, flags: 168, base: 256, dict: 264, heapName: 848, heapQualname: 864),
         list: ListLayout(items: 24, allocated: 32),
         unicode: UnicodeLayout(length: 16, state: 32, asciiSize: 48, compactSize: 72, kindShift: 2, compactShift: 5, asciiShift: 6),
-        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: 8, keysLog2Size: nil, keysLog2IndexBytes: nil, keysKind: nil, keysEntryCount: 32, keysIndices: 40, entrySize: 24, unicodeEntrySize: nil)
+        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: 8, keysLog2Size: nil, keysLog2IndexBytes: nil, keysKind: nil, keysEntryCount: 32, keysIndices: 40, entrySize: 24, unicodeEntrySize: nil),
+        traversal: TraversalLayout(typeTraverse: 184, typeDictOffset: 288, typeMro: 344, typeBases: 336, heapTypeCachedKeys: 872, memberDefSize: 40, memberType: 8, memberOffset: 16, tupleItems: 24, setMask: 32, setTable: 40, setEntrySize: 16, setEntryKey: 0, dictValuesItems: nil, dictValuesValid: nil, pointerFields: ["PyCell_Type": [16], "PyClassMethod_Type": [16, 24], "PyExc_BaseException": [16, 24, 32, 48, 40], "PyFunction_Type": [48, 16, 24, 104, 56, 64, 80, 32, 88, 72, 112, 40], "PyMethod_Type": [16, 24], "PyModule_Type": [16], "PyProperty_Type": [16, 24, 32, 40, 48], "PyStaticMethod_Type": [16, 24], "PyTraceBack_Type": [16, 24], "PyType_Type": [264, 352, 344, 336, 256, 880], "_PyWeakref_RefType": [24]])
     )
 
     public static let v3_11 = PythonLayout(
@@ -51,7 +54,8 @@ extension PythonLayout {
         type: TypeLayout(name: 24, basicSize: 32, itemSize: 40, flags: 168, base: 256, dict: 264, heapName: 848, heapQualname: 864),
         list: ListLayout(items: 24, allocated: 32),
         unicode: UnicodeLayout(length: 16, state: 32, asciiSize: 48, compactSize: 72, kindShift: 2, compactShift: 5, asciiShift: 6),
-        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: nil, keysLog2Size: 8, keysLog2IndexBytes: 9, keysKind: 10, keysEntryCount: 24, keysIndices: 32, entrySize: 24, unicodeEntrySize: 16)
+        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: nil, keysLog2Size: 8, keysLog2IndexBytes: 9, keysKind: 10, keysEntryCount: 24, keysIndices: 32, entrySize: 24, unicodeEntrySize: 16),
+        traversal: TraversalLayout(typeTraverse: 184, typeDictOffset: 288, typeMro: 344, typeBases: 336, heapTypeCachedKeys: 872, memberDefSize: 40, memberType: 8, memberOffset: 16, tupleItems: 24, setMask: 32, setTable: 40, setEntrySize: 16, setEntryKey: 0, dictValuesItems: 0, dictValuesValid: nil, pointerFields: ["PyCell_Type": [16], "PyClassMethod_Type": [16, 24], "PyExc_BaseException": [16, 24, 32, 40, 56, 48], "PyFunction_Type": [48, 16, 24, 104, 56, 64, 80, 32, 88, 72, 112, 40], "PyMethod_Type": [16, 24], "PyModule_Type": [16], "PyProperty_Type": [16, 24, 32, 40, 48], "PyStaticMethod_Type": [16, 24], "PyTraceBack_Type": [16, 24], "PyType_Type": [264, 352, 344, 336, 256, 880], "_PyWeakref_RefType": [24]])
     )
 
     public static let v3_12 = PythonLayout(
@@ -64,7 +68,8 @@ extension PythonLayout {
         type: TypeLayout(name: 24, basicSize: 32, itemSize: 40, flags: 168, base: 256, dict: 264, heapName: 856, heapQualname: 872),
         list: ListLayout(items: 24, allocated: 32),
         unicode: UnicodeLayout(length: 16, state: 32, asciiSize: 40, compactSize: 56, kindShift: 2, compactShift: 5, asciiShift: 6),
-        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: nil, keysLog2Size: 8, keysLog2IndexBytes: 9, keysKind: 10, keysEntryCount: 24, keysIndices: 32, entrySize: 24, unicodeEntrySize: 16)
+        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: nil, keysLog2Size: 8, keysLog2IndexBytes: 9, keysKind: 10, keysEntryCount: 24, keysIndices: 32, entrySize: 24, unicodeEntrySize: 16),
+        traversal: TraversalLayout(typeTraverse: 184, typeDictOffset: 288, typeMro: 344, typeBases: 336, heapTypeCachedKeys: 880, memberDefSize: 40, memberType: 8, memberOffset: 16, tupleItems: 24, setMask: 32, setTable: 40, setEntrySize: 16, setEntryKey: 0, dictValuesItems: 0, dictValuesValid: nil, pointerFields: ["PyCell_Type": [16], "PyClassMethod_Type": [16, 24], "PyExc_BaseException": [16, 24, 32, 40, 56, 48], "PyFunction_Type": [48, 16, 24, 104, 56, 64, 80, 32, 88, 72, 112, 120, 40], "PyMethod_Type": [16, 24], "PyModule_Type": [16], "PyProperty_Type": [16, 24, 32, 40, 48], "PyStaticMethod_Type": [16, 24], "PyTraceBack_Type": [16, 24], "PyType_Type": [264, 352, 344, 336, 256, 888], "_PyWeakref_RefType": [24]])
     )
 
     public static let v3_13 = PythonLayout(
@@ -77,7 +82,8 @@ extension PythonLayout {
         type: TypeLayout(name: 24, basicSize: 32, itemSize: 40, flags: 168, base: 256, dict: 264, heapName: 856, heapQualname: 872),
         list: ListLayout(items: 24, allocated: 32),
         unicode: UnicodeLayout(length: 16, state: 32, asciiSize: 40, compactSize: 56, kindShift: 2, compactShift: 5, asciiShift: 6),
-        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: nil, keysLog2Size: 8, keysLog2IndexBytes: 9, keysKind: 10, keysEntryCount: 24, keysIndices: 32, entrySize: 24, unicodeEntrySize: 16)
+        dict: DictLayout(used: 16, keys: 32, values: 40, keysSize: nil, keysLog2Size: 8, keysLog2IndexBytes: 9, keysKind: 10, keysEntryCount: 24, keysIndices: 32, entrySize: 24, unicodeEntrySize: 16),
+        traversal: TraversalLayout(typeTraverse: 184, typeDictOffset: 288, typeMro: 344, typeBases: 336, heapTypeCachedKeys: 880, memberDefSize: 40, memberType: 8, memberOffset: 16, tupleItems: 24, setMask: 32, setTable: 40, setEntrySize: 16, setEntryKey: 0, dictValuesItems: 8, dictValuesValid: 3, pointerFields: ["PyCell_Type": [16], "PyClassMethod_Type": [16, 24], "PyExc_BaseException": [16, 24, 32, 40, 56, 48], "PyFunction_Type": [48, 16, 24, 104, 56, 64, 80, 32, 88, 72, 112, 120, 40], "PyMethod_Type": [16, 24], "PyModule_Type": [16], "PyProperty_Type": [16, 24, 32, 40, 48], "PyStaticMethod_Type": [16, 24], "PyTraceBack_Type": [16, 24], "PyType_Type": [264, 352, 344, 336, 256, 888], "_PyWeakref_RefType": [24]])
     )
 
     /// Every series above, oldest first.

@@ -16,6 +16,7 @@ extension PyInspect {
         func run() throws {
             var options = InspectionOptions()
             options.pause = !read.noPause
+            options.findCollectable = !read.noCycles
             printReport(pid: pid, inspection: options, report: report)
         }
     }

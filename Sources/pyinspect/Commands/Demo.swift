@@ -23,6 +23,7 @@ extension PyInspect {
             writeStderr("pyinspect demo: started \(python) (pid \(target.pid)) running the bundled leaky program")
             var options = InspectionOptions()
             options.pause = !read.noPause
+            options.findCollectable = !read.noCycles
             printReport(pid: target.pid, inspection: options, report: report)
         }
     }

@@ -1,0 +1,44 @@
+/// The set a full collection would find unreachable now, computed the way the collector does
+/// (`update_refs`, `subtract_refs`, `move_unreachable` in Modules/gcmodule.c) on a copy of the graph:
+///
+/// 1. each object starts with its refcount;
+/// 2. every reference from another collected object is subtracted;
+/// 3. what is left over is held from outside the collected set: those objects, and everything
+///    they reach, are reachable; the rest is unreachable.
+///
+/// Why a partial traversal is safe: a reference pyinspect cannot see is never subtracted, so its
+/// target keeps a positive count and counts as held from outside. Missing references can only make
+/// objects look reachable, never unreachable. Only a reference that does not exist could make a
+/// live object look like garbage, which is why traversals copy CPython's exactly or not at all.
+public struct UnreachableSet: Sendable {
+    /// Nodes found unreachable, in node order.
+    public var nodes: [Int32]
+    /// Nodes whose count went below zero: more references were found to them than their refcount
+    /// allows, which means the copy was inconsistent. They are treated as reachable.
+    public var overcounted: [Int32]
+
+    public init(graph: ObjectGraph) {
+        let count = graph.count
+        var remaining = graph.refcounts
+        for node in 0..<count {
+            for target in graph.referents(of: node) { remaining[Int(target)] &-= 1 }
+        }
+        var reachable = [Bool](repeating: false, count: count)
+        var stack: [Int32] = []
+        var overcounted: [Int32] = []
+        for node in 0..<count where remaining[node] != 0 {
+            if remaining[node] < 0 { overcounted.append(Int32(node)) }
+            reachable[node] = true
+            stack.append(Int32(node))
+        }
+        // Everything a root reaches is reachable too. Each node is pushed at most once.
+        while let node = stack.popLast() {
+            for target in graph.referents(of: Int(node)) where !reachable[Int(target)] {
+                reachable[Int(target)] = true
+                stack.append(target)
+            }
+        }
+        nodes = (0..<count).compactMap { reachable[$0] ? nil : Int32($0) }
+        self.overcounted = overcounted
+    }
+}

@@ -1,0 +1,71 @@
+import CPythonLayouts
+import HeapGraph
+import HeapModel
+import RemoteMemory
+
+/// Finds what a full collection would free: extracts the reference graph of every tracked object in
+/// generations 0–2 (the permanent generation is never collected) and runs the collector's
+/// reachability computation on it.
+struct CollectableAnalysis {
+    let memory: CachedMemory
+    let layout: PythonLayout
+    let symbols: [String: UInt64]
+
+    func run(generations: [TypeCensus]) -> CollectableSet {
+        var addresses: [UInt64] = [], generationOf: [UInt8] = [], typeOf: [UInt64] = []
+        let total = generations.reduce(0) { $0 + ($1.objects?.count ?? 0) }
+        addresses.reserveCapacity(total)
+        generationOf.reserveCapacity(total)
+        typeOf.reserveCapacity(total)
+        for (index, census) in generations.enumerated() {
+            for object in census.objects ?? [] {
+                addresses.append(object.address)
+                generationOf.append(UInt8(index))
+                typeOf.append(object.type)
+            }
+        }
+        // Heap types vote for which traverse function is subtype_traverse (stripped builds).
+        let typeType = symbols["PyType_Type"]
+        var candidateTypes = Set(typeOf)
+        if let typeType {
+            for (address, type) in zip(addresses, typeOf) where type == typeType { candidateTypes.insert(address) }
+        }
+        let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(candidateTypes))
+        let finder = ReferenceFinder(memory: memory, layout: layout)
+        var builder = ObjectGraphBuilder(addresses: addresses, generations: generationOf)
+        var referents: [UInt64] = []
+        var exactCount = 0
+        var inexact: [UInt64: Int] = [:]
+        let immortalCheck = (PythonVersion(string: layout.series)?.minor ?? 0) >= 12  // immortal objects exist from 3.12
+        for node in 0..<addresses.count {
+            referents.removeAll(keepingCapacity: true)
+            let traversal = planner.traversal(ofType: typeOf[node])
+            var exact = traversal.isExact
+            if !finder.referents(of: addresses[node], traversal: traversal, into: &referents) { exact = false }
+            let refcount = refcountOf(addresses[node], immortalCheck: immortalCheck)
+            if exact { exactCount += 1 } else { inexact[typeOf[node], default: 0] += 1 }
+            builder.finish(node: node, refcount: refcount, exact: exact, referents: referents)
+        }
+        let unreachable = UnreachableSet(graph: builder.graph)
+        var census = TypeCensus(objects: [])
+        var byGeneration = [0, 0, 0]
+        for node in unreachable.nodes.map(Int.init) {
+            census.count += 1
+            census.byType[typeOf[node], default: 0] += 1
+            census.objects!.append(ObjectRef(address: addresses[node], type: typeOf[node]))
+            byGeneration[Int(generationOf[node])] += 1
+        }
+        return CollectableSet(census: census, byGeneration: byGeneration,
+                              coverage: Coverage(tracked: addresses.count, exact: exactCount, inexactByType: inexact),
+                              overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
+    }
+
+    /// `ob_refcnt`; immortal objects (3.12+: the low 32 bits negative as int32) never count as garbage.
+    /// An unreadable header makes the object a root (reachable), the safe side.
+    private func refcountOf(_ object: UInt64, immortalCheck: Bool) -> Int64 {
+        guard let word = try? memory.word(at: object &+ UInt64(layout.object.refcount)) else { return ObjectGraph.immortal }
+        if immortalCheck && Int32(truncatingIfNeeded: word) < 0 { return ObjectGraph.immortal }
+        let value = Int64(bitPattern: word)
+        return value > 0 ? value : ObjectGraph.immortal
+    }
+}

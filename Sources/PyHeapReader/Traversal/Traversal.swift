@@ -1,0 +1,49 @@
+/// How the collector's `tp_traverse` finds the references of one type's objects.
+indirect enum Traversal: Sendable, Equatable {
+    /// Unknown traverse function: pyinspect reports no references for such objects, which can
+    /// only make things look reachable (see UnreachableSet), never unreachable.
+    case opaque
+    /// The type has no `tp_traverse` (e.g. `object`): nothing to visit.
+    case nothing
+    /// Visits these fixed `PyObject *` fields.
+    case fields([Int])
+    case tuple
+    case list
+    case dict
+    case set
+    /// `subtype_traverse`: a class from a `class` statement.
+    case instance(InstancePlan)
+
+    /// Whether the references found are exactly the collector's.
+    var isExact: Bool {
+        switch self {
+        case .opaque: return false
+        case let .instance(plan): return plan.base.isExact
+        default: return true
+        }
+    }
+}
+
+/// What `subtype_traverse` visits for one class: `__slots__` members, the instance dict (wherever
+/// this version keeps it), the class itself, then the first non-`subtype_traverse` base's traversal.
+struct InstancePlan: Sendable, Equatable {
+    /// Offsets of `T_OBJECT_EX` members (`__slots__`) of the class and its Python-level bases.
+    var slots: [Int]
+    var dict: DictLocation
+    /// The class object (instances of heap types reference their type).
+    var type: UInt64
+    var base: Traversal
+}
+
+/// Where an instance's `__dict__` (or its values) lives, per CPython version.
+enum DictLocation: Sendable, Equatable {
+    case none
+    /// `tp_dictoffset`: positive, or negative (counted from the end of a variable-size object).
+    case offset(dictOffset: Int, basicSize: Int, itemSize: Int)
+    /// 3.11: values pointer at obj-32 (`ht_cached_keys` entries) and dict pointer at obj-24, both visited.
+    case managed311(cachedKeys: UInt64)
+    /// 3.12: obj-24 holds a dict pointer, or (tagged, bit 0) a values pointer.
+    case managed312(cachedKeys: UInt64)
+    /// 3.13: inline values after the object when valid, else the dict pointer at obj-24.
+    case managed313(inlineValuesAt: Int?)
+}

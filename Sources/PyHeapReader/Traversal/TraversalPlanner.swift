@@ -1,0 +1,133 @@
+import CPythonLayouts
+import RemoteMemory
+
+/// Decides, once per type, how its objects are traversed. Known traverse functions are recognised
+/// by address: pyinspect reads `tp_traverse` from builtin type objects it finds by their exported
+/// symbols, so two types share a traversal exactly when CPython would call the same function.
+final class TraversalPlanner {
+    private let memory: any MemoryReader
+    private let layout: PythonLayout
+    /// tp_traverse address -> traversal, for the builtin traverse functions pyinspect copies.
+    private var known: [UInt64: Traversal] = [:]
+    /// The address of `subtype_traverse`, the traverse function of every `class` statement.
+    private(set) var subtypeTraverse: UInt64?
+    private var plans: [UInt64: Traversal] = [:]
+
+    static let heapTypeFlag: UInt64 = 1 << 9
+    static let managedDictFlag: UInt64 = 1 << 4
+    static let inlineValuesFlag: UInt64 = 1 << 2
+    /// `T_OBJECT_EX` / `Py_T_OBJECT_EX`: the member kind `subtype_traverse` visits.
+    static let objectMember: Int32 = 16
+
+    init(memory: any MemoryReader, layout: PythonLayout, symbols: [String: UInt64], censusTypes: [UInt64]) {
+        self.memory = memory
+        self.layout = layout
+        var builtin: [(String, Traversal)] = [
+            ("PyTuple_Type", .tuple), ("PyList_Type", .list), ("PyDict_Type", .dict),
+            ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
+        ]
+        for (symbol, offsets) in layout.traversal.pointerFields.sorted(by: { $0.key < $1.key }) {
+            builtin.append((symbol, .fields(offsets)))
+        }
+        for (symbol, traversal) in builtin {
+            guard var type = symbols[symbol] else { continue }
+            // PyExc_BaseException is a pointer variable holding the type, not the type itself.
+            if symbol.hasPrefix("PyExc_") { type = (try? memory.pointer(at: type)) ?? 0 }
+            guard type != 0, let traverse = try? traverseFunction(of: type), traverse != 0 else { continue }
+            known[traverse] = traversal
+        }
+        subtypeTraverse = symbols["subtype_traverse"] ?? inferSubtypeTraverse(censusTypes, object: symbols["PyBaseObject_Type"])
+    }
+
+    func traversal(ofType type: UInt64) -> Traversal {
+        if let plan = plans[type] { return plan }
+        let plan = (try? plan(for: type)) ?? .opaque
+        plans[type] = plan
+        return plan
+    }
+
+    private func traverseFunction(of type: UInt64) throws(MemoryError) -> UInt64 {
+        try memory.pointer(at: type &+ UInt64(layout.traversal.typeTraverse))
+    }
+
+    private func plan(for type: UInt64) throws(MemoryError) -> Traversal {
+        let traverse = try traverseFunction(of: type)
+        if let known = known[traverse] { return known }
+        guard traverse != 0, traverse == subtypeTraverse else { return traverse == 0 ? .nothing : .opaque }
+        let flags = try memory.load(UInt64.self, at: type &+ UInt64(layout.type.flags))
+        guard flags & Self.heapTypeFlag != 0 else { return .opaque }
+
+        // subtype_traverse: slots of every base that also uses subtype_traverse, then the first base that doesn't.
+        var slots: [Int] = []
+        var base = type
+        var depth = 0
+        while try traverseFunction(of: base) == subtypeTraverse {
+            depth += 1
+            guard depth < 64 else { return .opaque }
+            slots += try memberSlots(of: base)
+            base = try memory.pointer(at: base &+ UInt64(layout.type.base))
+            guard base != 0 else { return .opaque }
+        }
+        let baseTraverse = try traverseFunction(of: base)
+        let baseTraversal: Traversal = baseTraverse == 0 ? .nothing : (known[baseTraverse] ?? .opaque)
+        return .instance(InstancePlan(slots: slots, dict: try dictLocation(type: type, flags: flags, base: base),
+                                      type: type, base: baseTraversal))
+    }
+
+    /// `T_OBJECT_EX` members of a heap type: `Py_SIZE(type)` `PyMemberDef`s right after the type object.
+    private func memberSlots(of type: UInt64) throws(MemoryError) -> [Int] {
+        let count = try memory.load(Int64.self, at: type &+ UInt64(layout.object.size))
+        guard count > 0 else { return [] }
+        guard count < 4096 else { throw MemoryError.limitExceeded(what: "members", value: Int(count), limit: 4096) }
+        let metatype = try memory.pointer(at: type &+ UInt64(layout.object.type))
+        let metaBasicSize = try memory.load(Int64.self, at: metatype &+ UInt64(layout.type.basicSize))
+        let t = layout.traversal
+        var slots: [Int] = []
+        for index in 0..<Int(count) {
+            let member = type &+ UInt64(metaBasicSize) &+ UInt64(index * t.memberDefSize)
+            guard try memory.load(Int32.self, at: member &+ UInt64(t.memberType)) == Self.objectMember else { continue }
+            slots.append(Int(try memory.load(Int64.self, at: member &+ UInt64(t.memberOffset))))
+        }
+        return slots
+    }
+
+    private func dictLocation(type: UInt64, flags: UInt64, base: UInt64) throws(MemoryError) -> DictLocation {
+        let t = layout.traversal
+        let series = layout.series
+        if flags & Self.managedDictFlag != 0, let cachedKeysField = t.heapTypeCachedKeys {
+            let cachedKeys = try memory.pointer(at: type &+ UInt64(cachedKeysField))
+            switch series {
+            case "3.11": return .managed311(cachedKeys: cachedKeys)
+            case "3.12": return .managed312(cachedKeys: cachedKeys)
+            default:
+                let inline = flags & Self.inlineValuesFlag != 0
+                let basicSize = try memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))
+                return .managed313(inlineValuesAt: inline ? Int(basicSize) : nil)
+            }
+        }
+        let offset = try memory.load(Int64.self, at: type &+ UInt64(t.typeDictOffset))
+        let baseOffset = try memory.load(Int64.self, at: base &+ UInt64(t.typeDictOffset))
+        guard offset != baseOffset, offset != 0 else { return .none }
+        let basicSize = try memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))
+        let itemSize = try memory.load(Int64.self, at: type &+ UInt64(layout.type.itemSize))
+        return .offset(dictOffset: Int(offset), basicSize: Int(basicSize), itemSize: Int(itemSize))
+    }
+
+    /// Stripped builds do not name `subtype_traverse`. It is the traverse function of every class
+    /// built by a `class` statement: among heap types whose base is `object`, the one traverse
+    /// function most of them share (types from `PyType_FromSpec` each bring their own).
+    private func inferSubtypeTraverse(_ types: [UInt64], object: UInt64?) -> UInt64? {
+        guard let object else { return nil }
+        var votes: [UInt64: Int] = [:]
+        for type in types {
+            guard let flags = try? memory.load(UInt64.self, at: type &+ UInt64(layout.type.flags)),
+                  flags & Self.heapTypeFlag != 0,
+                  (try? memory.pointer(at: type &+ UInt64(layout.type.base))) == object,
+                  let traverse = try? traverseFunction(of: type), traverse != 0, known[traverse] == nil else { continue }
+            votes[traverse, default: 0] += 1
+        }
+        let ranked = votes.sorted { $0.value > $1.value }
+        guard let best = ranked.first, best.value >= 3, ranked.count < 2 || best.value >= 2 * ranked[1].value else { return nil }
+        return best.key
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+
+/// `attach` finds what a full collection would free, from memory alone. The target builds cycles of
+/// every kind pyinspect traverses exactly next to live cycles; its truth is the unreachable set of a
+/// real `gc.collect()` (DEBUG_SAVEALL) run in a forked child, so the target itself never collects.
+@Suite("attach: collectable set against a forked gc.collect()")
+struct CollectableTests {
+    func start(_ interpreter: Interpreter, count: Int) throws -> (TargetProcess, [String: Any]) {
+        let directory = try makeTempDirectory()
+        let expect = directory + "/expect.json"
+        let target = try TargetProcess(interpreter: interpreter,
+                                       arguments: ["-S", Paths.cyclesScript, "--expect", expect, "--count", String(count)],
+                                       directory: directory)
+        guard let data = FileManager.default.contents(atPath: expect) else {
+            throw IntegrationFailure("\(interpreter): READY but no truth file at \(expect)")
+        }
+        return (target, try parseJSONObject(data, what: "cycles truth"))
+    }
+
+    @Test("JSON: the collectable ids and types equal the collector's own, with nothing extra", arguments: Interpreters.installed)
+    func collectableEqualsTheCollector(_ interpreter: Interpreter) throws {
+        let (target, truth) = try start(interpreter, count: 3)
+        defer { target.stop() }
+        let result = try runCLI(["attach", String(target.pid), "--format", "json"])
+        try #require(result.status == .exited(0), "\(result)")
+        let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
+        let collectable = try J.object(report["collectable"], "collectable")
+        let expectedIDs = Set(try J.array(truth["ids"], "truth ids").map { "\($0)" })
+        let reportedIDs = Set(try J.array(collectable["ids"], "collectable.ids").map { "\($0)" })
+        #expect(reportedIDs.subtracting(expectedIDs).isEmpty, "reported as garbage but alive: \(reportedIDs.subtracting(expectedIDs).sorted())")
+        #expect(expectedIDs.subtracting(reportedIDs).isEmpty, "garbage not found: \(expectedIDs.subtracting(reportedIDs).sorted())")
+        #expect(try J.int(collectable["count"], "collectable.count") == expectedIDs.count)
+        #expect(try J.counts(collectable["types"], "collectable.types") == J.counts(truth["types"], "truth types"))
+        #expect(try J.array(collectable["overcounted"], "overcounted").isEmpty)
+        // Per repetition: 2 Pair + 1 fs_holder Pair + 1 weakref target Pair; the live roots never appear.
+        let types = try J.counts(collectable["types"], "collectable.types")
+        #expect(types["Pair"] == 12)
+        #expect(types["SlotNode"] == 6)
+        #expect(types["Holder"] == 3)
+        #expect(types["Mapping"] == 3)
+        #expect(types["LiveRoot"] == nil)
+        let byGeneration = try J.ints(collectable["by_generation"], "by_generation")
+        #expect(byGeneration == [expectedIDs.count, 0, 0])
+        #expect(processState(target.pid) != "t" && processState(target.pid) != "T")
+        #expect(target.stop() == .exited(0))
+    }
+
+    @Test("text: --list prints one `gc: collectable <type 0x...>` line per object", arguments: Interpreters.installed)
+    func listLines(_ interpreter: Interpreter) throws {
+        let (target, truth) = try start(interpreter, count: 1)
+        defer { target.stop() }
+        let result = try runCLI(["attach", String(target.pid), "--list"])
+        try #require(result.status == .exited(0), "\(result)")
+        let lines = result.stdout.split(separator: "\n").filter { $0.hasPrefix("gc: collectable <") }
+        let addresses = Set(lines.compactMap { $0.split(separator: " ").last.map { String($0.dropLast()) } })
+        let expected = Set(try J.array(truth["ids"], "truth ids").map { "\($0)" })
+        #expect(lines.count == expected.count)
+        #expect(addresses == expected)
+        #expect(lines.contains { $0.hasPrefix("gc: collectable <SlotNode 0x") })
+        #expect(result.stdout.contains("collectable (a full collection would free these now; by generation \(expected.count)/0/0): \(expected.count) objects"))
+    }
+
+    @Test("--no-cycles reports the census only", arguments: Interpreters.installed.prefix(1))
+    func censusOnly(_ interpreter: Interpreter) throws {
+        let (target, _) = try start(interpreter, count: 1)
+        defer { target.stop() }
+        let result = try runCLI(["attach", String(target.pid), "--format", "json", "--no-cycles"])
+        try #require(result.status == .exited(0), "\(result)")
+        let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
+        #expect(report["collectable"] == nil)
+    }
+}
