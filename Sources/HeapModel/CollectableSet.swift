@@ -12,12 +12,15 @@ public struct CollectableSet: Sendable {
     /// Objects with more references found than their refcount allows: a sign of an inconsistent copy
     /// or of a traversal that visits too much. They are treated as reachable.
     public var overcounted: [ObjectRef]
+    /// The cycles, grouped by shape, largest first.
+    public var cycles: [CycleGroup]
 
-    public init(census: TypeCensus, byGeneration: [Int], coverage: Coverage, overcounted: [ObjectRef]) {
+    public init(census: TypeCensus, byGeneration: [Int], coverage: Coverage, overcounted: [ObjectRef], cycles: [CycleGroup] = []) {
         self.census = census
         self.byGeneration = byGeneration
         self.coverage = coverage
         self.overcounted = overcounted
+        self.cycles = cycles
     }
 }
 

@@ -57,6 +57,7 @@ public struct JSONRenderer {
                         .map { ($0, .int(inexact[$0]!)) })),
                 ])))
                 members.append(("overcounted", .array(set.overcounted.map { .string(hexAddress($0.address)) })))
+                members.append(("cycles", .array(set.cycles.map { cycle(group: $0, report) })))
                 section = .object(members)
             }
             collectable = [("collectable", section)]
@@ -76,6 +77,24 @@ public struct JSONRenderer {
                 ("truncated_lists", .int(report.issues.truncatedLists)),
                 ("notes", .array(report.issues.notes.map { .string($0) })),
             ])),
+        ])
+    }
+
+    private func cycle(group: CycleGroup, _ report: HeapReport) -> JSONValue {
+        let types = group.byType.map { (options.naming.label(report.types[$0.key] ?? .unreadable($0.key)), $0.value) }
+            .reduce(into: [String: Int]()) { $0[$1.0, default: 0] += $1.1 }
+        return .object([
+            ("count", .int(group.count)),
+            ("objects", .int(group.objects)),
+            ("types", .object(types.keys.sorted { types[$0]! != types[$1]! ? types[$0]! > types[$1]! : $0 < $1 }.map { ($0, .int(types[$0]!)) })),
+            ("path_text", .string(CyclePath.text(group.path, types: report.types, naming: options.naming))),
+            ("path", .array(group.path.map { step in
+                .object([
+                    ("address", .string(hexAddress(step.object.address))),
+                    ("type", .string(options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type)))),
+                    ("label", step.label.map { .string($0.text) } ?? .null),
+                ])
+            })),
         ])
     }
 

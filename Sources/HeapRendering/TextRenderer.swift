@@ -95,6 +95,22 @@ public struct TextRenderer {
             out.append("  warning: \(set.overcounted.count) object(s) had more references than their refcount (treated as reachable): "
                        + sample.joined(separator: ", "))
         }
+        if !set.cycles.isEmpty {
+            let total = set.cycles.reduce(0) { $0 + $1.count }
+            out.append("")
+            out.append("cycles: \(grouped(total)) in \(set.cycles.count) shape\(set.cycles.count == 1 ? "" : "s"), largest first")
+            let shown = options.topTypes.map { Array(set.cycles.prefix($0)) } ?? set.cycles
+            for (index, group) in shown.enumerated() {
+                let types = group.byType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                    .map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \($0.value)" }
+                out.append("  #\(index + 1)  \(grouped(group.count)) cycle\(group.count == 1 ? "" : "s") of this shape, "
+                           + "\(grouped(group.objects)) objects: \(types.joined(separator: ", "))")
+                if !group.path.isEmpty { out.append("      " + CyclePath.text(group.path, types: report.types, naming: options.naming)) }
+            }
+            if shown.count < set.cycles.count {
+                out.append("  … \(set.cycles.count - shown.count) more shapes (--all shows every shape)")
+            }
+        }
         if options.listObjects, let objects = set.census.objects {
             for object in objects {
                 let type = report.types[object.type] ?? .unreadable(object.type)

@@ -31,7 +31,7 @@ struct CollectableAnalysis {
             for (address, type) in zip(addresses, typeOf) where type == typeType { candidateTypes.insert(address) }
         }
         let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(candidateTypes))
-        let finder = ReferenceFinder(memory: memory, layout: layout)
+        let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"])
         var builder = ObjectGraphBuilder(addresses: addresses, generations: generationOf)
         var referents: [UInt64] = []
         var exactCount = 0
@@ -55,9 +55,47 @@ struct CollectableAnalysis {
             census.objects!.append(ObjectRef(address: addresses[node], type: typeOf[node]))
             byGeneration[Int(generationOf[node])] += 1
         }
+        let grouping = CycleGrouping(graph: builder.graph, unreachable: unreachable.nodes, typeOf: typeOf)
+        let cycles = grouping.groups.map { group -> CycleGroup in
+            var byType: [UInt64: Int] = [:]
+            for node in group.nodes { byType[typeOf[Int(node)], default: 0] += 1 }
+            let path = representativePath(group.representative, graph: builder.graph, typeOf: typeOf, planner: planner, finder: finder)
+            return CycleGroup(count: group.count, objects: group.nodes.count, byType: byType, path: path,
+                              sample: group.representative.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
+        }
         return CollectableSet(census: census, byGeneration: byGeneration,
                               coverage: Coverage(tracked: addresses.count, exact: exactCount, inexactByType: inexact),
-                              overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
+                              overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },
+                              cycles: cycles)
+    }
+
+    /// One cycle through the group, starting at the object a reader would look for first: an
+    /// instance of a class (rarest class in the group first), else the lowest address.
+    private func representativePath(_ members: [Int32], graph: ObjectGraph, typeOf: [UInt64], planner: TraversalPlanner,
+                                    finder: ReferenceFinder) -> [CycleStep] {
+        var frequency: [UInt64: Int] = [:]
+        for node in members { frequency[typeOf[Int(node)], default: 0] += 1 }
+        let typeType = symbols["PyType_Type"]
+        func score(_ node: Int32) -> (Int, Int, UInt64) {
+            let type = typeOf[Int(node)]
+            let flags = (try? memory.word(at: type &+ UInt64(layout.type.flags))) ?? 0
+            let isClassInstance = flags & TraversalPlanner.heapTypeFlag != 0 && type != typeType
+            return (isClassInstance ? 0 : 1, frequency[type] ?? 0, graph.addresses[Int(node)])
+        }
+        guard let start = members.min(by: { score($0) < score($1) }),
+              let cycle = graph.shortestCycle(through: start, within: Set(members)) else { return [] }
+        var steps: [CycleStep] = []
+        var current = start
+        for next in cycle {
+            let address = graph.addresses[Int(current)]
+            let traversal = planner.traversal(ofType: typeOf[Int(current)])
+            let target = graph.addresses[Int(next)]
+            let label = finder.labeledReferents(of: address, traversal: traversal).first { $0.address == target }?.label
+            steps.append(CycleStep(object: ObjectRef(address: address, type: typeOf[Int(current)]), label: label))
+            current = next
+        }
+        steps.append(CycleStep(object: ObjectRef(address: graph.addresses[Int(start)], type: typeOf[Int(start)]), label: nil))
+        return steps
     }
 
     /// `ob_refcnt`; immortal objects (3.12+: the low 32 bits negative as int32) never count as garbage.

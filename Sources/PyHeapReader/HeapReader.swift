@@ -123,6 +123,7 @@ public struct HeapReader: Sendable {
         if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
         if let collectable {
             for type in collectable.coverage.inexactByType.keys { namer.info(for: type) }
+            for group in collectable.cycles { for type in group.byType.keys { namer.info(for: type) } }
         }
         return HeapCapture(collector: collector, generations: generations, permanent: permanentResult.census,
                            garbage: garbage, collectable: collectable, types: namer.types, issues: issues)

@@ -15,6 +15,8 @@ enum PyInspectExit: Int32, CaseIterable {
     case layoutMismatch = 17
     case outputFailed = 18
     case demoFailed = 19
+    case noSuchCycle = 20
+    case graphvizMissing = 21
     case usage = 64
     case internalError = 70
 
@@ -34,6 +36,8 @@ enum PyInspectExit: Int32, CaseIterable {
         case .layoutMismatch: return "the target's _Py_DebugOffsets disagree with the layout table"
         case .outputFailed: return "the output could not be written"
         case .demoFailed: return "the demo target could not be started"
+        case .noSuchCycle: return "--cycle names a cycle shape the report does not have"
+        case .graphvizMissing: return "--format svg needs Graphviz's `dot`, which is not installed"
         case .usage: return "usage error"
         case .internalError: return "internal error"
         }

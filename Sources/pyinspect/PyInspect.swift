@@ -19,11 +19,14 @@ struct PyInspect: ParsableCommand {
 /// Output choices shared by every command that prints a report.
 struct ReportOptions: ParsableArguments {
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case text, json
+        case text, json, dot, svg
     }
 
-    @Option(name: .long, help: "Output format: text or json (schema in docs/json-schema.md).")
+    @Option(name: .long, help: "Output format: text, json (schema in docs/json-schema.md), or dot/svg (one cycle as a graph, see --cycle).")
     var format: Format = .text
+
+    @Option(name: .long, help: "With --format dot or svg: which cycle shape to draw (1 = the largest).")
+    var cycle = 1
 
     @Flag(name: .long, help: "Show every type, not only the most common ones.")
     var all = false
@@ -39,6 +42,7 @@ struct ReportOptions: ParsableArguments {
 
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
+        if cycle < 1 { throw ValidationError("--cycle must be at least 1") }
     }
 }
 

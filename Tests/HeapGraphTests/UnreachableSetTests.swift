@@ -62,3 +62,65 @@ import Testing
         #expect(g.starts == [0, 0])
     }
 }
+
+@Suite struct StronglyConnectedTests {
+    func graph(_ edges: [[Int]]) -> ObjectGraph {
+        let addresses = edges.indices.map { UInt64(0x10 * ($0 + 1)) }
+        var builder = ObjectGraphBuilder(addresses: addresses, generations: [UInt8](repeating: 0, count: edges.count))
+        for (node, targets) in edges.enumerated() {
+            builder.finish(node: node, refcount: 1, exact: true, referents: targets.map { addresses[$0] })
+        }
+        return builder.graph
+    }
+
+    @Test func groupsAndSingletons() {
+        // 0 <-> 1, 2 -> 3 -> 4 -> 2, 5 -> 0 (5 alone), 6 -> 6
+        let g = graph([[1], [0], [3], [4], [2], [0], [6]])
+        let scc = StronglyConnected(graph: g, nodes: [0, 1, 2, 3, 4, 5, 6])
+        #expect(scc.groups == [[0, 1], [2, 3, 4], [5], [6]])
+        // Restricted to a subset, edges leaving it do not count.
+        #expect(StronglyConnected(graph: g, nodes: [2, 3]).groups == [[2], [3]])
+    }
+
+    @Test func shortestCycle() {
+        // 0 -> 1 -> 2 -> 0 and a shortcut 1 -> 0
+        let g = graph([[1], [2, 0], [0]])
+        #expect(g.shortestCycle(through: 0, within: [0, 1, 2]) == [1, 0])
+        #expect(g.shortestCycle(through: 2, within: [0, 1, 2]) == [0, 1, 2])
+        let loop = graph([[0]])
+        #expect(loop.shortestCycle(through: 0, within: [0]) == [0])
+        #expect(graph([[]]).shortestCycle(through: 0, within: [0]) == nil)
+    }
+
+    @Test func deepChainDoesNotOverflow() {
+        let n = 200_000
+        let g = graph((0..<n).map { [($0 + 1) % n] })
+        let scc = StronglyConnected(graph: g, nodes: (0..<n).map(Int32.init))
+        #expect(scc.groups.count == 1)
+        #expect(scc.groups[0].count == n)
+    }
+}
+
+@Suite struct CycleGroupingTests {
+    @Test func sameShapeIsCountedOnceAndHeldGarbageJoinsItsCycle() {
+        // Types: 0xA and 0xB. Two A<->B pairs (nodes 0-1 and 2-3); pair 0-1 also holds node 4 (type 0xC);
+        // node 5 is an A alone pointing at itself.
+        let addresses: [UInt64] = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60]
+        let edges: [[Int]] = [[1, 4], [0], [3], [2], [], [5]]
+        var builder = ObjectGraphBuilder(addresses: addresses, generations: [UInt8](repeating: 0, count: 6))
+        for (node, targets) in edges.enumerated() {
+            builder.finish(node: node, refcount: 1, exact: true, referents: targets.map { addresses[$0] })
+        }
+        let types: [UInt64] = [0xA, 0xB, 0xA, 0xB, 0xC, 0xA]
+        let grouping = CycleGrouping(graph: builder.graph, unreachable: [0, 1, 2, 3, 4, 5], typeOf: types)
+        #expect(grouping.groups.map(\.count) == [1, 1, 1])
+        #expect(grouping.groups.map(\.nodes) == [[0, 1, 4], [2, 3], [5]])
+        #expect(grouping.groups[0].representative == [0, 1])
+        #expect(grouping.unattributed == 0)
+
+        // Without the held object the two pairs have one shape.
+        let plain = CycleGrouping(graph: builder.graph, unreachable: [0, 1, 2, 3], typeOf: types)
+        #expect(plain.groups.map(\.count) == [2])
+        #expect(plain.groups[0].nodes == [0, 1, 2, 3])
+    }
+}

@@ -1,4 +1,5 @@
 import CPythonLayouts
+import HeapModel
 import RemoteMemory
 
 /// Lists the objects one object references, the way its type's `tp_traverse` would visit them.
@@ -7,48 +8,57 @@ import RemoteMemory
 struct ReferenceFinder {
     let memory: CachedMemory
     let layout: PythonLayout
+    /// `PyUnicode_Type`, to name dict keys that are strings.
+    let strType: UInt64?
 
     /// Largest container pyinspect will traverse (items, dict entries, set slots).
     static let maxItems = 1 << 28
 
     /// Appends the referents of `object` to `out`; returns false when they could not all be read.
     func referents(of object: UInt64, traversal: Traversal, into out: inout [UInt64]) -> Bool {
-        let mark = out.count
+        var sink = AddressSink()
+        swap(&sink.addresses, &out)
+        let mark = sink.addresses.count
+        defer { swap(&sink.addresses, &out) }
         do {
-            try visit(object, traversal, &out)
+            try visit(object, traversal, &sink)
             return true
         } catch {
-            out.removeSubrange(mark...)
+            sink.addresses.removeSubrange(mark...)
             return false
         }
     }
 
-    private func visit(_ object: UInt64, _ traversal: Traversal, _ out: inout [UInt64]) throws(MemoryError) {
+    /// The referents of `object` with how it refers to each (for printing paths).
+    func labeledReferents(of object: UInt64, traversal: Traversal) -> [(address: UInt64, label: EdgeLabel)] {
+        var sink = LabeledSink()
+        do { try visit(object, traversal, &sink) } catch { return [] }
+        return sink.edges
+    }
+
+    private func visit<Sink: ReferenceSink>(_ object: UInt64, _ traversal: Traversal, _ sink: inout Sink) throws(MemoryError) {
         switch traversal {
         case .opaque, .nothing:
             return
-        case let .fields(offsets):
-            for offset in offsets { try append(memory.word(at: object &+ UInt64(offset)), &out) }
+        case let .fields(offsets, labels):
+            for (position, offset) in offsets.enumerated() {
+                sink.add(try memory.word(at: object &+ UInt64(offset)), labels[position])
+            }
         case .tuple:
-            try pointerArray(at: object &+ UInt64(layout.traversal.tupleItems), count: try size(of: object), &out)
+            try pointerArray(at: object &+ UInt64(layout.traversal.tupleItems), count: try size(of: object), &sink) { .index($0) }
         case .list:
             let items = try memory.word(at: object &+ UInt64(layout.list.items))
-            try pointerArray(at: items, count: try size(of: object), &out)
+            try pointerArray(at: items, count: try size(of: object), &sink) { .index($0) }
         case .dict:
-            try dict(object, &out)
+            try dict(object, &sink)
         case .set:
-            try set(object, &out)
+            try set(object, &sink)
         case let .instance(plan):
-            for slot in plan.slots { try append(memory.word(at: object &+ UInt64(slot)), &out) }
-            try instanceDict(object, plan.dict, &out)
-            out.append(plan.type)
-            try visit(object, plan.base, &out)
+            for slot in plan.slots { sink.add(try memory.word(at: object &+ UInt64(slot.offset)), .attribute(slot.name)) }
+            try instanceDict(object, plan.dict, &sink)
+            sink.add(plan.type, .attribute("__class__"))
+            try visit(object, plan.base, &sink)
         }
-    }
-
-    @inline(__always)
-    private func append(_ pointer: UInt64, _ out: inout [UInt64]) {
-        if pointer != 0 { out.append(pointer) }
     }
 
     private func size(of object: UInt64) throws(MemoryError) -> Int {
@@ -59,18 +69,19 @@ struct ReferenceFinder {
         return Int(size)
     }
 
-    private func pointerArray(at address: UInt64, count: Int, _ out: inout [UInt64]) throws(MemoryError) {
+    private func pointerArray<Sink: ReferenceSink>(at address: UInt64, count: Int, _ sink: inout Sink,
+                                                   label: (Int) -> EdgeLabel) throws(MemoryError) {
         guard count > 0 else { return }
         let bytes = try memory.bytes(at: address, count: count * 8, limit: Self.maxItems * 8)
         bytes.withUnsafeBytes { raw in
-            for index in 0..<count { append(raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self), &out) }
+            for index in 0..<count { sink.add(raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self), label(index)) }
         }
     }
 
     /// `dict_traverse`: split tables visit their values array; combined tables visit each live
     /// entry's value (and key, for general keys; unicode keys are never tracked so skipping them
     /// changes nothing).
-    private func dict(_ object: UInt64, _ out: inout [UInt64]) throws(MemoryError) {
+    private func dict<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let d = layout.dict
         let keys = try memory.word(at: object &+ UInt64(d.keys))
         let values = try memory.word(at: object &+ UInt64(d.values))
@@ -79,6 +90,7 @@ struct ReferenceFinder {
             throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: Self.maxItems)
         }
         let count = Int(entryCount)
+        let (entries, entrySize, keyOffset) = try entryTable(keys)
         if values != 0 {
             // 3.13+: values embedded in their owner object are visited by the owner, not by the dict.
             // PyDictValues starts {capacity, size, embedded, valid}: `embedded` sits just before `valid`.
@@ -86,10 +98,11 @@ struct ReferenceFinder {
                try memory.load(UInt8.self, at: values &+ UInt64(validField - 1)) != 0 {
                 return
             }
-            try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: count, &out)
+            try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: count, &sink) {
+                keyLabel(entries: entries, entrySize: entrySize, keyOffset: keyOffset, index: $0)
+            }
             return
         }
-        let (entries, entrySize, keyOffset) = try entryTable(keys)
         guard count > 0 else { return }
         let bytes = try memory.bytes(at: entries, count: count * entrySize, limit: Self.maxItems * 24)
         bytes.withUnsafeBytes { raw in
@@ -97,8 +110,9 @@ struct ReferenceFinder {
                 let base = index * entrySize + keyOffset
                 let value = raw.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self)
                 guard value != 0 else { continue }
-                append(value, &out)
-                append(raw.loadUnaligned(fromByteOffset: base, as: UInt64.self), &out)
+                let key = raw.loadUnaligned(fromByteOffset: base, as: UInt64.self)
+                sink.add(value, label(forKey: key))
+                sink.add(key, .attribute("<key>"))
             }
         }
     }
@@ -124,8 +138,31 @@ struct ReferenceFinder {
         return kind == 0 ? (entries, d.entrySize, 8) : (entries, unicodeSize, 0)
     }
 
+    /// The label of split-table value `index`: its key lives in the shared keys' entry `index`.
+    private func keyLabel(entries: UInt64, entrySize: Int, keyOffset: Int, index: Int) -> EdgeLabel {
+        let key = (try? memory.word(at: entries &+ UInt64(index * entrySize + keyOffset))) ?? 0
+        return label(forKey: key)
+    }
+
+    /// `['name']` for identifier-like str keys; other keys are described by type only (values from
+    /// the target never reach the output).
+    func label(forKey key: UInt64) -> EdgeLabel {
+        let type = (try? memory.word(at: key &+ UInt64(layout.object.type))) ?? 0
+        if type == strType, let text = try? ObjectReader(memory: memory, layout: layout).string(at: key, maxLength: 64),
+           Self.isIdentifier(text) {
+            return .key(text)
+        }
+        let name = (try? memory.cString(at: memory.word(at: type &+ UInt64(layout.type.name)), maxLength: 64)) ?? "?"
+        return .opaqueKey(name)
+    }
+
+    static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || first.properties.isXIDStart else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
+    }
+
     /// `set_traverse`: every used slot's key (the dummy marker is a static object, never tracked).
-    private func set(_ object: UInt64, _ out: inout [UInt64]) throws(MemoryError) {
+    private func set<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let t = layout.traversal
         let mask = Int64(bitPattern: try memory.word(at: object &+ UInt64(t.setMask)))
         guard mask >= 0, mask < Int64(Self.maxItems) else {
@@ -136,12 +173,12 @@ struct ReferenceFinder {
         let bytes = try memory.bytes(at: table, count: slots * t.setEntrySize, limit: Self.maxItems * t.setEntrySize)
         bytes.withUnsafeBytes { raw in
             for index in 0..<slots {
-                append(raw.loadUnaligned(fromByteOffset: index * t.setEntrySize + t.setEntryKey, as: UInt64.self), &out)
+                sink.add(raw.loadUnaligned(fromByteOffset: index * t.setEntrySize + t.setEntryKey, as: UInt64.self), .element)
             }
         }
     }
 
-    private func instanceDict(_ object: UInt64, _ location: DictLocation, _ out: inout [UInt64]) throws(MemoryError) {
+    private func instanceDict<Sink: ReferenceSink>(_ object: UInt64, _ location: DictLocation, _ sink: inout Sink) throws(MemoryError) {
         switch location {
         case .none:
             return
@@ -153,39 +190,52 @@ struct ReferenceFinder {
                 guard items <= Self.maxItems else { throw MemoryError.limitExceeded(what: "object size", value: items, limit: Self.maxItems) }
                 offset += (basicSize + items * itemSize + 7) & ~7
             }
-            append(try memory.word(at: object &+ UInt64(bitPattern: Int64(offset))), &out)
+            sink.add(try memory.word(at: object &+ UInt64(bitPattern: Int64(offset))), .attribute("__dict__"))
         case let .managed311(cachedKeys):
             let values = try memory.word(at: object &- 32)
-            if values != 0 { try cachedValues(values, keys: cachedKeys, &out) }
-            append(try memory.word(at: object &- 24), &out)
+            if values != 0 { try cachedValues(values, keys: cachedKeys, count: nil, &sink) }
+            sink.add(try memory.word(at: object &- 24), .attribute("__dict__"))
         case let .managed312(cachedKeys):
             let word = try memory.word(at: object &- 24)
             if word & 1 == 1 {
-                try cachedValues(word &+ 1, keys: cachedKeys, &out)
+                try cachedValues(word &+ 1, keys: cachedKeys, count: nil, &sink)
             } else {
-                append(word, &out)
+                sink.add(word, .attribute("__dict__"))
             }
-        case let .managed313(inlineValuesAt):
+        case let .managed313(inlineValuesAt, cachedKeys):
             if let inline = inlineValuesAt, let validField = layout.traversal.dictValuesValid {
                 let values = object &+ UInt64(inline)
                 if try memory.load(UInt8.self, at: values &+ UInt64(validField)) != 0 {
                     // PyDictValues: uint8 capacity first; PyObject_VisitManagedDict visits `capacity` slots.
                     let capacity = Int(try memory.load(UInt8.self, at: values))
-                    try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 8), count: capacity, &out)
+                    try cachedValues(values, keys: cachedKeys, count: capacity, &sink)
                     return
                 }
             }
-            append(try memory.word(at: object &- 24), &out)
+            sink.add(try memory.word(at: object &- 24), .attribute("__dict__"))
         }
     }
 
-    /// Values of a class's shared-keys layout: `ht_cached_keys->dk_nentries` slots.
-    private func cachedValues(_ values: UInt64, keys: UInt64, _ out: inout [UInt64]) throws(MemoryError) {
-        guard keys != 0 else { return }
-        let count = Int64(bitPattern: try memory.word(at: keys &+ UInt64(layout.dict.keysEntryCount)))
-        guard count >= 0, count < 1 << 16 else {
-            throw MemoryError.limitExceeded(what: "shared keys", value: Int(clamping: count), limit: 1 << 16)
+    /// Values of a class's shared-keys layout: `count` slots, or `ht_cached_keys->dk_nentries`.
+    /// Slot `i` holds the attribute named by the shared keys' entry `i`.
+    private func cachedValues<Sink: ReferenceSink>(_ values: UInt64, keys: UInt64, count fixed: Int?,
+                                                   _ sink: inout Sink) throws(MemoryError) {
+        var count = fixed ?? 0
+        if fixed == nil {
+            guard keys != 0 else { return }
+            let entries = Int64(bitPattern: try memory.word(at: keys &+ UInt64(layout.dict.keysEntryCount)))
+            guard entries >= 0, entries < 1 << 16 else {
+                throw MemoryError.limitExceeded(what: "shared keys", value: Int(clamping: entries), limit: 1 << 16)
+            }
+            count = Int(entries)
         }
-        try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: Int(count), &out)
+        let table = keys == 0 ? nil : try? entryTable(keys)
+        try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: count, &sink) { index in
+            guard let (entries, entrySize, keyOffset) = table else { return .offset(index * 8) }
+            if case let .key(name) = keyLabel(entries: entries, entrySize: entrySize, keyOffset: keyOffset, index: index) {
+                return .attribute(name)
+            }
+            return .index(index)
+        }
     }
 }

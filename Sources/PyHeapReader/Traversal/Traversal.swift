@@ -1,3 +1,5 @@
+import HeapModel
+
 /// How the collector's `tp_traverse` finds the references of one type's objects.
 indirect enum Traversal: Sendable, Equatable {
     /// Unknown traverse function: pyinspect reports no references for such objects, which can
@@ -5,8 +7,8 @@ indirect enum Traversal: Sendable, Equatable {
     case opaque
     /// The type has no `tp_traverse` (e.g. `object`): nothing to visit.
     case nothing
-    /// Visits these fixed `PyObject *` fields.
-    case fields([Int])
+    /// Visits these fixed `PyObject *` fields (named for paths).
+    case fields([Int], labels: [EdgeLabel])
     case tuple
     case list
     case dict
@@ -27,12 +29,17 @@ indirect enum Traversal: Sendable, Equatable {
 /// What `subtype_traverse` visits for one class: `__slots__` members, the instance dict (wherever
 /// this version keeps it), the class itself, then the first non-`subtype_traverse` base's traversal.
 struct InstancePlan: Sendable, Equatable {
-    /// Offsets of `T_OBJECT_EX` members (`__slots__`) of the class and its Python-level bases.
-    var slots: [Int]
+    /// `T_OBJECT_EX` members (`__slots__`) of the class and its Python-level bases: offset and name.
+    var slots: [Slot]
     var dict: DictLocation
     /// The class object (instances of heap types reference their type).
     var type: UInt64
     var base: Traversal
+}
+
+struct Slot: Sendable, Equatable {
+    var offset: Int
+    var name: String
 }
 
 /// Where an instance's `__dict__` (or its values) lives, per CPython version.
@@ -45,5 +52,5 @@ enum DictLocation: Sendable, Equatable {
     /// 3.12: obj-24 holds a dict pointer, or (tagged, bit 0) a values pointer.
     case managed312(cachedKeys: UInt64)
     /// 3.13: inline values after the object when valid, else the dict pointer at obj-24.
-    case managed313(inlineValuesAt: Int?)
+    case managed313(inlineValuesAt: Int?, cachedKeys: UInt64)
 }

@@ -27,7 +27,7 @@ final class TraversalPlanner {
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
         ]
         for (symbol, offsets) in layout.traversal.pointerFields.sorted(by: { $0.key < $1.key }) {
-            builtin.append((symbol, .fields(offsets)))
+            builtin.append((symbol, .fields(offsets, labels: FieldNames.labels(symbol: symbol, offsets: offsets))))
         }
         for (symbol, traversal) in builtin {
             guard var type = symbols[symbol] else { continue }
@@ -58,7 +58,7 @@ final class TraversalPlanner {
         guard flags & Self.heapTypeFlag != 0 else { return .opaque }
 
         // subtype_traverse: slots of every base that also uses subtype_traverse, then the first base that doesn't.
-        var slots: [Int] = []
+        var slots: [Slot] = []
         var base = type
         var depth = 0
         while try traverseFunction(of: base) == subtypeTraverse {
@@ -75,18 +75,21 @@ final class TraversalPlanner {
     }
 
     /// `T_OBJECT_EX` members of a heap type: `Py_SIZE(type)` `PyMemberDef`s right after the type object.
-    private func memberSlots(of type: UInt64) throws(MemoryError) -> [Int] {
+    private func memberSlots(of type: UInt64) throws(MemoryError) -> [Slot] {
         let count = try memory.load(Int64.self, at: type &+ UInt64(layout.object.size))
         guard count > 0 else { return [] }
         guard count < 4096 else { throw MemoryError.limitExceeded(what: "members", value: Int(count), limit: 4096) }
         let metatype = try memory.pointer(at: type &+ UInt64(layout.object.type))
         let metaBasicSize = try memory.load(Int64.self, at: metatype &+ UInt64(layout.type.basicSize))
         let t = layout.traversal
-        var slots: [Int] = []
+        var slots: [Slot] = []
         for index in 0..<Int(count) {
             let member = type &+ UInt64(metaBasicSize) &+ UInt64(index * t.memberDefSize)
             guard try memory.load(Int32.self, at: member &+ UInt64(t.memberType)) == Self.objectMember else { continue }
-            slots.append(Int(try memory.load(Int64.self, at: member &+ UInt64(t.memberOffset))))
+            let offset = Int(try memory.load(Int64.self, at: member &+ UInt64(t.memberOffset)))
+            // PyMemberDef.name is its first field.
+            let name = (try? memory.cString(at: memory.pointer(at: member), maxLength: 128)) ?? "<slot +\(offset)>"
+            slots.append(Slot(offset: offset, name: name))
         }
         return slots
     }
@@ -102,7 +105,7 @@ final class TraversalPlanner {
             default:
                 let inline = flags & Self.inlineValuesFlag != 0
                 let basicSize = try memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))
-                return .managed313(inlineValuesAt: inline ? Int(basicSize) : nil)
+                return .managed313(inlineValuesAt: inline ? Int(basicSize) : nil, cachedKeys: cachedKeys)
             }
         }
         let offset = try memory.load(Int64.self, at: type &+ UInt64(t.typeDictOffset))

@@ -31,6 +31,16 @@ func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOption
         switch report.format {
         case .text: writeStdout(TextRenderer(options: options).render(heap))
         case .json: writeStdout(JSONRenderer(options: options).render(heap))
+        case .dot, .svg:
+            guard heap.collectable != nil else {
+                fail(ReportedError(exit: .usage, message: "--format \(report.format.rawValue) draws a cycle; it cannot be combined with --no-cycles"))
+            }
+            guard let dot = DOTRenderer(options: options).render(heap, cycle: report.cycle) else {
+                let shapes = heap.collectable?.cycles.count ?? 0
+                fail(ReportedError(exit: .noSuchCycle,
+                                   message: "pid \(pid): no cycle shape #\(report.cycle) (the collectable set has \(shapes) shape\(shapes == 1 ? "" : "s"))"))
+            }
+            if report.format == .dot { writeStdout(dot) } else { try renderSVG(dot) }
         }
     } catch {
         fail(error)

@@ -1,0 +1,65 @@
+/// How one object refers to the next on a path, named the way Python code would reach it.
+public enum EdgeLabel: Sendable, Equatable {
+    /// `.name`: an attribute (instance dict entry, slot, inline value) or a named C field.
+    case attribute(String)
+    /// `[i]`: a list or tuple item.
+    case index(Int)
+    /// `['key']`: a dict entry with an identifier-like str key (other keys are not printed: values
+    /// from the target stay out of the output).
+    case key(String)
+    /// `[<type>]`: a dict entry whose key is not printed.
+    case opaqueKey(String)
+    /// A member of a set or frozenset.
+    case element
+    /// A reference pyinspect cannot name (a C field it knows only by offset).
+    case offset(Int)
+
+    /// The label as it is printed after the referrer's type name.
+    public var text: String {
+        switch self {
+        case let .attribute(name): return "." + name
+        case let .index(position): return "[\(position)]"
+        case let .key(key): return "['\(key)']"
+        case let .opaqueKey(type): return "[<\(type)>]"
+        case .element: return "{}"
+        case let .offset(offset): return ".<+\(offset)>"
+        }
+    }
+}
+
+/// One hop of a cycle: the object, and how it refers to the next one.
+public struct CycleStep: Sendable, Equatable {
+    public var object: ObjectRef
+    public var label: EdgeLabel?
+    /// Extra words printed after the type (a frame's function, file and line).
+    public var detail: String?
+
+    public init(object: ObjectRef, label: EdgeLabel?, detail: String? = nil) {
+        self.object = object
+        self.label = label
+        self.detail = detail
+    }
+}
+
+/// Strongly connected groups of the collectable set that have the same shape (the same types,
+/// referring to each other the same way), counted together.
+public struct CycleGroup: Sendable {
+    /// How many groups have this shape.
+    public var count: Int
+    /// Objects in all of them, and their types.
+    public var objects: Int
+    public var byType: [UInt64: Int]
+    /// One representative cycle, starting and ending at the same object; empty for a shape of
+    /// single objects that do not refer to themselves.
+    public var path: [CycleStep]
+    /// Addresses of one group of this shape (the representative's).
+    public var sample: [ObjectRef]
+
+    public init(count: Int, objects: Int, byType: [UInt64: Int], path: [CycleStep], sample: [ObjectRef]) {
+        self.count = count
+        self.objects = objects
+        self.byType = byType
+        self.path = path
+        self.sample = sample
+    }
+}
