@@ -21,7 +21,15 @@ The script fails loudly (exit status 1, nothing written) when
     tp_traverse visits, transcribed from the CPython sources) disagrees with the build: a member does
     not resolve or is not a pointer, the type object's tp_traverse is not the named function, its
     tp_basicsize is not sizeof(struct), or -- on x86-64 -- the disassembled traverse function does not
-    pass exactly the listed field offsets to `visit` (or hands `visit` to something unexpected).
+    pass exactly the listed field offsets to `visit` (or hands `visit` to something unexpected),
+  * a `FrameTraversalLayout` fact (the `frames:` argument: frame_traverse, _PyFrame_Traverse,
+    gen_traverse, async_gen_traverse, and FutureObj_traverse / TaskObj_traverse from the build's
+    lib-dynload/_asyncio extension, which must exist) disagrees with the build: see FRAMES below. The
+    x86-64 check there is a symbolic trace (`trace_function`): the set of things handed to `visit` --
+    fixed fields, the fast-locals array, the value stack, localsplus[0..stacktop) -- must equal what the
+    resolved offsets describe, calls handed `visit` (_PyFrame_Traverse, FutureObj_traverse) must be
+    exactly the expected ones with the expected guard (owner == FRAME_OWNED_BY_FRAME_OBJECT,
+    gi_frame_state < FRAME_CLEARED) or none, and the code-object counts / stack bounds must be read.
 
 Optional fields (Swift `Int?`) and the series that have them:
   RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
@@ -31,6 +39,12 @@ Optional fields (Swift `Int?`) and the series that have them:
   TraversalLayout.dictValuesItems   3.11+   (`PyDictValues` first exists in 3.11)
   TraversalLayout.dictValuesValid   3.13+   (`PyDictValues.valid`)
   (TraversalLayout.heapTypeCachedKeys is *not* optional in practice: `ht_cached_keys` exists in every series.)
+  FrameTraversalLayout.frameLocalsPlus / frameCode / codeNlocals / codeCellvars / codeFreevars /
+      frameValueStack                                       3.8-3.10
+  FrameTraversalLayout.frameStackTop    3.8-3.9   FrameTraversalLayout.frameStackDepth   3.10
+  FrameTraversalLayout.frameInterpreterFrame / interpreterFrameOwner / ownedByFrameObject /
+      interpreterFrameLocalsPlus / interpreterFrameStackTop / generatorFrameState /
+      generatorFrameCleared / generatorInterpreterFrame     3.11+
 
 Known values from docs/cpython-gc-internals.md are compared at the end and printed as OK/MISMATCH;
 a mismatch is a warning (a different patch release may legitimately differ) unless --strict-check.
@@ -44,7 +58,7 @@ Usage:
   scripts/gen-layouts.py --gdb /usr/bin/gdb   # gdb to use (needs its Python extension)
   scripts/gen-layouts.py --no-disasm-check    # do not check TRAVERSE against the compiled code (non-x86-64)
 
-Needs only the Python 3 standard library and gdb. Writes only the output file (and a temporary
+Needs only the Python 3 standard library and gdb (run twice per build: libpython, then _asyncio). Writes only the output file (and a temporary
 helper under the system temp directory, removed afterwards).
 """
 
@@ -102,6 +116,20 @@ TYPES = {
     "weakref": ["PyWeakReference", "struct _PyWeakReference"],
     "module": ["PyModuleObject"],
     "baseexc": ["PyBaseExceptionObject"],
+    # FrameTraversalLayout (FRAMES below)
+    "frame": ["PyFrameObject", "struct _frame"],
+    "iframe": ["struct _PyInterpreterFrame", "_PyInterpreterFrame"],   # 3.11+ only
+    "code": ["PyCodeObject"],
+    "genobj": ["PyGenObject"],
+    "coro": ["PyCoroObject"],
+    "asyncgen": ["PyAsyncGenObject"],
+}
+
+# Structures of the _asyncio extension module (its own .so, read in a second gdb session).
+ASYNCIO_TYPES = {
+    "object": ["PyObject", "struct _object"],
+    "future": ["FutureObj"],
+    "task": ["TaskObj"],
 }
 
 ALL = ((3, 8), (3, 13))
@@ -315,6 +343,142 @@ def traverse_paths(key, series):
         raise GenError("TRAVERSE[%s]: duplicate fields for %s" % (key, series_str(series)))
     return hits[0]
 
+# FrameTraversalLayout (the `frames:` argument): what frame_traverse, _PyFrame_Traverse, gen_traverse,
+# async_gen_traverse and the _asyncio FutureObj_traverse / TaskObj_traverse visit. These functions walk
+# arrays sized at run time, follow a pointer to a second structure, or test a state byte first, so the
+# plain field check above cannot verify them. Each is instead run through `trace_function` (a small
+# symbolic x86-64 evaluator: loads, adds, loop induction variables, compares and conditional jumps) and
+# what it hands to `visit` must equal, as a set, what the resolved offsets describe:
+#
+#   frame_traverse (Objects/frameobject.c), PyFrame_Type:
+#     3.8-3.9   Py_VISIT each of FRAME_FIELDS; the fast locals f_localsplus[0 .. co_nlocals + len(co_cellvars)
+#               + len(co_freevars)); then, if f_stacktop != NULL, every p in [f_valuestack, f_stacktop).
+#     3.10      the same, but the stack is f_valuestack[0 .. f_stackdepth) (int).
+#     3.11+     Py_VISIT f_back, f_trace (3.13: + f_extra_locals, f_locals_cache); then
+#               `if (f->f_frame->owner == FRAME_OWNED_BY_FRAME_OBJECT) _PyFrame_Traverse(f->f_frame)`.
+#   _PyFrame_Traverse (Python/frame.c), 3.11+: frame_obj, f_locals, f_func/f_funcobj, f_code/f_executable
+#               (3.13 visits f_executable through _PyFrame_GetCode), then localsplus[0 .. stacktop).
+#               3.13.0 still has the int `stacktop` (the `stackpointer` pointer is 3.14); checked below.
+#   gen_traverse (Objects/genobject.c), PyGen_Type and PyCoro_Type (the same function; cr_origin /
+#               cr_origin_or_finalizer is never visited): 3.8-3.10 gi_frame, gi_code, gi_name, gi_qualname
+#               and exc_state {exc_type, exc_value, exc_traceback}; 3.11 gi_code, gi_name, gi_qualname,
+#               exc_state.exc_value and, if gi_frame_state < FRAME_CLEARED, _PyFrame_Traverse(gi_iframe);
+#               3.12+ the same without gi_code (the code is the frame's f_code/f_executable).
+#               3.13 compiles the state test as `!= FRAME_CLEARED`; FRAME_CLEARED is the largest
+#               PyFrameState value (checked from the DWARF enum), so `<` is the same for valid states.
+#   async_gen_traverse, PyAsyncGen_Type: ag_finalizer (3.11+: ag_origin_or_finalizer), then gen_traverse's.
+#   _asyncio FutureObj_traverse / TaskObj_traverse (Modules/_asynciomodule.c), keyed by tp_name:
+#     Task lists are flattened: 3.8-3.11 TaskObj_traverse calls FutureObj_traverse(task) unconditionally
+#     (checked); 3.12+ inline the Future part. 3.12+ visit Py_TYPE(self) (heap types): offset 8.
+#     Left out: 3.13 calls PyObject_VisitManagedDict(self) (the instance __dict__); not expressible here.
+#   Not GC types in any series (tp_traverse NULL, no Py_TPFLAGS_HAVE_GC): PyCode_Type -- checked.
+#
+# Wrapper types (coro_wrapper, async_gen_asend/athrow/wrapped_value) are not covered here.
+
+R_OLD = ((3, 8), (3, 10))
+R_NEW = ((3, 11), (3, 13))
+
+# (label, query, range, accepted stripped C types of the member (None: any), nil-checked out of range?)
+FRAME_SCALARS = [
+    ("frameLocalsPlus", q_off("frame", "f_localsplus"), R_OLD, ["PyObject *[1]"], True),
+    ("frameCode", q_off("frame", "f_code"), R_OLD, ["PyCodeObject *"], False),
+    ("codeNlocals", q_off("code", "co_nlocals"), R_OLD, ["int"], False),
+    ("codeCellvars", q_off("code", "co_cellvars"), R_OLD, ["PyObject *"], False),
+    ("codeFreevars", q_off("code", "co_freevars"), R_OLD, ["PyObject *"], False),
+    ("frameValueStack", q_off("frame", "f_valuestack"), R_OLD, ["PyObject **"], True),
+    ("frameStackTop", q_off("frame", "f_stacktop"), ((3, 8), (3, 9)), ["PyObject **"], True),
+    ("frameStackDepth", q_off("frame", "f_stackdepth"), ((3, 10), (3, 10)), ["int"], True),
+    ("frameInterpreterFrame", q_off("frame", "f_frame"), R_NEW, ["struct _PyInterpreterFrame *"], True),
+    ("interpreterFrameOwner", q_off("iframe", "owner"), R_NEW, ["char"], True),
+    ("ownedByFrameObject", {"kind": "enumval", "name": "FRAME_OWNED_BY_FRAME_OBJECT"}, R_NEW, None, False),
+    ("interpreterFrameLocalsPlus", q_off("iframe", "localsplus"), R_NEW, ["PyObject *[1]"], True),
+    ("interpreterFrameStackTop", q_off("iframe", "stacktop"), R_NEW, ["int"], True),
+    ("generatorFrameState", q_off("genobj", "gi_frame_state"), R_NEW, ["signed char"], True),
+    ("generatorFrameCleared", {"kind": "enumval", "name": "FRAME_CLEARED"}, R_NEW, None, False),
+    ("generatorInterpreterFrame", q_off("genobj", "gi_iframe"), R_NEW, ["PyObject *[1]"], True),
+]
+FRAME_LABELS = ["frameFields", "frameLocalsPlus", "frameCode", "codeNlocals", "codeCellvars", "codeFreevars",
+                "frameValueStack", "frameStackTop", "frameStackDepth", "frameInterpreterFrame",
+                "interpreterFrameOwner", "ownedByFrameObject", "interpreterFrameFields",
+                "interpreterFrameLocalsPlus", "interpreterFrameStackTop", "generatorFields",
+                "generatorFrameState", "generatorFrameCleared", "generatorInterpreterFrame", "asyncioFields"]
+# Members that must *not* exist (a stale assumption would otherwise go unnoticed).
+FRAME_ABSENT = [
+    (q_off("iframe", "stackpointer"), R_NEW),     # 3.14's replacement for stacktop
+]
+
+# Fixed fields, per struct and series (member paths), in source order.
+FRAME_FIELD_LISTS = {
+    "frameFields": ("frame", [
+        (R_OLD, ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"]),
+        (((3, 11), (3, 12)), ["f_back", "f_trace"]),
+        (((3, 13), (3, 13)), ["f_back", "f_trace", "f_extra_locals", "f_locals_cache"]),
+    ]),
+    "interpreterFrameFields": ("iframe", [
+        (R_OLD, []),
+        (((3, 11), (3, 11)), ["frame_obj", "f_locals", "f_func", "f_code"]),
+        (((3, 12), (3, 12)), ["frame_obj", "f_locals", "f_funcobj", "f_code"]),
+        (((3, 13), (3, 13)), ["frame_obj", "f_locals", "f_funcobj", "f_executable"]),
+    ]),
+}
+
+
+def _gen_fields(p, finalizer=None):
+    old = ["%s_frame" % p, "%s_code" % p, "%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_type" % p,
+           "%s_exc_state.exc_value" % p, "%s_exc_state.exc_traceback" % p]
+    v311 = ["%s_code" % p, "%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_value" % p]
+    v312 = ["%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_value" % p]
+    pre_old = [finalizer[0]] if finalizer else []
+    pre_new = [finalizer[1]] if finalizer else []
+    return [(R_OLD, pre_old + old), (((3, 11), (3, 11)), pre_new + v311), (((3, 12), (3, 13)), pre_new + v312)]
+
+
+# Generator types: struct, traverse function, fields; 3.11+ also the frame-state byte and embedded frame.
+GENERATORS = {
+    "PyGen_Type": {"struct": "genobj", "function": "gen_traverse", "prefix": "gi", "fields": _gen_fields("gi")},
+    "PyCoro_Type": {"struct": "coro", "function": "gen_traverse", "prefix": "cr", "fields": _gen_fields("cr")},
+    "PyAsyncGen_Type": {"struct": "asyncgen", "function": "async_gen_traverse", "prefix": "ag",
+                        "fields": _gen_fields("ag", ("ag_finalizer", "ag_origin_or_finalizer"))},
+}
+
+_FUT_38 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
+           "fut_source_tb", "dict"]
+_FUT_39 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
+           "fut_source_tb", "fut_cancel_msg", "dict", "fut_cancelled_exc_state.exc_type",
+           "fut_cancelled_exc_state.exc_value", "fut_cancelled_exc_state.exc_traceback"]
+_FUT_310 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
+            "fut_exception_tb", "fut_source_tb", "fut_cancel_msg", "dict", "fut_cancelled_exc_state.exc_type",
+            "fut_cancelled_exc_state.exc_value", "fut_cancelled_exc_state.exc_traceback"]
+_FUT_311 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
+            "fut_exception_tb", "fut_source_tb", "fut_cancel_msg", "fut_cancelled_exc", "dict"]
+_FUT_313 = ["ob_base.ob_type", "fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result",
+            "fut_exception", "fut_exception_tb", "fut_source_tb", "fut_cancel_msg", "fut_cancelled_exc"]
+_TASK_OWN = ["task_context", "task_coro", "task_name", "task_fut_waiter"]
+
+# _asyncio types by tp_name. "future": how TaskObj_traverse covers the Future part ("call": a call to the
+# Future's traverse function with the task itself, "inline": visited by the Task function). "delegates":
+# other calls handed `visit` that are expected and left out of the data.
+ASYNCIO = {
+    "_asyncio.Future": {"struct": "future", "function": "FutureObj_traverse", "static": "FutureType",
+                        "spec": "Future_spec", "fields": [
+                            (((3, 8), (3, 8)), _FUT_38), (((3, 9), (3, 9)), _FUT_39), (((3, 10), (3, 10)), _FUT_310),
+                            (((3, 11), (3, 11)), _FUT_311), (((3, 12), (3, 12)), ["ob_base.ob_type"] + _FUT_311),
+                            (((3, 13), (3, 13)), _FUT_313)],
+                        "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
+    "_asyncio.Task": {"struct": "task", "function": "TaskObj_traverse", "static": "TaskType",
+                      "spec": "Task_spec", "fields": [
+                          (((3, 8), (3, 11)), _TASK_OWN), (((3, 12), (3, 13)), ["ob_base.ob_type"] + _TASK_OWN)],
+                      "future": [(((3, 8), (3, 11)), "call"), (((3, 12), (3, 13)), "inline")],
+                      "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
+}
+
+
+def per_series(table, series, what):
+    hits = [v for rng, v in table if in_range(series, rng)]
+    if len(hits) != 1:
+        raise GenError("%s: %d entries cover %s" % (what, len(hits), series_str(series)))
+    return hits[0]
+
 # Structural checks: (query for the stripped type name of a field, accepted type names, series range).
 TYPE_CHECKS = [
     ({"kind": "ftype", "type": "runtime", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 8), (3, 8))),
@@ -464,8 +628,67 @@ for qid, q in spec["queries"].items():
             arch = gdb.execute("show architecture", to_string=True).strip()
             out["results"][qid] = {"value": {"function": block.function.name, "address": fn,
                                              "basicsize": int(v["tp_basicsize"]), "disassembly": text,
-                                             "arch": arch},
+                                             "arch": arch, "name": v["tp_name"].string()},
                                    "how": "%s.tp_traverse" % q["symbol"]}
+            continue
+        if k == "typespec":
+            # A PyType_Spec (heap types, e.g. _asyncio 3.12+): name, basicsize and its Py_tp_traverse slot.
+            sym = gdb.lookup_global_symbol(q["symbol"]) or gdb.lookup_static_symbol(q["symbol"])
+            if sym is None:
+                raise LookupError("no symbol %s" % q["symbol"])
+            v = sym.value()
+            slots = v["slots"]
+            fn, i = None, 0
+            while True:
+                slot = int(slots[i]["slot"])
+                if slot == 0:
+                    break
+                if slot == 71:      # Py_tp_traverse (Include/typeslots.h, the same in every series)
+                    if fn is not None:
+                        raise ValueError("%s has two Py_tp_traverse slots" % q["symbol"])
+                    fn = int(slots[i]["pfunc"])
+                i += 1
+                if i > 200:
+                    raise ValueError("%s: no end of slots" % q["symbol"])
+            if not fn:
+                raise ValueError("%s has no Py_tp_traverse slot" % q["symbol"])
+            block = gdb.block_for_pc(fn)
+            while block is not None and block.function is None:
+                block = block.superblock
+            if block is None or block.start != fn:
+                raise ValueError("%s: traverse 0x%x is not the start of a function" % (q["symbol"], fn))
+            gdb.execute("set disassembly-flavor att")
+            text = gdb.execute("disassemble 0x%x" % fn, to_string=True)
+            arch = gdb.execute("show architecture", to_string=True).strip()
+            out["results"][qid] = {"value": {"function": block.function.name, "address": fn,
+                                             "basicsize": int(v["basicsize"]), "disassembly": text,
+                                             "arch": arch, "name": v["name"].string()},
+                                   "how": "%s Py_tp_traverse slot" % q["symbol"]}
+            continue
+        if k == "disasm":
+            # A function by name (e.g. _PyFrame_Traverse, which no type object points at).
+            sym = gdb.lookup_global_symbol(q["function"]) or gdb.lookup_static_symbol(q["function"])
+            if sym is None or sym.type.strip_typedefs().code != gdb.TYPE_CODE_FUNC:
+                raise LookupError("no function %s" % q["function"])
+            fn = int(sym.value().address)
+            gdb.execute("set disassembly-flavor att")
+            text = gdb.execute("disassemble 0x%x" % fn, to_string=True)
+            arch = gdb.execute("show architecture", to_string=True).strip()
+            out["results"][qid] = {"value": {"function": q["function"], "address": fn, "disassembly": text,
+                                             "arch": arch}, "how": "function %s" % q["function"]}
+            continue
+        if k == "eval":
+            out["results"][qid] = {"value": int(gdb.parse_and_eval(q["expr"])), "how": q["expr"]}
+            continue
+        if k == "enumval":
+            # An enumerator: its value, and the largest value of its enum type.
+            val = gdb.parse_and_eval(q["name"])
+            et = val.type.strip_typedefs()
+            if et.code != gdb.TYPE_CODE_ENUM:
+                raise ValueError("%s is a %s, not an enumerator" % (q["name"], val.type))
+            values = [int(f.enumval) for f in et.fields()]
+            out["results"][qid] = {"value": int(val), "max": max(values),
+                                   "how": "enumerator %s of %s (values %s)" % (q["name"], et, values)}
             continue
         if q["type"] not in types:
             raise LookupError("type %s unresolved: %s" % (q["type"], out["types"][q["type"]].get("error")))
@@ -617,14 +840,14 @@ def default_builds():
     return [by_series[s][1] for s in sorted(by_series)]
 
 
-def run_gdb(gdb, lib, queries):
+def run_gdb(gdb, lib, queries, types=None):
     with tempfile.TemporaryDirectory(prefix="gen-layouts.") as tmp:
         helper = os.path.join(tmp, "helper.py")
         spec = os.path.join(tmp, "spec.json")
         with open(helper, "w") as f:
             f.write(GDB_HELPER)
         with open(spec, "w") as f:
-            json.dump({"types": TYPES, "queries": queries}, f)
+            json.dump({"types": TYPES if types is None else types, "queries": queries}, f)
         env = dict(os.environ, GEN_LAYOUTS_SPEC=spec)
         cmd = [gdb, "-q", "-batch", "-nx", "-iex", "set debuginfod enabled off", "-iex", "set auto-load off",
                "-iex", "set pagination off", lib, "-x", helper]
@@ -653,6 +876,7 @@ def extract(build, gdb, disasm_check=True):
     queries["check.symsize"] = {"kind": "symsize", "symbol": "_PyRuntime"}
     if s >= (3, 11):
         queries["check.pyversion"] = {"kind": "pyversion"}
+    queries.update(frame_queries(s))
     res = run_gdb(gdb, build["lib"], queries)
     R = res["results"]
     errors = []
@@ -769,6 +993,20 @@ def extract(build, gdb, disasm_check=True):
         pointer_names[key] = list(zip(paths, offsets))
     values["traversal"]["pointerFields"] = pointer_fields
     build["pointer_names"] = pointer_names
+    # FrameTraversalLayout: libpython facts from this session, asyncioFields from the _asyncio extension
+    frames, fhow, fnames, ferrors = frame_values(build, R, gdb, disasm_check)
+    errors += ferrors
+    how.update(fhow)
+    try:
+        aio, ahow, anames, aerrors = asyncio_values(build, gdb, disasm_check)
+    except GenError as e:
+        aio, ahow, anames, aerrors = {}, {}, {}, [str(e)]
+    errors += aerrors
+    how.update(ahow)
+    frames["asyncioFields"] = aio
+    fnames.update(anames)
+    values["frames"] = frames
+    build["frame_names"] = fnames
     # derived consistency
     g = values["gc"]
     if not errors:
@@ -779,6 +1017,327 @@ def extract(build, gdb, disasm_check=True):
     if errors:
         raise GenError("\n".join(errors))
     return values, how, res["types"]
+
+
+# ---------------------------------------------------------------------------------------------
+# FrameTraversalLayout: queries, resolution and the check against the compiled traverse functions
+# ---------------------------------------------------------------------------------------------
+
+
+def frame_queries(s):
+    """gdb queries (libpython session) for FrameTraversalLayout in series s."""
+    q = {}
+    for label, query, rng, _, _ in FRAME_SCALARS:
+        if query["kind"] == "enumval" and not in_range(s, rng):
+            continue                                    # e.g. 3.10 has FRAME_CLEARED, but no gi_frame_state
+        q["frames.%s" % label] = query
+        if query["kind"] == "offset":
+            q["frames.%s.ftype" % label] = dict(query, kind="ftype")
+    for i, (query, _) in enumerate(FRAME_ABSENT):
+        q["frames.absent%d" % i] = query
+    for label, (struct, table) in FRAME_FIELD_LISTS.items():
+        for path in per_series(table, s, label):
+            q["frames.%s.%s" % (label, path)] = q_off(struct, path)
+            q["frames.%s.%s.ftype" % (label, path)] = {"kind": "ftype", "type": struct, "path": path}
+    q["frames.type.PyFrame_Type"] = {"kind": "typeobj", "symbol": "PyFrame_Type"}
+    q["frames.sizeof.frame"] = q_size("frame")
+    if s >= (3, 11):
+        q["frames.frame_data"] = q_off("frame", "_f_frame_data")
+        q["frames.disasm._PyFrame_Traverse"] = {"kind": "disasm", "function": "_PyFrame_Traverse"}
+    for key, entry in GENERATORS.items():
+        q["frames.type.%s" % key] = {"kind": "typeobj", "symbol": key}
+        q["frames.sizeof.%s" % key] = q_size(entry["struct"])
+        if s >= (3, 11):
+            q["frames.%s.iframe" % key] = q_off(entry["struct"], "%s_iframe" % entry["prefix"])
+            q["frames.%s.state" % key] = q_off(entry["struct"], "%s_frame_state" % entry["prefix"])
+        for path in per_series(entry["fields"], s, key):
+            q["frames.%s.%s" % (key, path)] = q_off(entry["struct"], path)
+            q["frames.%s.%s.ftype" % (key, path)] = {"kind": "ftype", "type": entry["struct"], "path": path}
+    # code objects: not a GC type (tp_traverse NULL, no Py_TPFLAGS_HAVE_GC = 1 << 14) in any series
+    q["frames.code.traverse"] = {"kind": "eval", "expr": "(long)PyCode_Type.tp_traverse"}
+    q["frames.code.flags"] = {"kind": "eval", "expr": "(long)PyCode_Type.tp_flags"}
+    return q
+
+
+def asyncio_so(build):
+    series = build["series"]
+    pattern = os.path.join(os.path.dirname(build["lib"]), "python%d.%d" % series, "lib-dynload",
+                           "_asyncio.cpython-%d%d*.so" % series)
+    hits = sorted(glob.glob(pattern))
+    if len(hits) != 1:
+        raise GenError("%s: expected one _asyncio extension at %s, found %s" % (series_str(series), pattern, hits))
+    return hits[0]
+
+
+def _resolve(R, qid, errors, s, accepted=None):
+    r = R.get(qid, {"error": "not queried"})
+    if "error" in r:
+        errors.append("%s: cannot resolve %s: %s" % (series_str(s), qid, r["error"]))
+        return None
+    if accepted is not None:
+        rt = R.get(qid + ".ftype", {"error": "not queried"})
+        if "error" in rt:
+            errors.append("%s: type of %s: %s" % (series_str(s), qid, rt["error"]))
+            return None
+        if rt["value"] not in accepted and not (accepted == ["*"] and rt["value"].endswith("*")):
+            errors.append("%s: %s has type %r, expected %s" % (series_str(s), qid, rt["value"], accepted))
+            return None
+    return r["value"]
+
+
+def _check_trace(s, what, info, expected_visits, errors, how, delegates=(), reads=(), compares=()):
+    """Trace a traverse function: visits must equal expected_visits (rendered expressions, as a set),
+    the calls handed `visit` must be exactly `delegates` ([(name, rendered rdi, required guard or None)];
+    guard: a list of accepted (compare, condition) pairs; None: the call must be unconditional), and
+    every listed read / compare must occur."""
+    if "x86-64" not in info["arch"]:
+        errors.append("%s: cannot check %s on %s (x86-64 only); pass --no-disasm-check" % (
+            series_str(s), what, info["arch"]))
+        return None
+    tr = trace_function(info["disassembly"], info["function"])
+    bad = []
+    if tr["problems"]:
+        bad.append("; ".join(tr["problems"]))
+    if len(set(tr["visits"])) != len(tr["visits"]):
+        bad.append("visits something twice: %s" % tr["visits"])
+    want = set(e_render(e) for e in expected_visits)
+    if set(tr["visits"]) != want:
+        bad.append("visits %s, expected %s (missing %s, unexpected %s)" % (
+            sorted(tr["visits"]), sorted(want), sorted(want - set(tr["visits"])), sorted(set(tr["visits"]) - want)))
+    got_del = [(d["target"], d["rdi"]) for d in tr["delegates"]]
+    want_del = [(name, e_render(rdi)) for name, rdi, _ in delegates]
+    if got_del != want_del:
+        bad.append("hands visit to %s, expected %s" % (got_del, want_del))
+    else:
+        for d, (name, _, guard) in zip(tr["delegates"], delegates):
+            if not d["ok_args"]:
+                bad.append("%s is not called as (x, visit, arg): %s" % (name, d["text"]))
+            if guard is None:
+                if not unconditional(tr, d):
+                    bad.append("the call to %s is conditional; it cannot be flattened" % name)
+            else:
+                g = guards(tr, d)
+                if len(g) != 1 or g[0] not in guard:
+                    bad.append("the call to %s is guarded by %s, expected one of %s" % (name, g, guard))
+                else:
+                    how["%s.guard" % what] = "%s when %s %s %s" % (name, g[0][0][0], g[0][1], g[0][0][1])
+    for r in reads:
+        if e_render(r) not in tr["reads"]:
+            bad.append("does not read %s" % e_render(r))
+    for left, right in compares:
+        if (e_render(left), e_render(right)) not in tr["compares"]:
+            bad.append("does not compare %s with %s (compares: %s)" % (e_render(left), e_render(right),
+                                                                       tr["compares"]))
+    if bad:
+        errors.append("%s: %s (%s at 0x%x): %s" % (series_str(s), what, info["function"], info["address"],
+                                                   "; ".join(bad)))
+        return None
+    how[what] = "%s at 0x%x: visits %s%s" % (info["function"], info["address"], tr["visits"],
+                                             "; calls %s" % got_del if got_del else "")
+    return tr
+
+
+def frame_values(build, R, gdb, disasm_check):
+    """Resolve and check FrameTraversalLayout for one build. Returns (values, how, pairs, errors)."""
+    s = build["series"]
+    errors, how, v, names = [], {}, {}, {}
+    # scalars
+    for label, query, rng, accepted, nil_checked in FRAME_SCALARS:
+        qid = "frames.%s" % label
+        if in_range(s, rng):
+            val = _resolve(R, qid, errors, s, accepted if query["kind"] == "offset" else None)
+            v[label] = val
+            if val is not None:
+                how[qid] = R[qid]["how"]
+        else:
+            v[label] = None
+            if nil_checked and "error" not in R.get(qid, {"error": "-"}):
+                errors.append("%s: %s is declared absent for this series but the DWARF has it (%s)" % (
+                    series_str(s), qid, R[qid]["how"]))
+    for i, (query, rng) in enumerate(FRAME_ABSENT):
+        if in_range(s, rng) and "error" not in R["frames.absent%d" % i]:
+            errors.append("%s: %s.%s exists: FRAMES is stale" % (series_str(s), query["type"], query["path"]))
+    if v.get("generatorFrameCleared") is not None:
+        r = R["frames.generatorFrameCleared"]
+        if r["max"] != r["value"]:
+            errors.append("%s: FRAME_CLEARED (%d) is not the largest PyFrameState (%d)" % (
+                series_str(s), r["value"], r["max"]))
+    # fixed field lists
+    for label, (struct, table) in FRAME_FIELD_LISTS.items():
+        offs, pairs = [], []
+        for path in per_series(table, s, label):
+            o = _resolve(R, "frames.%s.%s" % (label, path), errors, s, ["*"])
+            offs.append(o)
+            pairs.append((path, o))
+        v[label], names[label] = offs, pairs
+    gen_fields = {}
+    for key, entry in GENERATORS.items():
+        offs, pairs = [], []
+        for path in per_series(entry["fields"], s, key):
+            o = _resolve(R, "frames.%s.%s" % (key, path), errors, s, ["*"])
+            offs.append(o)
+            pairs.append((path, o))
+        gen_fields[key], names[key] = offs, pairs
+        if s >= (3, 11):
+            for part, label in (("iframe", "generatorInterpreterFrame"), ("state", "generatorFrameState")):
+                o = _resolve(R, "frames.%s.%s" % (key, part), errors, s)
+                if o is not None and o != v.get(label):
+                    errors.append("%s: %s: %s_%s at %s, gi_ at %s" % (series_str(s), key, entry["prefix"], part,
+                                                                      o, v.get(label)))
+    v["generatorFields"] = gen_fields
+    # code objects are no GC type
+    ct, cf = R["frames.code.traverse"], R["frames.code.flags"]
+    if "error" in ct or "error" in cf or ct["value"] != 0 or cf["value"] & (1 << 14):
+        errors.append("%s: PyCode_Type is a GC type here (tp_traverse %s, flags %s): not handled" % (
+            series_str(s), ct.get("value", ct.get("error")), cf.get("value", cf.get("error"))))
+    else:
+        how["frames.PyCode_Type"] = "tp_traverse NULL, no Py_TPFLAGS_HAVE_GC: not a GC type"
+    if errors:
+        return v, how, names, errors
+
+    # type objects -> functions and struct sizes
+    def typeinfo(key, function, basicsize):
+        r = R["frames.type.%s" % key]
+        if "error" in r:
+            errors.append("%s: %s: %s" % (series_str(s), key, r["error"]))
+            return None
+        info = r["value"]
+        if info["function"] != function:
+            errors.append("%s: %s.tp_traverse is %s, expected %s" % (series_str(s), key, info["function"], function))
+            return None
+        if info["basicsize"] != basicsize:
+            errors.append("%s: %s.tp_basicsize %d, expected %d" % (series_str(s), key, info["basicsize"], basicsize))
+            return None
+        return info
+
+    if s < (3, 11):
+        frame_info = typeinfo("PyFrame_Type", "frame_traverse", R["frames.sizeof.frame"]["value"])
+    else:   # variable-size: the embedded _PyInterpreterFrame's localsplus start the items
+        frame_info = typeinfo("PyFrame_Type", "frame_traverse",
+                              R["frames.frame_data"]["value"] + v["interpreterFrameLocalsPlus"])
+    gen_infos = {}
+    for key, entry in GENERATORS.items():
+        size = R["frames.sizeof.%s" % key]["value"] if s < (3, 11) else \
+            v["generatorInterpreterFrame"] + v["interpreterFrameLocalsPlus"]
+        gen_infos[key] = typeinfo(key, entry["function"], size)
+    if errors or not disasm_check:
+        if not disasm_check:
+            how["frames"] = "NOT checked against the compiled code (--no-disasm-check)"
+        return v, how, names, errors
+
+    # the compiled code
+    f = lambda d, base=OBJ, width=8: e_field(d, base, width)     # noqa: E731
+    fields = [f(d) for d in v["frameFields"]]
+    if s < (3, 11):
+        code = f(v["frameCode"])
+        nlocals = e_field(v["codeNlocals"], code, 4)
+        cells = e_field(16, f(v["codeCellvars"], code))       # Py_SIZE of the tuples: ob_size
+        frees = e_field(16, f(v["codeFreevars"], code))
+        visits = fields + [e_load(("iter", e_add(OBJ, v["frameLocalsPlus"]), 8))]
+        if s < (3, 10):
+            stack = ("iter", f(v["frameValueStack"]), 8)
+            visits.append(e_load(stack))
+            compares = [(stack, f(v["frameStackTop"]))]
+        else:
+            i = ("iter", ("const", 0), 1)
+            visits.append(e_load(("index", f(v["frameValueStack"]), i, 8)))
+            compares = [(i, f(v["frameStackDepth"], OBJ, 4))]
+        _check_trace(s, "frame_traverse", frame_info, visits, errors, how, reads=[nlocals, cells, frees],
+                     compares=compares)
+    else:
+        iframe = f(v["frameInterpreterFrame"])
+        owner = (e_render(e_field(v["interpreterFrameOwner"], iframe, 1)), str(v["ownedByFrameObject"]))
+        _check_trace(s, "frame_traverse", frame_info, fields, errors, how,
+                     delegates=[("_PyFrame_Traverse", iframe, [(owner, "je")])])
+        r = R["frames.disasm._PyFrame_Traverse"]
+        if "error" in r:
+            errors.append("%s: _PyFrame_Traverse: %s" % (series_str(s), r["error"]))
+        else:
+            i = ("iter", ("const", 0), 1)
+            visits = [f(d) for d in v["interpreterFrameFields"]] + \
+                [e_load(("index", e_add(OBJ, v["interpreterFrameLocalsPlus"]), i, 8))]
+            _check_trace(s, "_PyFrame_Traverse", r["value"], visits, errors, how,
+                         compares=[(i, f(v["interpreterFrameStackTop"], OBJ, 4))])
+    for key, entry in GENERATORS.items():
+        delegates = []
+        if s >= (3, 11):
+            state = e_render(e_field(v["generatorFrameState"], OBJ, 1))
+            cleared = v["generatorFrameCleared"]
+            # gi_frame_state < FRAME_CLEARED; `!=` is the same only because FRAME_CLEARED is the largest state
+            accepted = [((state, str(cleared - 1)), "jle"), ((state, str(cleared)), "jl"),
+                        ((state, str(cleared)), "jne")]
+            delegates = [("_PyFrame_Traverse", e_add(OBJ, v["generatorInterpreterFrame"]), accepted)]
+        _check_trace(s, "frames.%s" % key, gen_infos[key], [f(d) for d in gen_fields[key]], errors, how,
+                     delegates=delegates)
+    return v, how, names, errors
+
+
+def asyncio_values(build, gdb, disasm_check):
+    """asyncioFields for one build, from its _asyncio extension. Returns (fields, how, names, errors)."""
+    s = build["series"]
+    so = asyncio_so(build)
+    q = {}
+    for key, entry in ASYNCIO.items():
+        if s < (3, 12):
+            q["aio.type.%s" % key] = {"kind": "typeobj", "symbol": entry["static"]}
+        else:
+            q["aio.type.%s" % key] = {"kind": "typespec", "symbol": entry["spec"]}
+        q["aio.sizeof.%s" % key] = q_size(entry["struct"])
+        for path in per_series(entry["fields"], s, key):
+            q["aio.%s.%s" % (key, path)] = q_off(entry["struct"], path)
+            q["aio.%s.%s.ftype" % (key, path)] = {"kind": "ftype", "type": entry["struct"], "path": path}
+    # the Task starts with the Future's fields (FutureObj_HEAD): each Future path at the same offset
+    for path in per_series(ASYNCIO["_asyncio.Future"]["fields"], s, "_asyncio.Future"):
+        tpath = re.sub(r"^fut_", "task_", path)
+        q["aio.prefix.%s" % path] = q_off("task", tpath)
+    R = run_gdb(gdb, so, q, types=ASYNCIO_TYPES)["results"]
+    errors, how, out, names, infos = [], {"aio.so": so}, {}, {}, {}
+    for key, entry in ASYNCIO.items():
+        offs, pairs = [], []
+        for path in per_series(entry["fields"], s, key):
+            o = _resolve(R, "aio.%s.%s" % (key, path), errors, s, ["*"])
+            offs.append(o)
+            pairs.append((path, o))
+        out[key], names[key] = offs, pairs
+        t, size = R["aio.type.%s" % key], R["aio.sizeof.%s" % key]
+        if "error" in t or "error" in size:
+            errors.append("%s: %s: %s" % (series_str(s), key, t.get("error") or size.get("error")))
+            continue
+        info = t["value"]
+        if info["name"] != key or info["function"] != entry["function"] or info["basicsize"] != size["value"]:
+            errors.append("%s: %s: type %r traverse %s basicsize %d; expected %s, %s, %d" % (
+                series_str(s), key, info["name"], info["function"], info["basicsize"], key, entry["function"],
+                size["value"]))
+            continue
+        infos[key] = info
+        how["aio.%s" % key] = "%s (%s)" % (t["how"], os.path.basename(so))
+    fut = out["_asyncio.Future"]
+    for path, o in names["_asyncio.Future"]:
+        p = R["aio.prefix.%s" % path]
+        if "error" in p or p["value"] != o:
+            errors.append("%s: TaskObj does not start with FutureObj: %s at %s in the Future, %s in the Task" % (
+                series_str(s), path, o, p.get("value", p.get("error"))))
+    if errors:
+        return out, how, names, errors
+    task_own = out["_asyncio.Task"]
+    mode = per_series(ASYNCIO["_asyncio.Task"]["future"], s, "Task future part")
+    flat = task_own + [o for o in fut if o not in task_own]
+    if disasm_check:
+        for key, entry in ASYNCIO.items():
+            extra = [(name, OBJ, None) for name in per_series(entry.get("delegates", [(ALL, [])]), s, key)] \
+                if any(in_range(s, rng) for rng, _ in entry.get("delegates", [])) else []
+            if key == "_asyncio.Future":
+                visits = fut
+            elif mode == "call":
+                visits, extra = task_own, [("FutureObj_traverse", OBJ, None)] + extra
+            else:
+                visits = flat
+            _check_trace(s, "aio.%s" % key, infos[key], [e_field(d) for d in visits], errors, how, delegates=extra)
+    else:
+        how["aio"] = "NOT checked against the compiled code (--no-disasm-check)"
+    out["_asyncio.Task"] = flat
+    names["_asyncio.Task"] = names["_asyncio.Task"] + [(p, o) for p, o in names["_asyncio.Future"] if o not in task_own]
+    return out, how, names, errors
 
 
 # ---------------------------------------------------------------------------------------------
@@ -909,8 +1468,344 @@ def visited_offsets(disassembly, function):
     return offsets, problems, delegations
 
 
+# ---------------------------------------------------------------------------------------------
+# A symbolic trace of a traverse function (x86-64, AT&T syntax): used for FrameTraversalLayout
+# ---------------------------------------------------------------------------------------------
+#
+# Values are tuples: ("arg", 0|1|2) the incoming obj / visit / arg; ("const", k); ("add", e, k) = e + k;
+# ("load", address, width); ("iter", start, stride) a loop induction variable (its value on every
+# iteration: start, start+stride, ...); ("index", base, i, scale) = base + scale*i. Control flow: states
+# are merged (kept where equal) at jump targets, taken from the jumps alone after an unconditional
+# transfer, and at a loop head every register the loop only changes by `add/sub $k` becomes an "iter".
+
+OBJ, VISIT, ARG = ("arg", 0), ("arg", 1), ("arg", 2)
+_JCC_NEGATE = {"je": "jne", "jne": "je", "jz": "jnz", "jnz": "jz", "jl": "jge", "jge": "jl", "jle": "jg",
+               "jg": "jle", "jb": "jae", "jae": "jb", "jbe": "ja", "ja": "jbe", "js": "jns", "jns": "js"}
+_FLAG_NEUTRAL = ("mov", "lea", "push", "pop", "nop", "endbr64", "xchg")
+_INSN_ADDR = re.compile(r"^\s*(?:=>\s*)?(0x[0-9a-f]+)\s+<\+\d+>:\s+(.*)$")
+_TARGET = re.compile(r"^(0x[0-9a-f]+)\s+<([^>+]+)(\+\d+)?>$")
+
+
+def e_add(e, k):
+    if e is None:
+        return None
+    if k == 0:
+        return e
+    if e[0] == "const":
+        return ("const", e[1] + k)
+    if e[0] == "add":
+        return e_add(e[1], e[2] + k)
+    if e[0] == "iter" and e[2] == k:
+        return e                                        # still a value of the same induction sequence
+    return ("add", e, k)
+
+
+def e_load(address, width=8):
+    return None if address is None else ("load", address, width)
+
+
+def e_field(d, base=OBJ, width=8):
+    return e_load(e_add(base, d), width)
+
+
+def e_render(e):
+    if e is None:
+        return "?"
+    k = e[0]
+    if k == "arg":
+        return ("obj", "visit", "arg")[e[1]]
+    if k == "const":
+        return str(e[1])
+    if k == "add":
+        return "%s%s%d" % (e_render(e[1]), "+" if e[2] >= 0 else "-", abs(e[2]))
+    if k == "load":
+        return "*%s(%s)" % ("" if e[2] == 8 else e[2], e_render(e[1]))
+    if k == "iter":
+        return "iter(%s,%d)" % (e_render(e[1]), e[2])
+    if k == "index":
+        return "%s+%d*%s" % (e_render(e[1]), e[3], e_render(e[2]))
+    return repr(e)
+
+
+def _reg_width(op):
+    name = op[1:] if op.startswith("%") else op
+    if name in ("al", "ah", "bl", "bh", "cl", "ch", "dl", "dh", "sil", "dil", "bpl", "spl") or \
+            re.match(r"^r\d+b$", name):
+        return 1
+    if name in ("ax", "bx", "cx", "dx", "si", "di", "bp", "sp") or re.match(r"^r\d+w$", name):
+        return 2
+    if name.startswith("e") or re.match(r"^r\d+d$", name):
+        return 4
+    return 8
+
+
+def _load_width(mn, dst):
+    for prefix, w in (("movzb", 1), ("movsb", 1), ("movzw", 2), ("movsw", 2), ("movsl", 4), ("movslq", 4)):
+        if mn.startswith(prefix):
+            return w
+    if mn.startswith("cmp") and mn[-1:] in "bwlq" and len(mn) == 4:
+        return {"b": 1, "w": 2, "l": 4, "q": 8}[mn[-1]]
+    return _reg_width(dst) if dst and dst.startswith("%") else 8
+
+
+def trace_function(disassembly, function):
+    insns = []
+    for line in disassembly.splitlines():
+        m = _INSN_ADDR.match(line)
+        if not m:
+            continue
+        text = m.group(2).split("#")[0].strip()
+        words = text.split(None, 1)
+        while words and words[0] in _PREFIXES:
+            words = words[1].split(None, 1) if len(words) > 1 else []
+        mn = words[0] if words else ""
+        ops = _operands(words[1]) if len(words) > 1 else []
+        insns.append((int(m.group(1), 16), mn, ops, text))
+
+    def direct_target(ops):
+        mm = _TARGET.match(ops[0]) if ops else None
+        if not mm:
+            return None, None
+        return int(mm.group(1), 16), mm.group(2)
+
+    def is_local(ops):
+        addr, name = direct_target(ops)
+        return addr is not None and name == function
+
+    # loops: backward local jumps; induction registers change only by add/sub $k inside the loop
+    loops = {}
+    for i, (addr, mn, ops, _) in enumerate(insns):
+        if mn.startswith("j") and is_local(ops):
+            t, _ = direct_target(ops)
+            if t <= addr:
+                strides, other = {}, set()
+                for a2, mn2, ops2, _ in insns:
+                    if not (t <= a2 <= addr) or not ops2:
+                        continue
+                    dst = _REG64.get(ops2[-1][1:]) if ops2[-1].startswith("%") else None
+                    if dst is None or mn2.startswith(("cmp", "test", "j", "push", "call")):
+                        continue
+                    if mn2.rstrip("lq") in ("add", "sub") and ops2[0].startswith("$") and len(ops2) == 2:
+                        k = int(ops2[0][1:], 0) * (1 if mn2.startswith("add") else -1)
+                        if dst in strides:
+                            other.add(dst)
+                        strides[dst] = k
+                    else:
+                        other.add(dst)
+                loops.setdefault(t, {}).update({r: k for r, k in strides.items() if r not in other})
+
+    def merge(states):
+        states = [st for st in states if st is not None]
+        if not states:
+            return {}
+        out = dict(states[0])
+        for st in states[1:]:
+            for r in list(out):
+                if st.get(r) != out[r]:
+                    del out[r]
+        return out
+
+    def mem(op, state):
+        mm = _MEM.match(op)
+        if not mm:
+            return None
+        base = state.get(_REG64.get(mm.group(2)))
+        disp = int(mm.group(1) or "0", 0)
+        if mm.group(3):
+            idx = state.get(_REG64.get(mm.group(3)[2:]))
+            scale = int(mm.group(4)[1:]) if mm.group(4) else 1
+            if base is None or idx is None:
+                return None
+            return ("index", e_add(base, disp), idx, scale)
+        return e_add(base, disp)
+
+    def value(op, state, width):
+        if op.startswith("$"):
+            return ("const", int(op[1:], 0))
+        if op.startswith("%"):
+            return state.get(_REG64.get(op[1:]))
+        return e_load(mem(op, state), width)
+
+    state = {"rdi": OBJ, "rsi": VISIT, "rdx": ARG}
+    pending = {}
+    out = {"visits": [], "reads": set(), "compares": [], "jccs": [], "delegates": [], "problems": [],
+           "insns": insns}
+    last_cmp, fallthrough = None, True
+    for i, (addr, mn, ops, text) in enumerate(insns):
+        incoming = pending.get(addr, [])
+        reached = fallthrough or bool(incoming)
+        if incoming or not fallthrough:
+            state = merge(([state] if fallthrough else []) + incoming)
+            last_cmp = None
+        if addr in loops:
+            for r, k in loops[addr].items():
+                if state.get(r) is not None:
+                    state[r] = ("iter", state[r], k)
+        fallthrough = reached                           # padding after a jump/return stays unreachable
+        if not mn or mn.startswith("nop") or mn in ("endbr64", "hlt", "int3") or \
+                (mn.startswith("xchg") and len(ops) == 2 and ops[0] == ops[1]):
+            continue
+        fallthrough = True
+        if mn in ("push", "pushq"):
+            continue
+        for op in ops[:-1] if mn.startswith(("mov", "lea")) else ops:
+            if "(" in op and not mn.startswith("lea") and not mn.startswith("nop"):
+                ld = e_load(mem(op, state), _load_width(mn, ops[-1] if ops else None))
+                if ld is not None:
+                    out["reads"].add(e_render(ld))
+        if mn in ("ret", "retq", "ud2"):
+            fallthrough = False
+            continue
+        if mn.startswith("cmp") and len(ops) == 2:
+            regs = [o for o in ops if o.startswith("%")]
+            width = _load_width(mn, regs[0] if regs else None)
+            left, right = value(ops[1], state, width), value(ops[0], state, width)
+            last_cmp = (e_render(left), e_render(right))
+            out["compares"].append(last_cmp)
+            continue
+        if mn.startswith("test"):
+            last_cmp = ("test", "%s %s" % (mn, ",".join(ops)))
+            continue
+        if mn.startswith("j") and mn not in ("jmp", "jmpq"):
+            t, _ = direct_target(ops)
+            out["jccs"].append({"index": i, "mn": mn, "target": t, "cmp": last_cmp})
+            if t is not None:
+                pending.setdefault(t, []).append(dict(state))
+            continue
+        if mn in ("call", "callq", "jmp", "jmpq"):
+            tail = mn.startswith("jmp")
+            target = ops[0] if ops else ""
+            if target.startswith("*"):
+                r = _REG64.get(target[2:]) if target.startswith("*%") else None
+                if r is not None and state.get(r) == VISIT:
+                    out["visits"].append(e_render(state.get("rdi")))
+                    if state.get("rsi") != ARG:
+                        out["problems"].append("visit called with %s as arg: %s" % (e_render(state.get("rsi")), text))
+                elif any(state.get(a) == VISIT for a in _ARG_REGS):
+                    out["problems"].append("visit handed to an indirect call: %s" % text)
+            elif is_local(ops):
+                t, _ = direct_target(ops)
+                pending.setdefault(t, []).append(dict(state))
+                fallthrough = False
+                continue
+            else:
+                _, name = direct_target(ops)
+                if any(state.get(a) == VISIT for a in _ARG_REGS):
+                    out["delegates"].append({"index": i, "target": (name or target).split("@")[0],
+                                             "rdi": e_render(state.get("rdi")),
+                                             "ok_args": state.get("rsi") == VISIT and state.get("rdx") == ARG,
+                                             "text": text})
+            if tail:
+                fallthrough = False
+            else:
+                for r in _CALLER_SAVED:
+                    state.pop(r, None)
+            last_cmp = None
+            continue
+        dst = _reg(ops[-1]) if ops else None
+        if not mn.startswith(_FLAG_NEUTRAL):
+            last_cmp = None
+        if dst is None:
+            continue
+        if mn.startswith("xchg") and len(ops) == 2:
+            a, b = _reg(ops[0]), _reg(ops[1])
+            sa, sb = state.pop(a, None), state.pop(b, None)
+            if a and sb is not None:
+                state[a] = sb
+            if b and sa is not None:
+                state[b] = sa
+            continue
+        if mn.startswith("mov") and len(ops) == 2:
+            v = value(ops[0], state, _load_width(mn, ops[-1]))
+            if v is None:
+                state.pop(dst, None)
+            else:
+                state[dst] = v
+            continue
+        if mn.startswith("lea") and len(ops) == 2:
+            v = mem(ops[0], state)
+            if v is None or v[0] == "index":
+                state.pop(dst, None)
+            else:
+                state[dst] = v
+            continue
+        if mn.startswith("xor") and len(ops) == 2 and _reg(ops[0]) == dst:
+            state[dst] = ("const", 0)
+            continue
+        if mn.rstrip("lq") in ("add", "sub") and len(ops) == 2 and ops[0].startswith("$"):
+            k = int(ops[0][1:], 0) * (1 if mn.startswith("add") else -1)
+            v = e_add(state.get(dst), k)
+            if v is None:
+                state.pop(dst, None)
+            else:
+                state[dst] = v
+            continue
+        state.pop(dst, None)                            # anything else that writes a register
+    return out
+
+
+def _straight(insns, lo, hi):
+    """No jump, call or return among insns[lo:hi]."""
+    return all(not (mn.startswith("j") or mn.startswith("call") or mn.startswith("ret")) for _, mn, _, _ in insns[lo:hi])
+
+
+def _targeted(trace, lo, hi):
+    """Whether a jump lands on any of insns[lo:hi]."""
+    addrs = set(a for a, _, _, _ in trace["insns"][lo:hi])
+    return any(j["target"] in addrs for j in trace["jccs"]) or any(
+        mn.startswith("jmp") and _TARGET.match(ops[0] or "") and int(_TARGET.match(ops[0]).group(1), 16) in addrs
+        for _, mn, ops, _ in trace["insns"] if ops)
+
+
+def guards(trace, delegate):
+    """(compare, condition under which the delegate call is reached) for the jumps that guard it."""
+    insns, di, found = trace["insns"], delegate["index"], []
+    index_of = {a: k for k, (a, _, _, _) in enumerate(insns)}
+
+    def before(t):                                      # the last instruction before t that is not padding
+        t -= 1
+        while t >= 0 and (not insns[t][1] or insns[t][1].startswith("nop") or (insns[t][1] == "xchg" and insns[t][2][0] == insns[t][2][-1])):
+            t -= 1
+        return insns[t][1] if t >= 0 else ""
+
+    for j in trace["jccs"]:
+        t = index_of.get(j["target"])
+        # taken: the target runs straight into the call, and nothing else reaches that run
+        if t is not None and t <= di and _straight(insns, t, di) and t > 0 and \
+                before(t).startswith(("jmp", "ret")) and \
+                not _targeted(trace, t + 1, di + 1) and \
+                [x for x in trace["jccs"] if x["target"] == j["target"]] == [j]:
+            found.append((j["cmp"], j["mn"]))
+        # not taken: the fall-through runs straight into the call
+        if j["index"] < di and _straight(insns, j["index"] + 1, di) and not _targeted(trace, j["index"] + 1, di + 1):
+            found.append((j["cmp"], _JCC_NEGATE.get(j["mn"], "!" + j["mn"])))
+    return found
+
+
+def unconditional(trace, delegate):
+    """Every conditional jump before the call that skips it is an error exit after a visit call."""
+    insns, di = trace["insns"], delegate["index"]
+    call_addr = insns[di][0]
+    if any(mn.startswith(("ret", "jmp")) for _, mn, _, _ in insns[:di]) or guards(trace, delegate):
+        return False
+    for j in trace["jccs"]:
+        if j["index"] < di and (j["target"] is None or j["target"] > call_addr):
+            if j["cmp"] != ("test", "test %eax,%eax") or not insns[j["index"] - 2][1].startswith(("call", "jmp")):
+                return False
+    return True
+
+
 def swift_value(v):
     return "nil" if v is None else str(v)
+
+
+def swift_frame_value(v):
+    if isinstance(v, dict):
+        return "[%s]" % ", ".join("%s: %s" % (swift_string(k), swift_frame_value(v[k])) for k in sorted(v)) \
+            if v else "[:]"
+    if isinstance(v, list):
+        return "[%s]" % ", ".join(str(o) for o in v)
+    return swift_value(v)
 
 
 def swift_string(s):
@@ -937,8 +1832,9 @@ def render(builds):
                 pf = b["values"]["traversal"]["pointerFields"]
                 args += ", pointerFields: [%s]" % ", ".join(
                     "%s: [%s]" % (swift_string(k), ", ".join(str(o) for o in pf[k])) for k in sorted(pf))
-            sep = "," if gi < len(LAYOUT) - 1 else ""
-            lines.append("        %s: %s(%s)%s" % (group, swift_type, args, sep))
+            lines.append("        %s: %s(%s)," % (group, swift_type, args))
+        lines.append("        frames: FrameTraversalLayout(%s)" % ", ".join(
+            "%s: %s" % (label, swift_frame_value(b["values"]["frames"][label])) for label in FRAME_LABELS))
         lines.append("    )")
         lines.append("")
     lines.append("    /// Every series above, oldest first.")
@@ -968,6 +1864,17 @@ def summary(builds):
         for b in builds:
             pairs = b["pointer_names"][key]
             out.append("    %-5s %s" % (series_str(b["series"]), " ".join("%d=%s" % (o, p) for p, o in pairs)))
+    out.append("")
+    out.append("frames (FrameTraversalLayout):")
+    for label in FRAME_LABELS:
+        vals = [b["values"]["frames"][label] for b in builds]
+        if all(isinstance(x, (int, type(None))) for x in vals):
+            out.append("  %-28s %s" % (label, "  ".join(("-" if x is None else str(x)).rjust(5) for x in vals)))
+    for label in ["frameFields", "interpreterFrameFields"] + sorted(GENERATORS) + sorted(ASYNCIO):
+        out.append("  %s" % label)
+        for b in builds:
+            pairs = b["frame_names"].get(label, [])
+            out.append("    %-5s %s" % (series_str(b["series"]), " ".join("%d=%s" % (o, p) for p, o in pairs) or "-"))
     return "\n".join(out)
 
 

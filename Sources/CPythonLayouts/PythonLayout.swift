@@ -17,10 +17,12 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var unicode: UnicodeLayout
     public var dict: DictLayout
     public var traversal: TraversalLayout
+    /// What frames, generators and `_asyncio` futures/tasks visit (see FrameTraversalLayout).
+    public var frames: FrameTraversalLayout
 
     public init(series: String, source: String, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
                 object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
-                traversal: TraversalLayout) {
+                traversal: TraversalLayout, frames: FrameTraversalLayout) {
         self.series = series
         self.source = source
         self.runtime = runtime
@@ -32,6 +34,7 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.unicode = unicode
         self.dict = dict
         self.traversal = traversal
+        self.frames = frames
     }
 }
 

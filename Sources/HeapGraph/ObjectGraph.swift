@@ -20,12 +20,6 @@ public struct ObjectGraph: Sendable {
     public init(addresses: [UInt64], refcounts: [Int64], generations: [UInt8], exact: [Bool], starts: [Int32], targets: [Int32]) {
         precondition(addresses.count == refcounts.count && addresses.count == generations.count && addresses.count == exact.count)
         precondition(starts.count == addresses.count + 1)
-        self.init(unchecked: addresses, refcounts: refcounts, generations: generations, exact: exact, starts: starts,
-                  targets: targets)
-    }
-
-    /// For the builder, which fills `starts` and `targets` node by node.
-    init(unchecked addresses: [UInt64], refcounts: [Int64], generations: [UInt8], exact: [Bool], starts: [Int32], targets: [Int32]) {
         self.addresses = addresses
         self.refcounts = refcounts
         self.generations = generations
@@ -43,34 +37,48 @@ public struct ObjectGraph: Sendable {
 }
 
 /// Builds an `ObjectGraph` node by node: add a node, then its references, then the next node.
+/// The arrays live in the builder itself (not inside a graph value) so appending never triggers a
+/// copy-on-write check of a nested struct.
 public struct ObjectGraphBuilder {
-    public private(set) var graph: ObjectGraph
-    private var index: [UInt64: Int32]
+    private let addresses: [UInt64]
+    private let generations: [UInt8]
+    private var refcounts: [Int64]
+    private var exact: [Bool]
+    private var starts: [Int32]
+    private var targets: [Int32]
+    private let index: AddressIndex
 
     /// `addresses` are every tracked object of the collected generations, with their generation.
     public init(addresses: [UInt64], generations: [UInt8]) {
-        var index = [UInt64: Int32](minimumCapacity: addresses.count)
-        for (position, address) in addresses.enumerated() { index[address] = Int32(position) }
-        self.index = index
-        graph = ObjectGraph(unchecked: addresses, refcounts: [Int64](repeating: 0, count: addresses.count),
-                            generations: generations, exact: [Bool](repeating: false, count: addresses.count),
-                            starts: [0], targets: [])
-        graph.starts.reserveCapacity(addresses.count + 1)
-        graph.targets.reserveCapacity(addresses.count * 2)
+        self.addresses = addresses
+        self.generations = generations
+        index = AddressIndex(addresses)
+        refcounts = [Int64](repeating: 0, count: addresses.count)
+        exact = [Bool](repeating: false, count: addresses.count)
+        starts = [0]
+        starts.reserveCapacity(addresses.count + 1)
+        targets = []
+        targets.reserveCapacity(addresses.count * 2)
     }
 
     /// The node of a tracked object, or nil for anything the collector does not track.
-    public func node(of address: UInt64) -> Int32? { index[address] }
+    public func node(of address: UInt64) -> Int32? { index.node(of: address) }
 
     /// Records node `node` (nodes must be finished in order 0, 1, 2, ...): its refcount, whether its
     /// traversal was exact, and the addresses it references (untracked ones are dropped here).
-    public mutating func finish(node: Int, refcount: Int64, exact: Bool, referents: [UInt64]) {
-        precondition(node == graph.starts.count - 1, "nodes must be finished in order")
-        graph.refcounts[node] = refcount
-        graph.exact[node] = exact
+    public mutating func finish(node: Int, refcount: Int64, exact isExact: Bool, referents: [UInt64]) {
+        precondition(node == starts.count - 1, "nodes must be finished in order")
+        refcounts[node] = refcount
+        exact[node] = isExact
         for address in referents {
-            if let target = index[address] { graph.targets.append(target) }
+            if let target = index.node(of: address) { targets.append(target) }
         }
-        graph.starts.append(Int32(graph.targets.count))
+        starts.append(Int32(targets.count))
+    }
+
+    /// The graph built so far (every node must have been finished).
+    public var graph: ObjectGraph {
+        ObjectGraph(addresses: addresses, refcounts: refcounts, generations: generations, exact: exact,
+                    starts: starts, targets: targets)
     }
 }

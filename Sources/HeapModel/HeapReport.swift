@@ -13,6 +13,8 @@ public struct HeapCapture: Sendable {
     public var collectable: CollectableSet?
     public var types: [UInt64: TypeInfo]
     public var issues: ScanIssues
+    /// Seconds spent in each phase of the read, in order (for benchmarks and `--format json`).
+    public var phases: [(name: String, seconds: Double)] = []
 
     public init(collector: CollectorState, generations: [TypeCensus], permanent: TypeCensus, garbage: TypeCensus,
                 collectable: CollectableSet? = nil, types: [UInt64: TypeInfo], issues: ScanIssues) {

@@ -65,7 +65,7 @@ public struct JSONRenderer {
         return .object([
             ("schema", .string(Self.schema)),
             ("type_key", .string(options.naming.rawValue)),
-            ("process", process(report.target)),
+            ("process", process(report.target, phases: report.phases)),
             ("gc", gc),
             ("generations", .array(generations)),
             ("permanent_generation", section(report.permanent, report, leading: [], ids: false)),
@@ -98,7 +98,7 @@ public struct JSONRenderer {
         ])
     }
 
-    private func process(_ t: TargetSummary) -> JSONValue {
+    private func process(_ t: TargetSummary, phases: [(name: String, seconds: Double)]) -> JSONValue {
         .object([
             ("pid", .int(Int(t.pid))),
             ("executable", .string(t.executable)),
@@ -116,6 +116,7 @@ public struct JSONRenderer {
             ("bytes_copied", .int(t.bytesCopied)),
             ("read_calls", .int(t.readCalls)),
             ("wall_seconds", .double(t.wallSeconds)),
+            ("phases", .object(phases.map { ($0.name, .double($0.seconds)) })),
         ])
     }
 

@@ -11,7 +11,7 @@ struct CollectableAnalysis {
     let layout: PythonLayout
     let symbols: [String: UInt64]
 
-    func run(generations: [TypeCensus]) -> CollectableSet {
+    func run(generations: [TypeCensus], clock: inout PhaseClock) -> CollectableSet {
         var addresses: [UInt64] = [], generationOf: [UInt8] = [], typeOf: [UInt64] = []
         let total = generations.reduce(0) { $0 + ($1.objects?.count ?? 0) }
         addresses.reserveCapacity(total)
@@ -46,7 +46,10 @@ struct CollectableAnalysis {
             if exact { exactCount += 1 } else { inexact[typeOf[node], default: 0] += 1 }
             builder.finish(node: node, refcount: refcount, exact: exact, referents: referents)
         }
-        let unreachable = UnreachableSet(graph: builder.graph)
+        clock.mark("references")
+        let graph = builder.graph
+        let unreachable = UnreachableSet(graph: graph)
+        clock.mark("unreachable")
         var census = TypeCensus(objects: [])
         var byGeneration = [0, 0, 0]
         for node in unreachable.nodes.map(Int.init) {
@@ -55,14 +58,15 @@ struct CollectableAnalysis {
             census.objects!.append(ObjectRef(address: addresses[node], type: typeOf[node]))
             byGeneration[Int(generationOf[node])] += 1
         }
-        let grouping = CycleGrouping(graph: builder.graph, unreachable: unreachable.nodes, typeOf: typeOf)
+        let grouping = CycleGrouping(graph: graph, unreachable: unreachable.nodes, typeOf: typeOf)
         let cycles = grouping.groups.map { group -> CycleGroup in
             var byType: [UInt64: Int] = [:]
             for node in group.nodes { byType[typeOf[Int(node)], default: 0] += 1 }
-            let path = representativePath(group.representative, graph: builder.graph, typeOf: typeOf, planner: planner, finder: finder)
+            let path = representativePath(group.representative, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
             return CycleGroup(count: group.count, objects: group.nodes.count, byType: byType, path: path,
                               sample: group.representative.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
         }
+        clock.mark("cycles")
         return CollectableSet(census: census, byGeneration: byGeneration,
                               coverage: Coverage(tracked: addresses.count, exact: exactCount, inexactByType: inexact),
                               overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },

@@ -28,7 +28,7 @@ struct GCListWalker {
         if keepObjects { result.census.objects = [] }
         let headSize = UInt64(layout.gc.headSize)
         let typeOffset = UInt64(layout.object.type)
-        var counts: [UInt64: Int] = [:]
+        var counts = TypeCounter()
         var previous = head
         var current: UInt64
         do {
@@ -62,7 +62,7 @@ struct GCListWalker {
             steps += 1
             let object = current &+ headSize
             if let type = try? memory.word(at: object &+ typeOffset) {
-                counts[type, default: 0] += 1
+                counts.add(type)
                 if keepObjects { result.census.objects!.append(ObjectRef(address: object, type: type)) }
             } else {
                 result.unreadable += 1
@@ -71,9 +71,54 @@ struct GCListWalker {
             current = next
         }
         result.census.count = steps
-        result.census.byType = counts
+        result.census.byType = counts.dictionary
         return result
     }
 }
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+
+/// Counts objects per type address. A heap has a few thousand types at most, so a small
+/// open-addressing table with a multiplicative hash beats `Dictionary` (SipHash) on the hot path.
+struct TypeCounter {
+    private var keys = [UInt64](repeating: 0, count: 1024)
+    private var counts = [Int](repeating: 0, count: 1024)
+    private var used = 0
+
+    @inline(__always)
+    mutating func add(_ type: UInt64) {
+        let mask = keys.count - 1
+        var slot = Int(truncatingIfNeeded: ((type >> 3) &* 0x9E37_79B9_7F4A_7C15) >> 44) & mask
+        while true {
+            let key = keys[slot]
+            if key == type { counts[slot] += 1; return }
+            if key == 0 { break }
+            slot = (slot + 1) & mask
+        }
+        if type == 0 { return }
+        keys[slot] = type
+        counts[slot] = 1
+        used += 1
+        if used * 2 > keys.count { grow() }
+    }
+
+    private mutating func grow() {
+        let old = zip(keys, counts).filter { $0.0 != 0 }
+        keys = [UInt64](repeating: 0, count: keys.count * 2)
+        counts = [Int](repeating: 0, count: keys.count)
+        used = 0
+        for (type, count) in old {
+            add(type)
+            let mask = keys.count - 1
+            var slot = Int(truncatingIfNeeded: ((type >> 3) &* 0x9E37_79B9_7F4A_7C15) >> 44) & mask
+            while keys[slot] != type { slot = (slot + 1) & mask }
+            counts[slot] = count
+        }
+    }
+
+    var dictionary: [UInt64: Int] {
+        var out: [UInt64: Int] = [:]
+        for (key, count) in zip(keys, counts) where key != 0 { out[key] = count }
+        return out
+    }
+}

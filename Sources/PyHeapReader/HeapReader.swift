@@ -1,3 +1,4 @@
+import Glibc
 import CPythonLayouts
 import HeapModel
 import RemoteMemory
@@ -77,14 +78,30 @@ public struct HeapReader: Sendable {
         return collector
     }
 
-    /// Reads the whole census. `strict` (the target is paused) turns any broken link into an error;
-    /// without it, broken lists are cut short and counted in `issues`.
-    /// Throws `.collectionInProgress` when the collector is running and `strict` is set: the caller
-    /// resumes the target briefly and tries again.
-    ///
-    /// With `findCollectable`, it also works out what the next full collection would free.
+    /// Reads the whole census and, with `findCollectable`, what the next full collection would free.
+    /// `strict` (the target is paused) turns any broken link into an error; without it, broken lists
+    /// are cut short and counted in `issues`. Throws `.collectionInProgress` when the collector is
+    /// running and `strict` is set: the caller resumes the target briefly and tries again.
     public func capture(memory: CachedMemory, keepGenerationObjects: Bool, findCollectable: Bool = false,
                         strict: Bool) throws(ReaderError) -> HeapCapture {
+        let lists = try readLists(memory: memory, keepObjects: keepGenerationObjects || findCollectable, strict: strict)
+        return analyse(lists, memory: memory, findCollectable: findCollectable, keepGenerationObjects: keepGenerationObjects)
+    }
+
+    /// What must be read while the target is stopped: the collector's state and its lists.
+    public struct Lists: Sendable {
+        var collector: CollectorState
+        var generations: [TypeCensus]
+        var permanent: TypeCensus
+        var garbage: TypeCensus
+        var issues: ScanIssues
+        var phases: [(name: String, seconds: Double)]
+    }
+
+    /// Step 1, while paused: walks every generation, the permanent generation and `gc.garbage`
+    /// (with `keepObjects`, keeping every object's address for the analysis).
+    public func readLists(memory: CachedMemory, keepObjects: Bool, strict: Bool) throws(ReaderError) -> Lists {
+        var clock = PhaseClock()
         let collector = try collectorState(memory: memory)
         if collector.collecting && strict { throw .collectionInProgress(attempts: 1) }
         var issues = ScanIssues()
@@ -94,39 +111,48 @@ public struct HeapReader: Sendable {
         var generations: [TypeCensus] = []
         for index in 0..<g.generationCount {
             let head = gcState &+ UInt64(g.generations + index * g.generationSize)
-            let result = try walker.walk(head: head, keepObjects: keepGenerationObjects || findCollectable,
-                                         label: "generation \(index)")
+            let result = try walker.walk(head: head, keepObjects: keepObjects, label: "generation \(index)")
             generations.append(result.census)
             issues.unreadableObjects += result.unreadable
             issues.truncatedLists += result.truncated ? 1 : 0
         }
-        let permanentResult = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), keepObjects: false,
-                                              label: "permanent generation")
-        issues.unreadableObjects += permanentResult.unreadable
-        issues.truncatedLists += permanentResult.truncated ? 1 : 0
+        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), keepObjects: false,
+                                        label: "permanent generation")
+        issues.unreadableObjects += permanent.unreadable
+        issues.truncatedLists += permanent.truncated ? 1 : 0
+        let garbage = try readGarbage(objects: ObjectReader(memory: memory, layout: layout), issues: &issues)
+        clock.mark("walk")
+        return Lists(collector: collector, generations: generations, permanent: permanent.census, garbage: garbage,
+                     issues: issues, phases: clock.phases)
+    }
 
-        let objects = ObjectReader(memory: memory, layout: layout)
-        let garbage = try readGarbage(objects: objects, issues: &issues)
-
+    /// Step 2, possibly after the target was resumed (from a sealed copy): the collectable analysis
+    /// and the type names. Never fails: what cannot be read is counted and reported.
+    public func analyse(_ lists: Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool) -> HeapCapture {
+        var clock = PhaseClock()
+        var generations = lists.generations
+        var issues = lists.issues
         var collectable: CollectableSet?
         if findCollectable {
-            collectable = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols).run(generations: generations)
-            if !keepGenerationObjects {
-                for index in generations.indices { generations[index].objects = nil }
-            }
+            collectable = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols).run(generations: generations, clock: &clock)
         }
-
-        let namer = TypeNamer(objects: objects)
-        for census in generations + [permanentResult.census, garbage] + (collectable.map { [$0.census] } ?? []) {
+        if !keepGenerationObjects {
+            for index in generations.indices { generations[index].objects = nil }
+        }
+        let namer = TypeNamer(objects: ObjectReader(memory: memory, layout: layout))
+        for census in generations + [lists.permanent, lists.garbage] + (collectable.map { [$0.census] } ?? []) {
             for type in census.byType.keys { namer.info(for: type) }
         }
-        if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
         if let collectable {
             for type in collectable.coverage.inexactByType.keys { namer.info(for: type) }
             for group in collectable.cycles { for type in group.byType.keys { namer.info(for: type) } }
         }
-        return HeapCapture(collector: collector, generations: generations, permanent: permanentResult.census,
-                           garbage: garbage, collectable: collectable, types: namer.types, issues: issues)
+        if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
+        clock.mark("names")
+        var capture = HeapCapture(collector: lists.collector, generations: generations, permanent: lists.permanent,
+                                  garbage: lists.garbage, collectable: collectable, types: namer.types, issues: issues)
+        capture.phases = lists.phases + clock.phases
+        return capture
     }
 
     /// `gc.garbage`: a plain list. NULL (interpreter finalizing) reads as empty.
@@ -168,5 +194,23 @@ func asReaderError<T>(_ body: () throws -> T) throws(ReaderError) -> T {
         throw .memory(error)
     } catch {
         throw .inconsistent("\(error)")
+    }
+}
+
+/// Times consecutive phases with the monotonic clock.
+struct PhaseClock {
+    private(set) var phases: [(name: String, seconds: Double)] = []
+    private var last = PhaseClock.now()
+
+    mutating func mark(_ name: String) {
+        let now = PhaseClock.now()
+        phases.append((name, now - last))
+        last = now
+    }
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -34,6 +34,34 @@ public final class CachedMemory: MemoryReader {
     private var unreadable: Set<BlockKey> = []
     @usableFromInline var last: Block?
 
+    /// Once sealed, memory that was not copied while the target was stopped is never read from the
+    /// live process again (it may have changed): such reads fail and count in `sealedMisses`.
+    /// Read-only mappings (code, constant data) cannot change and are still read on demand.
+    public private(set) var sealed = false
+    public private(set) var sealedMisses = 0
+
+    public func seal() { sealed = true }
+
+    /// Copies every block of the writable mappings that `include` accepts and that is not cached
+    /// yet, in batches of up to 1024 blocks per read. Returns the bytes copied.
+    @discardableResult
+    public func prefetchWritable(include: (MemoryRegion) -> Bool = { _ in true }) throws(MemoryError) -> Int {
+        let before = bytesCopied
+        var wanted: [(BlockKey, Block)] = []
+        for (index, region) in regions.regions.enumerated() where region.writable && include(region) {
+            var aligned = region.start & ~(blockSize - 1)
+            while aligned < region.end {
+                let key = BlockKey(aligned: aligned, region: index)
+                if blocks[key] == nil && !unreadable.contains(key) {
+                    wanted.append((key, Block(start: max(aligned, region.start), end: min(aligned &+ blockSize, region.end))))
+                }
+                aligned &+= blockSize
+            }
+        }
+        try fill(wanted)
+        return bytesCopied - before
+    }
+
     /// Bytes copied from `base` into blocks, and the number of batched reads that did it.
     public private(set) var bytesCopied = 0
     public private(set) var blockReads = 0
@@ -52,6 +80,27 @@ public final class CachedMemory: MemoryReader {
             return block.storage.loadUnaligned(fromByteOffset: Int(address - block.start), as: UInt64.self)
         }
         return try load(UInt64.self, at: address)
+    }
+
+    /// Calls `body` with `count` bytes at `address`: a view straight into the cached block when the
+    /// range lies inside one block (no copy, no allocation), else a temporary copy.
+    @inlinable
+    public func withBytes<R>(at address: UInt64, count: Int, limit: Int = ReadLimits.maxBlobBytes,
+                             _ body: (UnsafeRawBufferPointer) -> R) throws(MemoryError) -> R {
+        guard count >= 0, count <= limit else {
+            throw MemoryError.limitExceeded(what: "byte count", value: count, limit: limit)
+        }
+        if let block = last, address >= block.start, address < block.end, UInt64(count) <= block.end - address {
+            return body(UnsafeRawBufferPointer(start: block.storage + Int(address - block.start), count: count))
+        }
+        if count > 0, let block = try? block(for: address), UInt64(count) <= block.end - address {
+            last = block
+            return body(UnsafeRawBufferPointer(start: block.storage + Int(address - block.start), count: count))
+        }
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
+        defer { copy.deallocate() }
+        try read(address, into: UnsafeMutableRawBufferPointer(rebasing: copy[0..<count]))
+        return body(UnsafeRawBufferPointer(rebasing: copy[0..<count]))
     }
 
     public func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(MemoryError) {
@@ -96,11 +145,16 @@ public final class CachedMemory: MemoryReader {
         return (BlockKey(aligned: aligned, region: regionIndex), start, end)
     }
 
-    private func block(for address: UInt64) throws(MemoryError) -> Block? {
+    @usableFromInline
+    func block(for address: UInt64) throws(MemoryError) -> Block? {
         guard let (key, start, end) = blockBounds(for: address) else {
             throw MemoryError.unmapped(address: address, count: 1)
         }
         if let block = blocks[key] { return block }
+        if sealed && regions.regions[key.region].writable {
+            sealedMisses += 1
+            throw MemoryError.unmapped(address: address, count: 1)
+        }
         if unreadable.contains(key) { return nil }
         try fill([(key, Block(start: start, end: end))])
         return blocks[key]

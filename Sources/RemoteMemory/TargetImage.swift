@@ -52,7 +52,7 @@ public struct TargetImage: Sendable {
         "PyType_Type", "PyBaseObject_Type", "PyTuple_Type", "PyList_Type", "PyDict_Type", "PySet_Type",
         "PyFrozenSet_Type", "PyCell_Type", "PyMethod_Type", "PyFunction_Type", "PyClassMethod_Type",
         "PyStaticMethod_Type", "PyProperty_Type", "PyTraceBack_Type", "_PyWeakref_RefType", "PyModule_Type",
-        "PyExc_BaseException", "subtype_traverse",
+        "PyExc_BaseException", "subtype_traverse", "PyFrame_Type", "PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type",
     ]
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.

@@ -48,28 +48,39 @@ enum LiveInspection {
                 throw describe(error, pid: pid)
             }
             // Mappings change as the target allocates: read them while it is stopped.
-            let regions: [MemoryRegion]
+            let maps: [MapsEntry]
             do {
-                regions = ProcMaps.regions(try ProcMaps.read(pid: pid))
+                maps = try ProcMaps.read(pid: pid)
             } catch {
                 stopper?.resume()
                 throw describe(error, pid: pid)
             }
-            let snapshot = CachedMemory(base: live, regions: regions)
-            let result: Result<HeapCapture, ReaderError>
+            let snapshot = CachedMemory(base: live, regions: ProcMaps.regions(maps))
+            let result: Result<HeapReader.Lists, ReaderError>
             do {
-                result = .success(try reader.capture(memory: snapshot, keepGenerationObjects: options.keepGenerationObjects,
-                                                     findCollectable: options.findCollectable, strict: options.pause))
+                result = .success(try reader.readLists(memory: snapshot, keepObjects: options.findCollectable || options.keepGenerationObjects,
+                                                       strict: options.pause))
             } catch {
                 result = .failure(error)
+            }
+            var copyError: MemoryError?
+            if case .success = result, options.findCollectable, options.pause {
+                // The analysis reads every object's contents: copy the rest of the writable memory now
+                // (the copy floor), then seal the copy, so the target can run while pyinspect works.
+                let stacks = ThreadStacks(maps)
+                do { try snapshot.prefetchWritable { !stacks.contains($0) } } catch { copyError = error }
+                snapshot.seal()
             }
             if let stopper {
                 threads = stopper.threadCount
                 stopper.resume()
                 pausedSeconds += stopper.pauseDuration.map(seconds) ?? 0
             }
+            if let copyError { throw describe(copyError, pid: pid) }
             switch result {
-            case let .success(capture):
+            case let .success(lists):
+                let capture = reader.analyse(lists, memory: snapshot, findCollectable: options.findCollectable,
+                                             keepGenerationObjects: options.keepGenerationObjects)
                 let target = TargetSummary(
                     pid: pid, executable: image.executable, pythonLibrary: image.pythonLibrary,
                     version: reader.detected.display, versionSource: reader.detected.source,
@@ -122,6 +133,23 @@ enum LiveInspection {
             return ReportedError(exit: .internalError, message: "pid \(pid): \(error)")
         }
     }
+}
+
+/// Thread stacks: anonymous read-write mappings right after a `---p` guard mapping, and `[stack]`.
+/// Python objects never live there (frames of 3.11+ live in separately allocated chunks), so they
+/// are not copied for the analysis.
+struct ThreadStacks {
+    private var starts: Set<UInt64> = []
+
+    init(_ maps: [MapsEntry]) {
+        for (previous, entry) in zip(maps, maps.dropFirst()) where entry.path.isEmpty || entry.path == "[stack]" {
+            let guarded = !previous.readable && !previous.writable && previous.end == entry.start
+            if entry.path == "[stack]" || (guarded && entry.writable) { starts.insert(entry.start) }
+        }
+        if let first = maps.first, first.path == "[stack]" { starts.insert(first.start) }
+    }
+
+    func contains(_ region: MemoryRegion) -> Bool { starts.contains(region.start) || region.path == "[stack]" }
 }
 
 /// The exit code for each way opening or pausing a process can fail.

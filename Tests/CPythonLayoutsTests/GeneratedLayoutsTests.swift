@@ -144,6 +144,123 @@ import Testing
         #expect(PythonLayout.generated.map(\.traversal.dictValuesValid) == [nil, nil, nil, nil, nil, 3])
     }
 
+    /// frame_traverse: fixed fields, then 3.8-3.10 fast locals sized by the code object and the value
+    /// stack (3.8/3.9 [f_valuestack, f_stacktop), 3.10 f_stackdepth words); 3.11+ the interpreter frame
+    /// only when owned by the frame object.
+    @Test func frameTraverse() {
+        for l in [PythonLayout.v3_8, .v3_9] {
+            let f = l.frames
+            #expect(f.frameFields == [24, 32, 40, 48, 56, 80])   // f_back f_code f_builtins f_globals f_locals f_trace
+            #expect(f.frameLocalsPlus == 360)
+            #expect(f.frameCode == 32)
+            #expect(f.frameValueStack == 64)
+            #expect(f.frameStackTop == 72)
+            #expect(f.frameStackDepth == nil)
+        }
+        let f310 = PythonLayout.v3_10.frames
+        #expect(f310.frameFields == [24, 32, 40, 48, 56, 72])
+        #expect(f310.frameLocalsPlus == 352)
+        #expect(f310.frameCode == 32)
+        #expect(f310.frameValueStack == 64)
+        #expect(f310.frameStackTop == nil)
+        #expect(f310.frameStackDepth == 80)
+        for l in [PythonLayout.v3_8, .v3_9, .v3_10] {
+            let f = l.frames
+            #expect(f.codeNlocals == 28)
+            #expect(f.codeFreevars == 80)
+            #expect(f.codeCellvars == 88)
+            #expect(f.frameInterpreterFrame == nil)
+            #expect(f.interpreterFrameOwner == nil)
+            #expect(f.ownedByFrameObject == nil)
+            #expect(f.interpreterFrameFields.isEmpty)
+            #expect(f.interpreterFrameLocalsPlus == nil)
+            #expect(f.interpreterFrameStackTop == nil)
+            #expect(f.frameFields.contains(f.frameCode ?? -1))
+        }
+        #expect(PythonLayout.v3_11.frames.frameFields == [16, 32])            // f_back, f_trace
+        #expect(PythonLayout.v3_12.frames.frameFields == [16, 32])
+        #expect(PythonLayout.v3_13.frames.frameFields == [16, 32, 48, 56])    // + f_extra_locals, f_locals_cache
+        #expect([PythonLayout.v3_11, .v3_12, .v3_13].map(\.frames.interpreterFrameOwner) == [69, 70, 70])
+        for l in [PythonLayout.v3_11, .v3_12, .v3_13] {
+            let f = l.frames
+            #expect(f.frameInterpreterFrame == 24)
+            #expect(f.ownedByFrameObject == 2)
+            #expect(f.frameLocalsPlus == nil && f.frameCode == nil && f.codeNlocals == nil)
+            #expect(f.frameValueStack == nil && f.frameStackTop == nil && f.frameStackDepth == nil)
+        }
+    }
+
+    /// _PyFrame_Traverse: frame_obj, f_locals, f_func(obj), f_code/f_executable, then localsplus[0..<stacktop].
+    @Test func interpreterFrameTraverse() {
+        #expect(PythonLayout.v3_11.frames.interpreterFrameFields == [40, 24, 0, 32])
+        #expect(PythonLayout.v3_12.frames.interpreterFrameFields == [48, 40, 16, 0])
+        #expect(PythonLayout.v3_13.frames.interpreterFrameFields == [48, 40, 16, 0])   // f_executable at 0
+        for l in [PythonLayout.v3_11, .v3_12, .v3_13] {
+            #expect(l.frames.interpreterFrameLocalsPlus == 72)
+            #expect(l.frames.interpreterFrameStackTop == 64)      // an int index, also in 3.13.0
+        }
+    }
+
+    /// gen_traverse (PyGen_Type, PyCoro_Type) and async_gen_traverse (PyAsyncGen_Type).
+    @Test func generatorTraverse() {
+        let v38: [Int] = [16, 32, 48, 56, 64, 72, 80]   // frame code name qualname exc_type exc_value exc_traceback
+        let v310: [Int] = [16, 24, 40, 48, 56, 64, 72]
+        let v311: [Int] = [16, 32, 40, 48]              // code name qualname exc_value
+        let v312: [Int] = [24, 32, 40]                  // name qualname exc_value
+        let expected: [(PythonLayout, [Int], Int)] = [(.v3_8, v38, 96), (.v3_9, v38, 96), (.v3_10, v310, 88),
+                                                       (.v3_11, v311, 64), (.v3_12, v312, 56), (.v3_13, v312, 56)]
+        for (l, fields, finalizer) in expected {
+            let g = l.frames.generatorFields
+            #expect(Set(g.keys) == ["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"], "\(l.series)")
+            #expect(g["PyGen_Type"] == fields, "\(l.series)")
+            #expect(g["PyCoro_Type"] == fields, "\(l.series)")
+            #expect(g["PyAsyncGen_Type"] == [finalizer] + fields, "\(l.series)")
+        }
+        for l in [PythonLayout.v3_8, .v3_9, .v3_10] {
+            #expect(l.frames.generatorFrameState == nil)
+            #expect(l.frames.generatorFrameCleared == nil)
+            #expect(l.frames.generatorInterpreterFrame == nil)
+        }
+        #expect(PythonLayout.v3_11.frames.generatorFrameState == 75)
+        #expect(PythonLayout.v3_11.frames.generatorInterpreterFrame == 80)
+        for l in [PythonLayout.v3_12, .v3_13] {
+            #expect(l.frames.generatorFrameState == 67)
+            #expect(l.frames.generatorInterpreterFrame == 72)
+        }
+        for l in [PythonLayout.v3_11, .v3_12, .v3_13] {
+            #expect(l.frames.generatorFrameCleared == 4)
+        }
+    }
+
+    /// FutureObj_traverse / TaskObj_traverse of the _asyncio extension, Task lists flattened.
+    @Test func asyncioTraverse() {
+        let fut: [String: [Int]] = [
+            "3.8": [16, 24, 32, 40, 56, 48, 64, 88],
+            "3.9": [16, 24, 32, 40, 56, 48, 64, 72, 96, 112, 120, 128],
+            "3.10": [16, 24, 32, 40, 64, 48, 56, 72, 80, 104, 120, 128, 136],
+            "3.11": [16, 24, 32, 40, 64, 48, 56, 72, 80, 120, 104],
+            "3.12": [8, 16, 24, 32, 40, 64, 48, 56, 72, 80, 120, 104],
+            "3.13": [8, 16, 24, 32, 40, 64, 48, 56, 72, 80, 88],          // no dict: managed, left out
+        ]
+        let taskOwn: [String: [Int]] = [      // task_context, task_coro, task_name, task_fut_waiter
+            "3.8": [128, 112, 120, 104], "3.9": [168, 152, 160, 144], "3.10": [176, 160, 168, 152],
+            "3.11": [152, 136, 144, 128], "3.12": [8, 152, 136, 144, 128], "3.13": [8, 136, 120, 128, 112],
+        ]
+        for l in PythonLayout.generated {
+            let a = l.frames.asyncioFields
+            #expect(Set(a.keys) == ["_asyncio.Future", "_asyncio.Task"])
+            let future = fut[l.series] ?? []
+            let own = taskOwn[l.series] ?? []
+            #expect(a["_asyncio.Future"] == future, "\(l.series)")
+            #expect(a["_asyncio.Task"] == own + future.filter { !own.contains($0) }, "\(l.series)")
+            for (_, offsets) in a {
+                #expect(Set(offsets).count == offsets.count)
+            }
+            // Py_TYPE(self) is visited from 3.12 (heap types).
+            #expect((a["_asyncio.Future"] ?? []).contains(8) == ["3.12", "3.13"].contains(l.series))
+        }
+    }
+
     @Test func v3_8() {
         let l = PythonLayout.v3_8
         #expect(l.runtime.size == 1464)

@@ -53,13 +53,89 @@ struct ReferenceFinder {
             try dict(object, &sink)
         case .set:
             try set(object, &sink)
+        case .frame:
+            try frame(object, &sink)
+        case let .generator(offsets):
+            for offset in offsets { sink.add(try memory.word(at: object &+ UInt64(offset)), .attribute(Self.generatorLabel(offset, layout))) }
+            let f = layout.frames
+            if let stateField = f.generatorFrameState, let cleared = f.generatorFrameCleared, let embedded = f.generatorInterpreterFrame,
+               Int(try memory.load(Int8.self, at: object &+ UInt64(stateField))) < cleared {
+                try interpreterFrame(object &+ UInt64(embedded), &sink)
+            }
         case let .instance(plan):
             for slot in plan.slots { sink.add(try memory.word(at: object &+ UInt64(slot.offset)), .attribute(slot.name)) }
             try instanceDict(object, plan.dict, &sink)
-            sink.add(plan.type, .attribute("__class__"))
+            if let type = plan.type { sink.add(type, .attribute("__class__")) }
             try visit(object, plan.base, &sink)
         }
     }
+
+    /// `frame_traverse`.
+    private func frame<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
+        let f = layout.frames
+        for offset in f.frameFields { sink.add(try memory.word(at: object &+ UInt64(offset)), .attribute(Self.frameLabel(offset, layout))) }
+        if let localsPlus = f.frameLocalsPlus, let codeField = f.frameCode, let nlocals = f.codeNlocals,
+           let cellvars = f.codeCellvars, let freevars = f.codeFreevars, let valueStack = f.frameValueStack {
+            // 3.8–3.10: fast locals, cells and free variables inline, then the value stack.
+            let code = try memory.word(at: object &+ UInt64(codeField))
+            let locals = Int(try memory.load(Int32.self, at: code &+ UInt64(nlocals)))
+            let cells = try size(of: try memory.word(at: code &+ UInt64(cellvars)))
+            let frees = try size(of: try memory.word(at: code &+ UInt64(freevars)))
+            let slots = locals + cells + frees
+            guard locals >= 0, slots <= Self.maxFrameSlots else {
+                throw MemoryError.limitExceeded(what: "frame slots", value: slots, limit: Self.maxFrameSlots)
+            }
+            try pointerArray(at: object &+ UInt64(localsPlus), count: slots, &sink) { .attribute("<local \($0)>") }
+            let bottom = try memory.word(at: object &+ UInt64(valueStack))
+            if let stackTop = f.frameStackTop {
+                let top = try memory.word(at: object &+ UInt64(stackTop))
+                if top != 0 {
+                    guard top >= bottom, (top - bottom) / 8 <= UInt64(Self.maxFrameSlots) else {
+                        throw MemoryError.limitExceeded(what: "value stack", value: Int(clamping: top &- bottom), limit: Self.maxFrameSlots)
+                    }
+                    try pointerArray(at: bottom, count: Int((top - bottom) / 8), &sink) { .attribute("<stack \($0)>") }
+                }
+            } else if let depthField = f.frameStackDepth {
+                let depth = Int(try memory.load(Int32.self, at: object &+ UInt64(depthField)))
+                guard depth >= 0, depth <= Self.maxFrameSlots else {
+                    throw MemoryError.limitExceeded(what: "value stack", value: depth, limit: Self.maxFrameSlots)
+                }
+                try pointerArray(at: bottom, count: depth, &sink) { .attribute("<stack \($0)>") }
+            }
+            return
+        }
+        // 3.11+: the frame object traverses its interpreter frame only when it owns it.
+        if let frameField = f.frameInterpreterFrame, let ownerField = f.interpreterFrameOwner, let owned = f.ownedByFrameObject {
+            let interpreter = try memory.word(at: object &+ UInt64(frameField))
+            if interpreter != 0, Int(try memory.load(UInt8.self, at: interpreter &+ UInt64(ownerField))) == owned {
+                try interpreterFrame(interpreter, &sink)
+            }
+        }
+    }
+
+    /// `_PyFrame_Traverse` (3.11+): fixed fields, then `localsplus[0 ..< stacktop]`.
+    private func interpreterFrame<Sink: ReferenceSink>(_ frame: UInt64, _ sink: inout Sink) throws(MemoryError) {
+        let f = layout.frames
+        for offset in f.interpreterFrameFields { sink.add(try memory.word(at: frame &+ UInt64(offset)), .attribute("<frame +\(offset)>")) }
+        guard let localsPlus = f.interpreterFrameLocalsPlus, let stackTop = f.interpreterFrameStackTop else { return }
+        let count = Int(try memory.load(Int32.self, at: frame &+ UInt64(stackTop)))
+        guard count >= 0, count <= Self.maxFrameSlots else {
+            throw MemoryError.limitExceeded(what: "frame slots", value: count, limit: Self.maxFrameSlots)
+        }
+        try pointerArray(at: frame &+ UInt64(localsPlus), count: count, &sink) { .attribute("<local \($0)>") }
+    }
+
+    /// No code object has more than a few thousand locals; a larger count means a corrupt frame.
+    static let maxFrameSlots = 1 << 16
+
+    static func frameLabel(_ offset: Int, _ layout: PythonLayout) -> String {
+        let names = layout.frames.frameFields.count == 6 ? ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"]
+            : ["f_back", "f_trace", "f_extra_locals", "f_locals_cache"]
+        guard let position = layout.frames.frameFields.firstIndex(of: offset), position < names.count else { return "<+\(offset)>" }
+        return names[position]
+    }
+
+    static func generatorLabel(_ offset: Int, _ layout: PythonLayout) -> String { "<+\(offset)>" }
 
     private func size(of object: UInt64) throws(MemoryError) -> Int {
         let size = Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.object.size)))
@@ -72,8 +148,7 @@ struct ReferenceFinder {
     private func pointerArray<Sink: ReferenceSink>(at address: UInt64, count: Int, _ sink: inout Sink,
                                                    label: (Int) -> EdgeLabel) throws(MemoryError) {
         guard count > 0 else { return }
-        let bytes = try memory.bytes(at: address, count: count * 8, limit: Self.maxItems * 8)
-        bytes.withUnsafeBytes { raw in
+        try memory.withBytes(at: address, count: count * 8, limit: Self.maxItems * 8) { raw in
             for index in 0..<count { sink.add(raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self), label(index)) }
         }
     }
@@ -104,8 +179,7 @@ struct ReferenceFinder {
             return
         }
         guard count > 0 else { return }
-        let bytes = try memory.bytes(at: entries, count: count * entrySize, limit: Self.maxItems * 24)
-        bytes.withUnsafeBytes { raw in
+        try memory.withBytes(at: entries, count: count * entrySize, limit: Self.maxItems * 24) { raw in
             for index in 0..<count {
                 let base = index * entrySize + keyOffset
                 let value = raw.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self)
@@ -170,8 +244,7 @@ struct ReferenceFinder {
         }
         let slots = Int(mask) + 1
         let table = try memory.word(at: object &+ UInt64(t.setTable))
-        let bytes = try memory.bytes(at: table, count: slots * t.setEntrySize, limit: Self.maxItems * t.setEntrySize)
-        bytes.withUnsafeBytes { raw in
+        try memory.withBytes(at: table, count: slots * t.setEntrySize, limit: Self.maxItems * t.setEntrySize) { raw in
             for index in 0..<slots {
                 sink.add(raw.loadUnaligned(fromByteOffset: index * t.setEntrySize + t.setEntryKey, as: UInt64.self), .element)
             }

@@ -13,6 +13,11 @@ indirect enum Traversal: Sendable, Equatable {
     case list
     case dict
     case set
+    /// `frame_traverse`: fixed fields, then fast locals and value stack (≤3.10) or the owned
+    /// interpreter frame (3.11+).
+    case frame
+    /// `gen_traverse` / `async_gen_traverse`: fixed fields, then (3.11+) the embedded frame while live.
+    case generator([Int])
     /// `subtype_traverse`: a class from a `class` statement.
     case instance(InstancePlan)
 
@@ -32,8 +37,9 @@ struct InstancePlan: Sendable, Equatable {
     /// `T_OBJECT_EX` members (`__slots__`) of the class and its Python-level bases: offset and name.
     var slots: [Slot]
     var dict: DictLocation
-    /// The class object (instances of heap types reference their type).
-    var type: UInt64
+    /// The class object, when `subtype_traverse` visits it (instances of heap types reference
+    /// their type; nil when a heap-type base's traverse visits it instead).
+    var type: UInt64?
     var base: Traversal
 }
 

@@ -1,4 +1,5 @@
 import CPythonLayouts
+import HeapModel
 import RemoteMemory
 
 /// Decides, once per type, how its objects are traversed. Known traverse functions are recognised
@@ -26,6 +27,10 @@ final class TraversalPlanner {
             ("PyTuple_Type", .tuple), ("PyList_Type", .list), ("PyDict_Type", .dict),
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
         ]
+        builtin.append(("PyFrame_Type", .frame))
+        for (symbol, offsets) in layout.frames.generatorFields.sorted(by: { $0.key < $1.key }) {
+            builtin.append((symbol, .generator(offsets)))
+        }
         for (symbol, offsets) in layout.traversal.pointerFields.sorted(by: { $0.key < $1.key }) {
             builtin.append((symbol, .fields(offsets, labels: FieldNames.labels(symbol: symbol, offsets: offsets))))
         }
@@ -39,8 +44,16 @@ final class TraversalPlanner {
         subtypeTraverse = symbols["subtype_traverse"] ?? inferSubtypeTraverse(censusTypes, object: symbols["PyBaseObject_Type"])
     }
 
+    private var lastType: UInt64 = 0
+    private var lastPlan: Traversal = .opaque
+
     func traversal(ofType type: UInt64) -> Traversal {
-        if let plan = plans[type] { return plan }
+        if type == lastType && type != 0 { return lastPlan }
+        if let plan = plans[type] {
+            lastType = type
+            lastPlan = plan
+            return plan
+        }
         let plan = (try? plan(for: type)) ?? .opaque
         plans[type] = plan
         return plan
@@ -53,6 +66,10 @@ final class TraversalPlanner {
     private func plan(for type: UInt64) throws(MemoryError) -> Traversal {
         let traverse = try traverseFunction(of: type)
         if let known = known[traverse] { return known }
+        if traverse != 0, traverse != subtypeTraverse, let asyncio = try asyncioTraversal(type) {
+            known[traverse] = asyncio  // subclasses of Future/Task share the traverse function
+            return asyncio
+        }
         guard traverse != 0, traverse == subtypeTraverse else { return traverse == 0 ? .nothing : .opaque }
         let flags = try memory.load(UInt64.self, at: type &+ UInt64(layout.type.flags))
         guard flags & Self.heapTypeFlag != 0 else { return .opaque }
@@ -70,8 +87,19 @@ final class TraversalPlanner {
         }
         let baseTraverse = try traverseFunction(of: base)
         let baseTraversal: Traversal = baseTraverse == 0 ? .nothing : (known[baseTraverse] ?? .opaque)
+        // subtype_traverse visits the class only when the base is not a heap type (3.9+): a heap
+        // base's own traverse visits Py_TYPE(self) itself. On 3.8 this can only under-count (safe).
+        let baseFlags = try memory.load(UInt64.self, at: base &+ UInt64(layout.type.flags))
         return .instance(InstancePlan(slots: slots, dict: try dictLocation(type: type, flags: flags, base: base),
-                                      type: type, base: baseTraversal))
+                                      type: baseFlags & Self.heapTypeFlag == 0 ? type : nil, base: baseTraversal))
+    }
+
+    /// `_asyncio.Future` / `_asyncio.Task` live in an extension module with no symbols pyinspect
+    /// resolves, so they are recognised by `tp_name` (and by not being a `class`-statement type).
+    private func asyncioTraversal(_ type: UInt64) throws(MemoryError) -> Traversal? {
+        let name = try memory.cString(at: memory.pointer(at: type &+ UInt64(layout.type.name)), maxLength: 64)
+        guard let offsets = layout.frames.asyncioFields[name] else { return nil }
+        return .fields(offsets, labels: offsets.map { .offset($0) })
     }
 
     /// `T_OBJECT_EX` members of a heap type: `Py_SIZE(type)` `PyMemberDef`s right after the type object.
