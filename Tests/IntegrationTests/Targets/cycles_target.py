@@ -1,9 +1,11 @@
 """pyinspect integration target: reference cycles of the kinds pyinspect traverses exactly, next to
 live structures that must never be reported.
 
-The truth is computed by the collector itself, in a forked child: the child sets DEBUG_SAVEALL,
-runs one full collection and writes the addresses of everything it found unreachable. The parent
-is untouched (it never collects) and idles in read(0) until stdin closes.
+The truth is computed by the collector itself, in a forked child: the child sets
+DEBUG_COLLECTABLE, runs one full collection and records the `gc: collectable <type 0xADDR>` lines it
+prints for everything it found unreachable -- printed before finalizers run, so it includes cycles
+a finalizer frees (a suspended generator's close() clears its frame), which gc.garbage under
+DEBUG_SAVEALL would miss. The parent is untouched (it never collects) and idles in read(0).
 
 usage: python cycles_target.py --expect FILE [--count K]
 """
@@ -87,6 +89,34 @@ def make_garbage(k):
         w_target = Pair()
         w_target.ref = weakref.ref(w_target, lambda r: None)   # weakref callback in the cycle
         w_target.me = w_target
+        failing_handler()
+        self_feeding_generator()
+
+
+class RequestFailed(Exception):
+    pass
+
+
+class Request(object):
+    pass
+
+
+def failing_handler():
+    # exception -> __traceback__ -> traceback -> tb_frame -> frame -> local `request` -> .error -> exception
+    request = Request()
+    try:
+        raise RequestFailed("boom")
+    except RequestFailed as error:
+        request.error = error
+
+
+def self_feeding_generator():
+    box = []
+    def produce():
+        yield box                                     # generator frame -> local `box` -> list -> generator
+    gen = produce()
+    next(gen)
+    box.append(gen)
 
 
 LIVE = []
@@ -112,13 +142,21 @@ def main():
     child = os.fork()
     if child == 0:
         os.close(read_end)
-        gc.set_debug(gc.DEBUG_SAVEALL)
+        log = expect + ".stderr"
+        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(fd, 2)
+        gc.set_debug(gc.DEBUG_COLLECTABLE)
         gc.collect()
-        found = [(id(o), type(o).__name__) for o in gc.garbage]
+        found = []
+        with open(log) as f:
+            for line in f:
+                if line.startswith("gc: collectable <") and line.rstrip().endswith(">"):
+                    name, address = line.rstrip()[len("gc: collectable <"):-1].rsplit(" ", 1)
+                    found.append((int(address, 16), name))
         tmp = expect + ".tmp"
         with open(tmp, "w") as f:
             json.dump({"ids": [hex(i) for i, _ in found],
-                       "types": {name: sum(1 for _, n in found if n == name) for _, name in found}}, f)
+                       "tp_names": {name: sum(1 for _, n in found if n == name) for _, name in found}}, f)
         os.rename(tmp, expect)
         os._exit(0)
     os.close(write_end)
