@@ -123,6 +123,21 @@ TYPES = {
     "genobj": ["PyGenObject"],
     "coro": ["PyCoroObject"],
     "asyncgen": ["PyAsyncGenObject"],
+    # contextvars (Python/context.c, Python/hamt.c), built-in functions (Objects/methodobject.c)
+    "context": ["PyContext", "struct _pycontextobject"],
+    "contextvar": ["PyContextVar", "struct _pycontextvarobject"],
+    "contexttoken": ["PyContextToken", "struct _pycontexttokenobject"],
+    "cfunction": ["PyCFunctionObject"],
+    "cmethod": ["PyCMethodObject"],                                    # 3.9+ only
+    "hamt": ["PyHamtObject"],
+    "hamt_bitmap": ["PyHamtNode_Bitmap"],
+    "hamt_array": ["PyHamtNode_Array"],
+    "hamt_collision": ["PyHamtNode_Collision"],
+    # moduleFields / dictSubtypeFields (MODULE_TYPES, DICT_SUBTYPES below)
+    "partial": ["partialobject"],
+    "odict": ["PyODictObject", "struct _odictobject"],
+    "odictnode": ["_ODictNode", "struct _odictnode"],
+    "defdict": ["defdictobject"],
 }
 
 # Structures of the _asyncio extension module (its own .so, read in a second gdb session).

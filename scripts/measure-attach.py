@@ -6,7 +6,8 @@ A benchmark, not a test (CI does not run it). It uses the shared gc fixture `lea
 repository, in ../shared/fixtures) to build the heap and to time the target's own collection
 (`full_collect_seconds`, measured in a forked child of the target).
 
-usage: scripts/measure-attach.py [--python PATH] [--objects N] [--runs R] [--binary PATH]
+usage: scripts/measure-attach.py [--python PATH] [--objects N] [--runs R] [--binary PATH] [-- EXTRA pyinspect ARGS]
+e.g.   scripts/measure-attach.py -- --no-cycles      (census only)
 """
 import argparse
 import json
@@ -36,6 +37,7 @@ def main():
     ap.add_argument("--objects", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "pyinspect"))
+    ap.add_argument("extra", nargs="*", help="extra arguments for `pyinspect attach` (after --)")
     a = ap.parse_args()
     if not os.path.exists(LEAKY):
         sys.exit("measure-attach: %s not found (the shared fixtures sit beside the repository)" % LEAKY)
@@ -50,6 +52,7 @@ def main():
         if not line.startswith("READY"):
             sys.exit("measure-attach: the target did not start")
         t = json.load(open(truth))
+        print("pyinspect attach %s" % " ".join(a.extra or ["(full analysis)"]))
         print("python %s, %s tracked objects, target RSS %.1f MiB, full gc.collect() %.3f s (fixture, same run)" % (
             t["python"]["version"].split()[0], format(t["tracked"]["count"], ","), rss_kib(target.pid) / 1024.0,
             t["full_collect_seconds"]))
@@ -59,7 +62,7 @@ def main():
                                                         "copied MiB", "command/collect", "RSS/target RSS"))
         for run in range(1, a.runs + 1):
             started = time.monotonic()
-            r = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", a.binary, "attach", str(target.pid), "--format", "json"],
+            r = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", a.binary, "attach", str(target.pid), "--format", "json"] + a.extra,
                                capture_output=True, text=True)
             command = time.monotonic() - started
             if r.returncode != 0:

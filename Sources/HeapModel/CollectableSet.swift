@@ -14,6 +14,15 @@ public struct CollectableSet: Sendable {
     public var overcounted: [ObjectRef]
     /// The cycles, grouped by shape, largest first.
     public var cycles: [CycleGroup]
+    /// Memory a collection would give back: the objects' own sizes (as `sys.getsizeof` counts them),
+    /// per type, and untracked objects (str, bytes, int, ...) whose every reference comes from them.
+    public var bytes: Int = 0
+    public var bytesByType: [UInt64: Int] = [:]
+    public var untrackedBytes: Int = 0
+    public var untrackedObjects: Int = 0
+
+    /// Everything a collection would free.
+    public var heldBytes: Int { bytes + untrackedBytes }
 
     public init(census: TypeCensus, byGeneration: [Int], coverage: Coverage, overcounted: [ObjectRef], cycles: [CycleGroup] = []) {
         self.census = census

@@ -54,6 +54,8 @@ public struct CycleGroup: Sendable {
     public var path: [CycleStep]
     /// Addresses of one group of this shape (the representative's).
     public var sample: [ObjectRef]
+    /// Memory held by all cycles of this shape (own sizes plus untracked objects only they reference).
+    public var heldBytes: Int = 0
 
     public init(count: Int, objects: Int, byType: [UInt64: Int], path: [CycleStep], sample: [ObjectRef]) {
         self.count = count

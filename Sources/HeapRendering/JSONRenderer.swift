@@ -51,6 +51,14 @@ public struct JSONRenderer {
             var section = self.section(set.census, report, leading: [], ids: true)
             if case var .object(members) = section {
                 members.append(("by_generation", .array(set.byGeneration.map { .int($0) })))
+                members.append(("bytes", .int(set.bytes)))
+                let bytesByType = set.bytesByType.map { (options.naming.label(report.types[$0.key] ?? .unreadable($0.key)), $0.value) }
+                    .reduce(into: [String: Int]()) { $0[$1.0, default: 0] += $1.1 }
+                members.append(("bytes_by_type", .object(bytesByType.keys.sorted { bytesByType[$0]! != bytesByType[$1]! ? bytesByType[$0]! > bytesByType[$1]! : $0 < $1 }
+                    .map { ($0, .int(bytesByType[$0]!)) })))
+                members.append(("untracked_objects", .int(set.untrackedObjects)))
+                members.append(("untracked_bytes", .int(set.untrackedBytes)))
+                members.append(("held_bytes", .int(set.heldBytes)))
                 members.append(("coverage", .object([
                     ("tracked", .int(c.tracked)), ("exact", .int(c.exact)),
                     ("inexact_types", .object(inexact.keys.sorted { inexact[$0]! != inexact[$1]! ? inexact[$0]! > inexact[$1]! : $0 < $1 }
@@ -86,6 +94,7 @@ public struct JSONRenderer {
         return .object([
             ("count", .int(group.count)),
             ("objects", .int(group.objects)),
+            ("held_bytes", .int(group.heldBytes)),
             ("types", .object(types.keys.sorted { types[$0]! != types[$1]! ? types[$0]! > types[$1]! : $0 < $1 }.map { ($0, .int(types[$0]!)) })),
             ("path_text", .string(CyclePath.text(group.path, types: report.types, naming: options.naming))),
             ("path", .array(group.path.map { step in

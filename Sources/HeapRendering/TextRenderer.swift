@@ -82,6 +82,8 @@ public struct TextRenderer {
         let g = set.byGeneration
         section(title: "collectable (a full collection would free these now; by generation \(g.map(grouped).joined(separator: "/")))",
                 census: set.census, report: report, &out)
+        out.append("  memory held: \(byteSize(set.heldBytes)) (objects \(byteSize(set.bytes)), plus \(grouped(set.untrackedObjects)) untracked "
+                   + "object\(set.untrackedObjects == 1 ? "" : "s") only they reference: \(byteSize(set.untrackedBytes)))")
         let c = set.coverage
         let share = c.tracked == 0 ? 100.0 : 100.0 * Double(c.exact) / Double(c.tracked)
         out.append("  coverage: references found exactly for \(grouped(c.exact)) of \(grouped(c.tracked)) tracked objects (\(fixed(share, 1))%)")
@@ -98,13 +100,13 @@ public struct TextRenderer {
         if !set.cycles.isEmpty {
             let total = set.cycles.reduce(0) { $0 + $1.count }
             out.append("")
-            out.append("cycles: \(grouped(total)) in \(set.cycles.count) shape\(set.cycles.count == 1 ? "" : "s"), largest first")
+            out.append("cycles: \(grouped(total)) in \(set.cycles.count) shape\(set.cycles.count == 1 ? "" : "s"), most memory held first")
             let shown = options.topTypes.map { Array(set.cycles.prefix($0)) } ?? set.cycles
             for (index, group) in shown.enumerated() {
                 let types = group.byType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                     .map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \($0.value)" }
                 out.append("  #\(index + 1)  \(grouped(group.count)) cycle\(group.count == 1 ? "" : "s") of this shape, "
-                           + "\(grouped(group.objects)) objects: \(types.joined(separator: ", "))")
+                           + "\(grouped(group.objects)) objects holding \(byteSize(group.heldBytes)): \(types.joined(separator: ", "))")
                 if !group.path.isEmpty { out.append("      " + CyclePath.text(group.path, types: report.types, naming: options.naming)) }
             }
             if shown.count < set.cycles.count {

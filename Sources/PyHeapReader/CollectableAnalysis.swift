@@ -59,18 +59,74 @@ struct CollectableAnalysis {
             byGeneration[Int(generationOf[node])] += 1
         }
         let grouping = CycleGrouping(graph: graph, unreachable: unreachable.nodes, typeOf: typeOf)
-        let cycles = grouping.groups.map { group -> CycleGroup in
+        var cycles = grouping.groups.map { group -> CycleGroup in
             var byType: [UInt64: Int] = [:]
             for node in group.nodes { byType[typeOf[Int(node)], default: 0] += 1 }
             let path = representativePath(group.representative, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
             return CycleGroup(count: group.count, objects: group.nodes.count, byType: byType, path: path,
                               sample: group.representative.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
         }
+        let held = heldMemory(unreachable.nodes, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
+        for (index, group) in grouping.groups.enumerated() {
+            cycles[index].heldBytes = group.nodes.reduce(0) { $0 + held.perNode[Int($1)] }
+        }
+        cycles.sort { $0.heldBytes != $1.heldBytes ? $0.heldBytes > $1.heldBytes : $0.objects > $1.objects }
         clock.mark("cycles")
-        return CollectableSet(census: census, byGeneration: byGeneration,
-                              coverage: Coverage(tracked: addresses.count, exact: exactCount, inexactByType: inexact),
-                              overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },
-                              cycles: cycles)
+        var set = CollectableSet(census: census, byGeneration: byGeneration,
+                                 coverage: Coverage(tracked: addresses.count, exact: exactCount, inexactByType: inexact),
+                                 overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },
+                                 cycles: cycles)
+        set.bytes = held.own
+        set.bytesByType = held.ownByType
+        set.untrackedBytes = held.untracked
+        set.untrackedObjects = held.untrackedObjects
+        return set
+    }
+
+    struct HeldMemory {
+        var own = 0
+        var ownByType: [UInt64: Int] = [:]
+        var untracked = 0
+        var untrackedObjects = 0
+        /// Own size plus this node's share of untracked objects, per node (0 outside the garbage).
+        var perNode: [Int] = []
+    }
+
+    /// Own sizes of the garbage, plus every untracked object whose refcount equals the number of
+    /// references the garbage holds to it (so nothing else keeps it alive).
+    private func heldMemory(_ garbage: [Int32], graph: ObjectGraph, typeOf: [UInt64], planner: TraversalPlanner,
+                            finder: ReferenceFinder) -> HeldMemory {
+        let sizes = ObjectSizes(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"], listType: symbols["PyList_Type"],
+                                setTypes: Set([symbols["PySet_Type"], symbols["PyFrozenSet_Type"]].compactMap { $0 }),
+                                dictType: symbols["PyDict_Type"])
+        let tracked = AddressIndex(graph.addresses)
+        var held = HeldMemory(perNode: [Int](repeating: 0, count: graph.count))
+        var references: [UInt64: (count: Int, holder: Int32)] = [:]
+        var referents: [UInt64] = []
+        for node in garbage {
+            let index = Int(node)
+            let own = sizes.size(of: graph.addresses[index], type: typeOf[index])
+            held.own += own
+            held.ownByType[typeOf[index], default: 0] += own
+            held.perNode[index] += own
+            referents.removeAll(keepingCapacity: true)
+            _ = finder.referents(of: graph.addresses[index], traversal: planner.traversal(ofType: typeOf[index]), into: &referents)
+            for address in referents where tracked.node(of: address) == nil {
+                references[address, default: (0, node)].count += 1
+            }
+        }
+        for (address, reference) in references {
+            guard let type = try? memory.word(at: address &+ UInt64(layout.object.type)),
+                  let word = try? memory.word(at: address &+ UInt64(layout.object.refcount)) else { continue }
+            let refcount = Int64(bitPattern: word)
+            let immortal = (PythonVersion(string: layout.series)?.minor ?? 0) >= 12 && Int32(truncatingIfNeeded: word) < 0
+            guard !immortal, refcount == Int64(reference.count) else { continue }
+            let size = sizes.size(of: address, type: type)
+            held.untracked += size
+            held.untrackedObjects += 1
+            held.perNode[Int(reference.holder)] += size
+        }
+        return held
     }
 
     /// One cycle through the group, starting at the object a reader would look for first: an
