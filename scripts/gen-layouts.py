@@ -30,6 +30,16 @@ The script fails loudly (exit status 1, nothing written) when
     resolved offsets describe, calls handed `visit` (_PyFrame_Traverse, FutureObj_traverse) must be
     exactly the expected ones with the expected guard (owner == FRAME_OWNED_BY_FRAME_OBJECT,
     gi_frame_state < FRAME_CLEARED) or none, and the code-object counts / stack bounds must be read.
+    TRAVERSE entries may name "left_out" fields: the compiled function must visit exactly those besides the
+    listed ones (PyCFunction_Type's conditional mm_class), and they are not written,
+  * one of the newer FrameTraversalLayout tables disagrees with the build, checked the same way (type
+    object or PyType_Spec: tp_name, traverse function, basicsize/itemsize; then the trace):
+    `arrayFields` (HAMT_ARRAYS: one inline array, Py_SIZE(self) elements counted down to 0 or a fixed-size
+    array with its end compare), `moduleFields` (MODULE_TYPES: functools.partial), `dictSubtypeFields`
+    (DICT_SUBTYPES: the listed fields, the documented left-out visits, then an unconditional tail call of
+    PyDict_Type.tp_traverse through the GOT slot the R_X86_64_GLOB_DAT relocation for PyDict_Type names,
+    read from the library's ELF section headers), more `asyncioFields` (ASYNCIO_MORE, keyed by each series'
+    tp_name; ASYNCIO_ABSENT and _RunningLoopHolder's non-GC status are checked too), or EXTRA_CHECKS fail.
 
 Optional fields (Swift `Int?`) and the series that have them:
   RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
@@ -58,7 +68,8 @@ Usage:
   scripts/gen-layouts.py --gdb /usr/bin/gdb   # gdb to use (needs its Python extension)
   scripts/gen-layouts.py --no-disasm-check    # do not check TRAVERSE against the compiled code (non-x86-64)
 
-Needs only the Python 3 standard library and gdb (run twice per build: libpython, then _asyncio). Writes only the output file (and a temporary
+Needs only the Python 3 standard library and gdb (run twice per build: libpython, then _asyncio); the ELF
+relocations are read with the standard library. Writes only the output file (and a temporary
 helper under the system temp directory, removed afterwards).
 """
 
@@ -145,6 +156,9 @@ ASYNCIO_TYPES = {
     "object": ["PyObject", "struct _object"],
     "future": ["FutureObj"],
     "task": ["TaskObj"],
+    "futureiter": ["futureiterobject", "struct futureiterobject"],
+    "stepwrapper": ["TaskStepMethWrapper"],
+    "wakeupwrapper": ["TaskWakeupMethWrapper"],                        # 3.8-3.9 only
 }
 
 ALL = ((3, 8), (3, 13))
@@ -346,6 +360,36 @@ TRAVERSE = {
         (((3, 8), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
         (((3, 11), (3, 13)), ["dict", "args", "notes", "traceback", "cause", "context"]),
     ]},
+    # Python/context.c context_tp_traverse (3.8-3.13): ctx_prev, ctx_vars (not ctx_weakreflist).
+    "PyContext_Type": {"struct": "context", "function": "context_tp_traverse", "fields": [
+        (ALL, ["ctx_prev", "ctx_vars"]),
+    ]},
+    # Python/context.c contextvar_tp_traverse (3.8-3.13): var_name, var_default only. var_cached is NOT
+    # visited (only cleared by tp_clear); the compiled code confirms it.
+    "PyContextVar_Type": {"struct": "contextvar", "function": "contextvar_tp_traverse", "fields": [
+        (ALL, ["var_name", "var_default"]),
+    ]},
+    # Python/context.c token_tp_traverse (3.8-3.13): tok_ctx, tok_var, tok_oldval.
+    "PyContextToken_Type": {"struct": "contexttoken", "function": "token_tp_traverse", "fields": [
+        (ALL, ["tok_ctx", "tok_var", "tok_oldval"]),
+    ]},
+    # Objects/methodobject.c meth_traverse: m_self, m_module (not m_ml, m_weakreflist). 3.9+ first visits
+    # PyCFunction_GET_CLASS(m), i.e. ((PyCMethodObject *)m)->mm_class, only when m_ml->ml_flags has
+    # METH_METHOD; that field lies past the end of a PyCFunctionObject (it exists only in the larger
+    # PyCMethodObject), so it is left out ("left_out": the compiled function must visit exactly that
+    # offset besides the listed ones). PyCMethod_Type (3.9+) has no tp_traverse of its own in the
+    # library's data (NULL: PyType_Ready inherits meth_traverse from PyCFunction_Type, checked in
+    # EXTRA_CHECKS), so a reader that keys traversals by tp_traverse address gives its objects this list:
+    # right without mm_class, since a PyCMethodObject starts with its PyCFunctionObject (checked).
+    "PyCFunction_Type": {"struct": "cfunction", "function": "meth_traverse", "fields": [
+        (ALL, ["m_self", "m_module"]),
+    ], "left_out": [(((3, 9), (3, 13)), "cmethod", ["mm_class"])]},
+    # Python/hamt.c hamt_tp_traverse (3.8-3.13): h_root (not h_weakreflist). The symbol is exported
+    # (PyAPI_DATA) only in 3.8-3.10; 3.11+ declare it in an internal header: a local symbol, found only in
+    # the .symtab of an unstripped libpython. The node types' variable arrays are in arrayFields (HAMT_ARRAYS).
+    "_PyHamt_Type": {"struct": "hamt", "function": "hamt_tp_traverse", "fields": [
+        (ALL, ["h_root"]),
+    ]},
 }
 
 
@@ -388,7 +432,8 @@ def traverse_paths(key, series):
 #     Left out: 3.13 calls PyObject_VisitManagedDict(self) (the instance __dict__); not expressible here.
 #   Not GC types in any series (tp_traverse NULL, no Py_TPFLAGS_HAVE_GC): PyCode_Type -- checked.
 #
-# Wrapper types (coro_wrapper, async_gen_asend/athrow/wrapped_value) are not covered here.
+# Wrapper types (coro_wrapper, async_gen_asend/athrow/wrapped_value) are not covered here. The other _asyncio
+# types (FutureIter, TaskStepMethWrapper, TaskWakeupMethWrapper) are in ASYNCIO_MORE.
 
 R_OLD = ((3, 8), (3, 10))
 R_NEW = ((3, 11), (3, 13))
@@ -416,7 +461,8 @@ FRAME_LABELS = ["frameFields", "frameLocalsPlus", "frameCode", "codeNlocals", "c
                 "frameValueStack", "frameStackTop", "frameStackDepth", "frameInterpreterFrame",
                 "interpreterFrameOwner", "ownedByFrameObject", "interpreterFrameFields",
                 "interpreterFrameLocalsPlus", "interpreterFrameStackTop", "generatorFields",
-                "generatorFrameState", "generatorFrameCleared", "generatorInterpreterFrame", "asyncioFields"]
+                "generatorFrameState", "generatorFrameCleared", "generatorInterpreterFrame", "asyncioFields",
+                "arrayFields", "moduleFields", "dictSubtypeFields"]
 # Members that must *not* exist (a stale assumption would otherwise go unnoticed).
 FRAME_ABSENT = [
     (q_off("iframe", "stackpointer"), R_NEW),     # 3.14's replacement for stacktop
@@ -486,6 +532,96 @@ ASYNCIO = {
                       "future": [(((3, 8), (3, 11)), "call"), (((3, 12), (3, 13)), "inline")],
                       "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
 }
+
+
+# More _asyncio types, each with a plain-field traverse function (checked like the Future: tp_name, function,
+# basicsize, and the traced visits). "names": the tp_name per series (the output key); "exists": the series
+# that have the type (ASYNCIO_ABSENT checks the others do not).
+#   FutureIter_traverse: future; 3.12+ (heap type) also Py_TYPE(it).
+#   TaskStepMethWrapper_traverse: sw_task, sw_arg; 3.12+ also Py_TYPE. tp_name "TaskStepMethWrapper" before
+#     3.12, "_asyncio.TaskStepMethWrapper" from 3.12.
+#   TaskWakeupMethWrapper_traverse (3.8-3.9; 3.10 replaced it by a PyCFunction bound to the task): ww_task.
+#   _RunningLoopHolder (3.8-3.11; gone in 3.12) is no GC type: tp_traverse NULL, no Py_TPFLAGS_HAVE_GC (checked).
+ASYNCIO_MORE = {
+    "_asyncio.FutureIter": {"struct": "futureiter", "function": "FutureIter_traverse", "static": "FutureIterType",
+                            "spec": "FutureIter_spec", "exists": ALL,
+                            "names": [(ALL, "_asyncio.FutureIter")],
+                            "fields": [(((3, 8), (3, 11)), ["future"]),
+                                       (((3, 12), (3, 13)), ["ob_base.ob_type", "future"])]},
+    "TaskStepMethWrapper": {"struct": "stepwrapper", "function": "TaskStepMethWrapper_traverse",
+                            "static": "TaskStepMethWrapper_Type", "spec": "TaskStepMethWrapper_spec", "exists": ALL,
+                            "names": [(((3, 8), (3, 11)), "TaskStepMethWrapper"),
+                                      (((3, 12), (3, 13)), "_asyncio.TaskStepMethWrapper")],
+                            "fields": [(((3, 8), (3, 11)), ["sw_task", "sw_arg"]),
+                                       (((3, 12), (3, 13)), ["ob_base.ob_type", "sw_task", "sw_arg"])]},
+    "TaskWakeupMethWrapper": {"struct": "wakeupwrapper", "function": "TaskWakeupMethWrapper_traverse",
+                              "static": "TaskWakeupMethWrapper_Type", "exists": ((3, 8), (3, 9)),
+                              "names": [(((3, 8), (3, 9)), "TaskWakeupMethWrapper")],
+                              "fields": [(((3, 8), (3, 9)), ["ww_task"])]},
+}
+# Symbols that must not exist in the _asyncio extension of these series (a type appearing would go unnoticed).
+ASYNCIO_ABSENT = [("TaskWakeupMethWrapper_Type", ((3, 10), (3, 13))), ("PyRunningLoopHolder_Type", ((3, 12), (3, 13)))]
+
+# FrameTraversalLayout.arrayFields: traverse functions that visit one inline array of pointers, keyed by the
+# exported symbol of the type object (Python/hamt.c; like _PyHamt_Type, exported only in 3.8-3.10 and a
+# .symtab-only local symbol in 3.11+). "count": "size" -- Py_SIZE(self) elements (the function counts down:
+# `for (i = Py_SIZE(self); --i >= 0;) Py_VISIT(self->X[i])`; tp_basicsize must be the array's offset and
+# tp_itemsize a pointer), or "fixed" -- every element of a fixed array (count from the DWARF array type;
+# tp_basicsize == sizeof). The trace must show exactly that one array visit, the right bound, and nothing else.
+HAMT_ARRAYS = {
+    "_PyHamt_BitmapNode_Type": {"struct": "hamt_bitmap", "function": "hamt_node_bitmap_traverse",
+                                "array": "b_array", "count": "size", "ctype": "PyObject *[1]"},
+    "_PyHamt_CollisionNode_Type": {"struct": "hamt_collision", "function": "hamt_node_collision_traverse",
+                                   "array": "c_array", "count": "size", "ctype": "PyObject *[1]"},
+    "_PyHamt_ArrayNode_Type": {"struct": "hamt_array", "function": "hamt_node_array_traverse",
+                               "array": "a_array", "count": "fixed", "ctype": "PyHamtNode *[32]"},
+}
+
+# FrameTraversalLayout.moduleFields: C types of modules compiled into libpython (not exported), keyed by
+# tp_name; "static": the PyTypeObject, or "spec": the PyType_Spec (heap types), per series.
+#   Modules/_functoolsmodule.c partial_traverse: fn, args, kw, dict (not weakreflist); 3.10+ the type is a
+#   heap type (partial_type_spec) and the function also visits Py_TYPE(pto) -- already in 3.10 (checked).
+MODULE_TYPES = {
+    "functools.partial": {"struct": "partial", "function": "partial_traverse",
+                          "type": [(((3, 8), (3, 9)), ("static", "partial_type")),
+                                   (((3, 10), (3, 13)), ("spec", "partial_type_spec"))],
+                          "fields": [(((3, 8), (3, 9)), ["fn", "args", "kw", "dict"]),
+                                     (((3, 10), (3, 13)), ["ob_base.ob_type", "fn", "args", "kw", "dict"])]},
+}
+
+# FrameTraversalLayout.dictSubtypeFields: dict subclasses in C whose traverse visits some fields and then
+# returns PyDict_Type.tp_traverse(self, visit, arg) (dict_traverse, checked: the tail call goes through the
+# GOT slot the dynamic linker fills with &PyDict_Type, at tp_traverse's offset). Keyed by the exported
+# symbol (PyODict_Type) or, for a module type with none, by tp_name (collections.defaultdict).
+#   Objects/odictobject.c odict_traverse: od_inst_dict; then every node's key along the od_first linked
+#     list ("left_out": the trace sees it as od_first->key; the same key objects are the dict's keys, which
+#     dict_traverse reaches anyway); not od_weakreflist.
+#   Modules/_collectionsmodule.c defdict_traverse: default_factory; 3.12+ (heap type, defdict_spec) first
+#     Py_TYPE(self).
+DICT_SUBTYPES = {
+    "PyODict_Type": {"struct": "odict", "function": "odict_traverse", "tp_name": "collections.OrderedDict",
+                     "type": [(ALL, ("static", "PyODict_Type"))],
+                     "fields": [(ALL, ["od_inst_dict"])],
+                     "left_out": [(ALL, [("odict", "od_first"), ("odictnode", "key")])]},
+    "collections.defaultdict": {"struct": "defdict", "function": "defdict_traverse",
+                                "type": [(((3, 8), (3, 11)), ("static", "defdict_type")),
+                                         (((3, 12), (3, 13)), ("spec", "defdict_spec"))],
+                                "fields": [(((3, 8), (3, 11)), ["default_factory"]),
+                                           (((3, 12), (3, 13)), ["dict.ob_base.ob_type", "default_factory"])]},
+}
+# Not covered (left out; safe, they only hide references):
+#   collections.deque (deque_traverse walks its linked list of 64-slot blocks from leftblock/leftindex to
+#     rightblock/rightindex: not a form FrameTraversalLayout expresses);
+#   PyCMethod_Type: no tp_traverse of its own (see PyCFunction_Type in TRAVERSE; EXTRA_CHECKS);
+#   the HAMT iterators (_PyHamtItems_Type, ...), which visit a node stack.
+EXTRA_CHECKS = [
+    # (description, gdb expression, expected value, series range)
+    ("PyCMethod_Type has no tp_traverse of its own (inherits meth_traverse)", "(long)PyCMethod_Type.tp_traverse",
+     0, ((3, 9), (3, 13))),
+    ("PyCMethodObject starts with its PyCFunctionObject", "(long)&((PyCMethodObject *)0)->func", 0, ((3, 9), (3, 13))),
+    ("PyCMethodObject.mm_class lies past a PyCFunctionObject",
+     "(long)&((PyCMethodObject *)0)->mm_class >= sizeof(PyCFunctionObject)", 1, ((3, 9), (3, 13))),
+]
 
 
 def per_series(table, series, what):
@@ -643,6 +779,7 @@ for qid, q in spec["queries"].items():
             arch = gdb.execute("show architecture", to_string=True).strip()
             out["results"][qid] = {"value": {"function": block.function.name, "address": fn,
                                              "basicsize": int(v["tp_basicsize"]), "disassembly": text,
+                                             "itemsize": int(v["tp_itemsize"]),
                                              "arch": arch, "name": v["tp_name"].string()},
                                    "how": "%s.tp_traverse" % q["symbol"]}
             continue
@@ -677,6 +814,7 @@ for qid, q in spec["queries"].items():
             arch = gdb.execute("show architecture", to_string=True).strip()
             out["results"][qid] = {"value": {"function": block.function.name, "address": fn,
                                              "basicsize": int(v["basicsize"]), "disassembly": text,
+                                             "itemsize": int(v["itemsize"]),
                                              "arch": arch, "name": v["name"].string()},
                                    "how": "%s Py_tp_traverse slot" % q["symbol"]}
             continue
@@ -886,12 +1024,17 @@ def extract(build, gdb, disasm_check=True):
         for path in traverse_paths(key, s):
             queries["trav.%s.%s" % (key, path)] = q_off(entry["struct"], path)
             queries["trav.%s.%s.ftype" % (key, path)] = {"kind": "ftype", "type": entry["struct"], "path": path}
+        for rng, struct, lpaths in entry.get("left_out", []):
+            if in_range(s, rng):
+                for path in lpaths:
+                    queries["trav.%s.left_out.%s" % (key, path)] = q_off(struct, path)
     for i, (q, _, _) in enumerate(TYPE_CHECKS):
         queries["check.type%d" % i] = q
     queries["check.symsize"] = {"kind": "symsize", "symbol": "_PyRuntime"}
     if s >= (3, 11):
         queries["check.pyversion"] = {"kind": "pyversion"}
     queries.update(frame_queries(s))
+    queries.update(extra_queries(s))
     res = run_gdb(gdb, build["lib"], queries)
     R = res["results"]
     errors = []
@@ -978,12 +1121,34 @@ def extract(build, gdb, disasm_check=True):
             errors.append("%s: %s.tp_basicsize %d != %s %d: wrong struct for this type" % (
                 series_str(s), key, info["basicsize"], size["how"], size["value"]))
             continue
+        left_out = []
+        for rng, struct, lpaths in entry.get("left_out", []):
+            if in_range(s, rng):
+                for path in lpaths:
+                    r = R["trav.%s.left_out.%s" % (key, path)]
+                    if "error" in r:
+                        errors.append("%s: %s: cannot resolve left-out %s.%s: %s" % (series_str(s), key, struct,
+                                                                                    path, r["error"]))
+                        failed = True
+                    else:
+                        left_out.append(r["value"])
+                        how["trav.%s.left_out.%s" % (key, path)] = r["how"] + " (visited, deliberately left out)"
+        if failed:
+            continue
+        if set(left_out) & set(offsets):
+            errors.append("%s: %s: a left-out offset is also listed: %s" % (series_str(s), key, left_out))
+            continue
         if disasm_check:
             if "x86-64" not in info["arch"]:
                 errors.append("%s: cannot check traverse functions on %s (x86-64 only); pass --no-disasm-check "
                               "to trust TRAVERSE unchecked" % (series_str(s), info["arch"]))
                 continue
             seen, problems, delegations = visited_offsets(info["disassembly"], info["function"])
+            missing_left_out = sorted(set(left_out) - set(seen))
+            if missing_left_out:
+                errors.append("%s: %s: the compiled %s does not visit the left-out offsets %s: TRAVERSE is stale" % (
+                    series_str(s), key, info["function"], missing_left_out))
+            seen = [o for o in seen if o not in left_out]
             if problems:
                 errors.append("%s: %s: %s" % (series_str(s), info["function"], "; ".join(problems)))
             if delegations and not (entry.get("delegates") and all(d.startswith("indirect") for d in delegations)):
@@ -1020,6 +1185,11 @@ def extract(build, gdb, disasm_check=True):
     how.update(ahow)
     frames["asyncioFields"] = aio
     fnames.update(anames)
+    ext, ehow, enames, eerrors = extra_values(build, R, values, disasm_check)
+    errors += eerrors
+    how.update(ehow)
+    frames.update(ext)
+    fnames.update(enames)
     values["frames"] = frames
     build["frame_names"] = fnames
     # derived consistency
@@ -1121,6 +1291,10 @@ def _check_trace(s, what, info, expected_visits, errors, how, delegates=(), read
             sorted(tr["visits"]), sorted(want), sorted(want - set(tr["visits"])), sorted(set(tr["visits"]) - want)))
     got_del = [(d["target"], d["rdi"]) for d in tr["delegates"]]
     want_del = [(name, e_render(rdi)) for name, rdi, _ in delegates]
+    # a delegate's name may be a set of equivalent renderings (e.g. PyDict_Type.tp_traverse via either GOT slot)
+    if len(got_del) == len(want_del) and all(isinstance(w[0], (set, frozenset)) and g[0] in w[0] and g[1] == w[1]
+                                             for g, w in zip(got_del, want_del) if isinstance(w[0], (set, frozenset))):
+        want_del = [(g[0], w[1]) if isinstance(w[0], (set, frozenset)) else w for g, w in zip(got_del, want_del)]
     if got_del != want_del:
         bad.append("hands visit to %s, expected %s" % (got_del, want_del))
     else:
@@ -1305,8 +1479,35 @@ def asyncio_values(build, gdb, disasm_check):
     for path in per_series(ASYNCIO["_asyncio.Future"]["fields"], s, "_asyncio.Future"):
         tpath = re.sub(r"^fut_", "task_", path)
         q["aio.prefix.%s" % path] = q_off("task", tpath)
+    for key, entry in ASYNCIO_MORE.items():
+        if in_range(s, entry["exists"]):
+            q.update(_plain_queries("aio.more.%s" % key, entry, s,
+                                    ("static", entry["static"]) if s < (3, 12) else ("spec", entry["spec"])))
+    for sym, _ in ASYNCIO_ABSENT:
+        q["aio.absent.%s" % sym] = {"kind": "eval", "expr": "(long)&%s" % sym}
+    if s < (3, 12):
+        q["aio.holder.traverse"] = {"kind": "eval", "expr": "(long)PyRunningLoopHolder_Type.tp_traverse"}
+        q["aio.holder.flags"] = {"kind": "eval", "expr": "(long)PyRunningLoopHolder_Type.tp_flags"}
     R = run_gdb(gdb, so, q, types=ASYNCIO_TYPES)["results"]
     errors, how, out, names, infos = [], {"aio.so": so}, {}, {}, {}
+    # the other _asyncio types (plain fields, keyed by their per-series tp_name)
+    for key, entry in ASYNCIO_MORE.items():
+        if not in_range(s, entry["exists"]):
+            continue
+        name = per_series(entry["names"], s, key)
+        offs, pairs = _plain_check(s, "aio.more.%s" % key, R, entry, name, errors, how, disasm_check)
+        if offs is not None:
+            out[name], names[name] = offs, pairs
+    for sym, rng in ASYNCIO_ABSENT:
+        if in_range(s, rng) and "error" not in R["aio.absent.%s" % sym]:
+            errors.append("%s: %s exists in %s: ASYNCIO_MORE is stale" % (series_str(s), sym, os.path.basename(so)))
+    if s < (3, 12):
+        t, fl = R["aio.holder.traverse"], R["aio.holder.flags"]
+        if "error" in t or "error" in fl or t["value"] != 0 or fl["value"] & (1 << 14):
+            errors.append("%s: _RunningLoopHolder is a GC type here (tp_traverse %s, flags %s): not handled" % (
+                series_str(s), t.get("value", t.get("error")), fl.get("value", fl.get("error"))))
+        else:
+            how["aio._RunningLoopHolder"] = "tp_traverse NULL, no Py_TPFLAGS_HAVE_GC: not a GC type"
     for key, entry in ASYNCIO.items():
         offs, pairs = [], []
         for path in per_series(entry["fields"], s, key):
@@ -1353,6 +1554,235 @@ def asyncio_values(build, gdb, disasm_check):
     out["_asyncio.Task"] = flat
     names["_asyncio.Task"] = names["_asyncio.Task"] + [(p, o) for p, o in names["_asyncio.Future"] if o not in task_own]
     return out, how, names, errors
+
+
+def _plain_queries(prefix, entry, s, typeref):
+    """gdb queries for a type whose traverse visits plain fields: its type object or spec, sizeof, fields."""
+    kind, symbol = typeref
+    q = {"%s.type" % prefix: {"kind": "typeobj" if kind == "static" else "typespec", "symbol": symbol},
+         "%s.sizeof" % prefix: q_size(entry["struct"])}
+    for path in per_series(entry["fields"], s, prefix):
+        q["%s.%s" % (prefix, path)] = q_off(entry["struct"], path)
+        q["%s.%s.ftype" % (prefix, path)] = {"kind": "ftype", "type": entry["struct"], "path": path}
+    return q
+
+
+def _plain_check(s, prefix, R, entry, name, errors, how, disasm_check, delegates=(), left_out=()):
+    """Resolve and check one _plain_queries entry: the type's tp_name must be `name`, its traverse function
+    entry["function"], its basicsize sizeof(struct); the traced visits must be exactly the fields plus the
+    `left_out` expressions (visited, deliberately not listed); calls handed visit exactly `delegates`.
+    Returns (offsets, [(path, offset)]) or (None, None)."""
+    n = len(errors)
+    offs, pairs = [], []
+    for path in per_series(entry["fields"], s, prefix):
+        o = _resolve(R, "%s.%s" % (prefix, path), errors, s, ["*"])
+        offs.append(o)
+        pairs.append((path, o))
+    t, size = R["%s.type" % prefix], R["%s.sizeof" % prefix]
+    if "error" in t or "error" in size:
+        errors.append("%s: %s: %s" % (series_str(s), prefix, t.get("error") or size.get("error")))
+        return None, None
+    info = t["value"]
+    if info["name"] != name or info["function"] != entry["function"] or info["basicsize"] != size["value"]:
+        errors.append("%s: %s: type %r traverse %s basicsize %d; expected %r, %s, %d" % (
+            series_str(s), prefix, info["name"], info["function"], info["basicsize"], name, entry["function"],
+            size["value"]))
+        return None, None
+    if len(errors) > n:
+        return None, None
+    if len(set(offs)) != len(offs):
+        errors.append("%s: %s: two listed fields share an offset: %s" % (series_str(s), prefix, offs))
+        return None, None
+    if disasm_check:
+        if _check_trace(s, prefix, info, [e_field(o) for o in offs] + list(left_out), errors, how,
+                        delegates=delegates) is None:
+            return None, None
+        how[prefix] = "%s (%s)" % (how[prefix], t["how"])
+    else:
+        how[prefix] = "%s: NOT checked against its code" % t["how"]
+    return offs, pairs
+
+
+def got_slots(path, symbol):
+    """GOT slots the dynamic linker fills with &symbol (R_X86_64_GLOB_DAT relocations) in an
+    ELF64 little-endian file: where compiled code loads the address of an exported object from."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise GenError("%s: not an ELF64 little-endian file" % path)
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    secs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + k * shentsize) for k in range(shnum)]
+    slots = []
+    for sec in secs:
+        if sec[1] != 4:                                 # SHT_RELA
+            continue
+        symtab = secs[sec[6]]
+        strtab = secs[symtab[6]]
+        for off in range(sec[4], sec[4] + sec[5], 24):
+            r_offset, r_info, r_addend = struct.unpack_from("<QQq", data, off)
+            rtype, symi = r_info & 0xffffffff, r_info >> 32
+            if rtype != 6 or symi == 0:                  # R_X86_64_GLOB_DAT only
+                continue
+            st_name, = struct.unpack_from("<I", data, symtab[4] + symi * 24)
+            start = strtab[4] + st_name
+            if data[start:data.index(b"\0", start)].decode() == symbol:
+                slots.append(r_offset)
+    return slots
+
+
+def extra_queries(s):
+    """gdb queries (libpython session) for arrayFields, moduleFields, dictSubtypeFields and EXTRA_CHECKS."""
+    q = {}
+    for key, entry in HAMT_ARRAYS.items():
+        q["arr.%s.type" % key] = {"kind": "typeobj", "symbol": key}
+        q["arr.%s.sizeof" % key] = q_size(entry["struct"])
+        q["arr.%s.offset" % key] = q_off(entry["struct"], entry["array"])
+        q["arr.%s.ftype" % key] = {"kind": "ftype", "type": entry["struct"], "path": entry["array"]}
+        q["arr.%s.count" % key] = q_count(entry["struct"], entry["array"])
+    for key, entry in MODULE_TYPES.items():
+        q.update(_plain_queries("mod.%s" % key, entry, s, per_series(entry["type"], s, key)))
+    for key, entry in DICT_SUBTYPES.items():
+        q.update(_plain_queries("dsub.%s" % key, entry, s, per_series(entry["type"], s, key)))
+        for rng, chain in entry.get("left_out", []):
+            if in_range(s, rng):
+                for struct, path in chain:
+                    q["dsub.%s.left_out.%s.%s" % (key, struct, path)] = q_off(struct, path)
+    q["dsub.PyDict_Type"] = {"kind": "typeobj", "symbol": "PyDict_Type"}
+    q["dsub.PyDict_Type.address"] = {"kind": "eval", "expr": "(long)&PyDict_Type"}
+    for i, (_, expr, _, rng) in enumerate(EXTRA_CHECKS):
+        if in_range(s, rng):
+            q["extra.check%d" % i] = {"kind": "eval", "expr": expr}
+    return q
+
+
+def extra_values(build, R, values, disasm_check):
+    """arrayFields, moduleFields, dictSubtypeFields for one build. Returns (values, how, names, errors)."""
+    s = build["series"]
+    errors, how, names = [], {}, {}
+    v = {"arrayFields": {}, "moduleFields": {}, "dictSubtypeFields": {}}
+    for i, (what, _, want, rng) in enumerate(EXTRA_CHECKS):
+        if in_range(s, rng):
+            r = R["extra.check%d" % i]
+            if "error" in r or r["value"] != want:
+                errors.append("%s: check failed: %s (%s)" % (series_str(s), what, r.get("error", r.get("value"))))
+            else:
+                how["extra.check%d" % i] = what
+    size_field = values["object"]["size"]
+    # arrayFields
+    for key, entry in HAMT_ARRAYS.items():
+        prefix = "arr.%s" % key
+        t, size, off, ft, cnt = (R["%s.%s" % (prefix, k)] for k in ("type", "sizeof", "offset", "ftype", "count"))
+        bad = [r["error"] for r in (t, size, off, ft, cnt) if "error" in r]
+        if bad:
+            errors.append("%s: %s: %s" % (series_str(s), key, "; ".join(bad)))
+            continue
+        info, off, n = t["value"], off["value"], cnt["value"]
+        if ft["value"] != entry["ctype"] or info["function"] != entry["function"]:
+            errors.append("%s: %s: %s.%s is %r, traverse %s; expected %r, %s" % (
+                series_str(s), key, entry["struct"], entry["array"], ft["value"], info["function"], entry["ctype"],
+                entry["function"]))
+            continue
+        if entry["count"] == "size":
+            if info["basicsize"] != off or info["itemsize"] != 8:
+                errors.append("%s: %s: tp_basicsize %d / tp_itemsize %d; expected the array offset %d / 8" % (
+                    series_str(s), key, info["basicsize"], info["itemsize"], off))
+                continue
+            index = ("iter", e_add(e_field(size_field), -1), -1)
+            visits, compares = [e_load(("index", e_add(OBJ, off), index, 8))], []
+            rule = SwiftLiteral("ArrayFieldRule(offset: %d, count: .objectSize)" % off)
+        else:
+            if info["basicsize"] != size["value"] or info["itemsize"] != 0:
+                errors.append("%s: %s: tp_basicsize %d / tp_itemsize %d; expected sizeof %d / 0" % (
+                    series_str(s), key, info["basicsize"], info["itemsize"], size["value"]))
+                continue
+            it = ("iter", e_add(OBJ, off), 8)
+            visits, compares = [e_load(it)], [(it, e_add(OBJ, off + 8 * n))]
+            rule = SwiftLiteral("ArrayFieldRule(offset: %d, count: .fixed(%d))" % (off, n))
+        if disasm_check:
+            tr = _check_trace(s, prefix, info, visits, errors, how, compares=compares)
+            if tr is None:
+                continue
+            if entry["count"] == "size" and not _counts_down_to_zero(tr):
+                errors.append("%s: %s: %s does not count Py_SIZE(self)-1 down to 0 as expected" % (
+                    series_str(s), key, info["function"]))
+                continue
+        else:
+            how[prefix] = "NOT checked against the compiled code (--no-disasm-check)"
+        v["arrayFields"][key] = rule
+        names[key] = [(entry["array"] + ("[Py_SIZE]" if entry["count"] == "size" else "[%d]" % n), off)]
+    # moduleFields
+    for key, entry in MODULE_TYPES.items():
+        offs, pairs = _plain_check(s, "mod.%s" % key, R, entry, key, errors, how, disasm_check)
+        if offs is not None:
+            v["moduleFields"][key], names[key] = offs, pairs
+    # dictSubtypeFields: fields, then a tail call of PyDict_Type.tp_traverse (dict_traverse)
+    d, da = R["dsub.PyDict_Type"], R["dsub.PyDict_Type.address"]
+    if "error" in d or "error" in da or d["value"]["function"] != "dict_traverse":
+        errors.append("%s: PyDict_Type.tp_traverse is not dict_traverse: %s" % (
+            series_str(s), d.get("error") or da.get("error") or d["value"]["function"]))
+        return v, how, names, errors
+    tt = values["traversal"]["typeTraverse"]
+    slots = got_slots(build["lib"], "PyDict_Type")
+    dict_traverse = frozenset(["*" + e_render(e_field(tt, e_load(("const", g)))) for g in slots] +
+                              ["*" + e_render(e_field(tt, ("const", da["value"])))])
+    how["dsub.PyDict_Type"] = "dict_traverse, reached through %s" % sorted(dict_traverse)
+    for key, entry in DICT_SUBTYPES.items():
+        prefix = "dsub.%s" % key
+        left_out = []
+        for rng, chain in entry.get("left_out", []):
+            if in_range(s, rng):
+                e = OBJ
+                for struct, path in chain:
+                    r = R["%s.left_out.%s.%s" % (prefix, struct, path)]
+                    if "error" in r:
+                        errors.append("%s: %s: left-out %s.%s: %s" % (series_str(s), key, struct, path, r["error"]))
+                        e = None
+                        break
+                    e = e_field(r["value"], e)
+                if e is not None:
+                    left_out.append(e)
+        offs, pairs = _plain_check(s, prefix, R, entry, entry.get("tp_name", key), errors, how,
+                                   disasm_check, delegates=[(dict_traverse, OBJ, None)], left_out=left_out)
+        if offs is not None:
+            v["dictSubtypeFields"][key], names[key] = offs, pairs
+            if left_out:
+                how[prefix] += "; left out %s" % [e_render(e) for e in left_out]
+    return v, how, names, errors
+
+
+def _counts_down_to_zero(tr):
+    """The loop shape of `for (i = Py_SIZE(self); --i >= 0;)`: the first conditional jump is `js` right after
+    `sub $1, R` (skip when Py_SIZE - 1 < 0) and the one backward jump is `jae` right after `sub $1, R` (go on
+    while R was >= 1 before the decrement, i.e. down to and including 0), with the same register R."""
+    insns = tr["insns"]
+
+    def prev(k):
+        k -= 1
+        while k >= 0 and (not insns[k][1] or insns[k][1].startswith("nop") or insns[k][1] == "xchg"):
+            k -= 1
+        return k
+
+    def dec_reg(k):
+        if k < 0:
+            return None
+        mn, ops = insns[k][1], insns[k][2]
+        if len(ops) == 2 and ((mn.rstrip("lq") == "sub" and ops[0] == "$0x1") or
+                              (mn.rstrip("lq") == "add" and ops[0] in ("$0xffffffffffffffff", "$-1"))):
+            return _reg(ops[1])
+        return None
+
+    jccs = tr["jccs"]
+    back = [j for j in jccs if j["target"] is not None and j["target"] <= insns[j["index"]][0]]
+    if not jccs or len(back) != 1 or back[0]["mn"] not in ("jae", "jnb", "jnc") or jccs[0]["mn"] != "js":
+        return False
+    r1, r2 = dec_reg(prev(jccs[0]["index"])), dec_reg(prev(back[0]["index"]))
+    return r1 is not None and r1 == r2
+
+
+class SwiftLiteral(str):
+    """A value written into the Swift file as is."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1565,17 +1995,22 @@ def _load_width(mn, dst):
 
 def trace_function(disassembly, function):
     insns = []
+    rip_targets = {}                                    # instruction index -> absolute address of its %rip operand
     for line in disassembly.splitlines():
         m = _INSN_ADDR.match(line)
         if not m:
             continue
-        text = m.group(2).split("#")[0].strip()
+        text, _, comment = m.group(2).partition("#")
+        text = text.strip()
         words = text.split(None, 1)
         while words and words[0] in _PREFIXES:
             words = words[1].split(None, 1) if len(words) > 1 else []
         mn = words[0] if words else ""
         ops = _operands(words[1]) if len(words) > 1 else []
         insns.append((int(m.group(1), 16), mn, ops, text))
+        cm = re.match(r"^\s*(0x[0-9a-f]+)", comment)
+        if cm and "(%rip)" in text:
+            rip_targets[len(insns) - 1] = int(cm.group(1), 16)      # the effective address of the %rip operand
 
     def direct_target(ops):
         mm = _TARGET.match(ops[0]) if ops else None
@@ -1588,12 +2023,12 @@ def trace_function(disassembly, function):
         return addr is not None and name == function
 
     # loops: backward local jumps; induction registers change only by add/sub $k inside the loop
-    loops = {}
+    loops, loop_info = {}, {}
     for i, (addr, mn, ops, _) in enumerate(insns):
         if mn.startswith("j") and is_local(ops):
             t, _ = direct_target(ops)
             if t <= addr:
-                strides, other = {}, set()
+                strides, other, mods = {}, set(), {}
                 for a2, mn2, ops2, _ in insns:
                     if not (t <= a2 <= addr) or not ops2:
                         continue
@@ -1605,9 +2040,23 @@ def trace_function(disassembly, function):
                         if dst in strides:
                             other.add(dst)
                         strides[dst] = k
+                        mods.setdefault(dst, []).append(a2)
                     else:
                         other.add(dst)
                 loops.setdefault(t, {}).update({r: k for r, k in strides.items() if r not in other})
+                ends = loop_info.get(t, {}).get("end", t)
+                loop_info[t] = {"end": max(ends, addr), "written": loop_info.get(t, {}).get("written", set())
+                                | other | set(strides), "mods": mods}
+    # rotated loops (`jmp entry; head: add $k,%r; cmp; jcc exit; entry: ... jcc head`): the head is reached
+    # only by the back edges, which this single forward pass sees too late. An unconditional jump from
+    # before the head to an entry inside the loop seeds the head instead (see the main loop).
+    rotated = {}
+    for i, (addr, mn, ops, _) in enumerate(insns):
+        if mn in ("jmp", "jmpq") and is_local(ops):
+            e, _ = direct_target(ops)
+            for t, li in loop_info.items():
+                if addr < t < e <= li["end"]:
+                    rotated.setdefault(t, set()).add(e)
 
     def merge(states):
         states = [st for st in states if st is not None]
@@ -1616,14 +2065,21 @@ def trace_function(disassembly, function):
         out = dict(states[0])
         for st in states[1:]:
             for r in list(out):
-                if st.get(r) != out[r]:
-                    del out[r]
+                a, b = out[r], st.get(r)
+                if a == b or (b is not None and a[0] == "iter" and a[1] == b):
+                    continue
+                if b is not None and b[0] == "iter" and b[1] == a:
+                    out[r] = b
+                    continue
+                del out[r]
         return out
 
     def mem(op, state):
         mm = _MEM.match(op)
         if not mm:
             return None
+        if mm.group(2) == "rip" and not mm.group(3):
+            return ("const", rip_targets[cur[0]]) if cur[0] in rip_targets else None
         base = state.get(_REG64.get(mm.group(2)))
         disp = int(mm.group(1) or "0", 0)
         if mm.group(3):
@@ -1646,13 +2102,28 @@ def trace_function(disassembly, function):
     out = {"visits": [], "reads": set(), "compares": [], "jccs": [], "delegates": [], "problems": [],
            "insns": insns}
     last_cmp, fallthrough = None, True
+    cur = [0]
     for i, (addr, mn, ops, text) in enumerate(insns):
+        cur[0] = i
         incoming = pending.get(addr, [])
         reached = fallthrough or bool(incoming)
         if incoming or not fallthrough:
             state = merge(([state] if fallthrough else []) + incoming)
             last_cmp = None
-        if addr in loops:
+        if not reached and addr in rotated and len(rotated[addr]) == 1:
+            # the head of a rotated loop: seed it from the one jump into the loop. A register stepped by
+            # add/sub $k only between the head and the entry takes the same values here as at the entry.
+            e = next(iter(rotated[addr]))
+            entry = pending.get(e, [])
+            if len(entry) == 1:
+                li = loop_info[addr]
+                state, reached = {}, True
+                for r, v in entry[0].items():
+                    if r in loops[addr] and all(addr <= a < e for a in li["mods"].get(r, [])):
+                        state[r] = ("iter", v, loops[addr][r])
+                    elif r not in li["written"]:
+                        state[r] = v
+        elif addr in loops:
             for r, k in loops[addr].items():
                 if state.get(r) is not None:
                     state[r] = ("iter", state[r], k)
@@ -1696,6 +2167,12 @@ def trace_function(disassembly, function):
                     out["visits"].append(e_render(state.get("rdi")))
                     if state.get("rsi") != ARG:
                         out["problems"].append("visit called with %s as arg: %s" % (e_render(state.get("rsi")), text))
+                elif r is not None and state.get(r) is not None and any(state.get(a) == VISIT for a in _ARG_REGS):
+                    # e.g. `return PyDict_Type.tp_traverse(self, visit, arg)`: the target is rendered
+                    out["delegates"].append({"index": i, "target": "*" + e_render(state.get(r)),
+                                             "rdi": e_render(state.get("rdi")),
+                                             "ok_args": state.get("rsi") == VISIT and state.get("rdx") == ARG,
+                                             "text": text})
                 elif any(state.get(a) == VISIT for a in _ARG_REGS):
                     out["problems"].append("visit handed to an indirect call: %s" % text)
             elif is_local(ops):
@@ -1815,6 +2292,8 @@ def swift_value(v):
 
 
 def swift_frame_value(v):
+    if isinstance(v, SwiftLiteral):
+        return str(v)
     if isinstance(v, dict):
         return "[%s]" % ", ".join("%s: %s" % (swift_string(k), swift_frame_value(v[k])) for k in sorted(v)) \
             if v else "[:]"
@@ -1885,7 +2364,9 @@ def summary(builds):
         vals = [b["values"]["frames"][label] for b in builds]
         if all(isinstance(x, (int, type(None))) for x in vals):
             out.append("  %-28s %s" % (label, "  ".join(("-" if x is None else str(x)).rjust(5) for x in vals)))
-    for label in ["frameFields", "interpreterFrameFields"] + sorted(GENERATORS) + sorted(ASYNCIO):
+    more = sorted(set(k for b in builds for k in b["frame_names"]) - set(GENERATORS) - set(ASYNCIO) -
+                  {"frameFields", "interpreterFrameFields"})
+    for label in ["frameFields", "interpreterFrameFields"] + sorted(GENERATORS) + sorted(ASYNCIO) + more:
         out.append("  %s" % label)
         for b in builds:
             pairs = b["frame_names"].get(label, [])

@@ -23,11 +23,19 @@
 /// * `gen_traverse` / `async_gen_traverse`: visit `generatorFields[symbol]`; 3.11+ also, only when the signed
 ///   byte `*(int8 *)(gen + generatorFrameState) < generatorFrameCleared`, `_PyFrame_Traverse(gen + generatorInterpreterFrame)`
 ///   (the frame is embedded in the generator, not pointed to).
-/// * `FutureObj_traverse` / `TaskObj_traverse` (the `_asyncio` extension): visit `asyncioFields[tp_name]`.
+/// * `FutureObj_traverse` / `TaskObj_traverse` and the other `_asyncio` traverse functions (the `_asyncio`
+///   extension): visit `asyncioFields[tp_name]`.
+/// * HAMT nodes (`hamt_node_*_traverse`, the maps behind `contextvars`): visit the array `arrayFields[symbol]`
+///   describes (see `ArrayFieldRule`).
+/// * `partial_traverse` (`functools.partial`, compiled into libpython): visit `moduleFields[tp_name]`.
+/// * `odict_traverse` / `defdict_traverse`: visit `dictSubtypeFields[key]`, then do what `dict_traverse`
+///   does for the same object (both end with `return PyDict_Type.tp_traverse(self, visit, arg)`).
 ///
 /// Left out (safe: only hides references): 3.13's `PyObject_VisitManagedDict` call in the `_asyncio`
 /// traverse functions (the instance `__dict__` of a Future/Task is not described here); `cr_origin` and
-/// a coroutine's `cr_origin_or_finalizer` are never visited by CPython either.
+/// a coroutine's `cr_origin_or_finalizer` are never visited by CPython either; `odict_traverse`'s walk
+/// of its node list (each node's key, the same objects `dict_traverse` reaches as the dict's keys);
+/// `collections.deque` (`deque_traverse` walks a linked list of blocks) and the HAMT iterators.
 public struct FrameTraversalLayout: Sendable, Equatable {
     // MARK: frame_traverse (PyFrame_Type)
 
@@ -97,14 +105,41 @@ public struct FrameTraversalLayout: Sendable, Equatable {
     /// traverse visits for it (3.8–3.11 `TaskObj_traverse` calls `FutureObj_traverse`; 3.12+ inlines it).
     /// 3.12+ lists offset 8 (`ob_type`): these are heap types and visit `Py_TYPE(self)`. 3.13's managed
     /// `__dict__` (`PyObject_VisitManagedDict`) is not included.
+    /// Also `"_asyncio.FutureIter"` (`future`), the step wrapper (`sw_task`, `sw_arg`; its `tp_name` is
+    /// `"TaskStepMethWrapper"` in 3.8–3.11 and `"_asyncio.TaskStepMethWrapper"` from 3.12) and, in 3.8–3.9
+    /// only, `"TaskWakeupMethWrapper"` (`ww_task`); from 3.12 each also lists offset 8. (`_RunningLoopHolder`,
+    /// 3.8–3.11, is not a GC type.)
     public var asyncioFields: [String: [Int]]
+
+    // MARK: arrays, module types, dict subclasses
+
+    /// Types whose traverse function visits one inline array of `PyObject *` and nothing else, keyed by the
+    /// symbol of the type object: `_PyHamt_BitmapNode_Type`, `_PyHamt_CollisionNode_Type` (`Py_SIZE(self)`
+    /// elements) and `_PyHamt_ArrayNode_Type` (32 elements, NULL ones skipped by `visit`). These symbols are
+    /// exported (`.dynsym`) only in 3.8–3.10; from 3.11 they are local symbols, found only in the `.symtab`
+    /// of an unstripped libpython (a stripped build such as Debian's `/usr/bin/python3.11` has neither).
+    /// The same holds for `_PyHamt_Type` in `TraversalLayout.pointerFields`.
+    public var arrayFields: [String: ArrayFieldRule]
+    /// Types of modules compiled into libpython, which export no symbol for them, keyed by `tp_name`
+    /// (recognised by name like `asyncioFields`): `"functools.partial"` → `fn`, `args`, `kw`, `dict`; from
+    /// 3.10 (a heap type from then on) also offset 8, `Py_TYPE(self)`. Every field the traverse visits.
+    public var moduleFields: [String: [Int]]
+    /// C subclasses of dict whose traverse function visits these fields and then delegates to
+    /// `dict_traverse` on the same object (`PyDict_Type.tp_traverse`): the reader must visit the fields
+    /// *and* the dict part. Keyed by the exported symbol of the type object where there is one
+    /// (`"PyODict_Type"` → `od_inst_dict`) and otherwise by `tp_name` (`"collections.defaultdict"` →
+    /// `default_factory`; from 3.12, a heap type, also offset 8, `Py_TYPE(self)`). A key containing a dot
+    /// is a `tp_name`; the others are symbols.
+    public var dictSubtypeFields: [String: [Int]]
 
     public init(frameFields: [Int], frameLocalsPlus: Int?, frameCode: Int?, codeNlocals: Int?, codeCellvars: Int?,
                 codeFreevars: Int?, frameValueStack: Int?, frameStackTop: Int?, frameStackDepth: Int?,
                 frameInterpreterFrame: Int?, interpreterFrameOwner: Int?, ownedByFrameObject: Int?,
                 interpreterFrameFields: [Int], interpreterFrameLocalsPlus: Int?, interpreterFrameStackTop: Int?,
                 generatorFields: [String: [Int]], generatorFrameState: Int?, generatorFrameCleared: Int?,
-                generatorInterpreterFrame: Int?, asyncioFields: [String: [Int]]) {
+                generatorInterpreterFrame: Int?, asyncioFields: [String: [Int]],
+                arrayFields: [String: ArrayFieldRule] = [:], moduleFields: [String: [Int]] = [:],
+                dictSubtypeFields: [String: [Int]] = [:]) {
         self.frameFields = frameFields
         self.frameLocalsPlus = frameLocalsPlus
         self.frameCode = frameCode
@@ -125,5 +160,30 @@ public struct FrameTraversalLayout: Sendable, Equatable {
         self.generatorFrameCleared = generatorFrameCleared
         self.generatorInterpreterFrame = generatorInterpreterFrame
         self.asyncioFields = asyncioFields
+        self.arrayFields = arrayFields
+        self.moduleFields = moduleFields
+        self.dictSubtypeFields = dictSubtypeFields
+    }
+}
+
+/// An inline array of `PyObject *` that a traverse function visits element by element (`visit(p)` for
+/// each non-NULL element): `count` elements starting `offset` bytes from the start of the object.
+public struct ArrayFieldRule: Sendable, Equatable {
+    /// How many elements are visited.
+    public enum Count: Sendable, Equatable {
+        /// `Py_SIZE(self)`: the object's `ob_size` (`ObjectLayout.size`), for variable-size objects whose
+        /// `tp_basicsize` ends where the array starts (HAMT bitmap and collision nodes).
+        case objectSize
+        /// Always this many (the HAMT array node's `a_array[32]`).
+        case fixed(Int)
+    }
+
+    /// Offset of element 0, in bytes from the start of the object.
+    public var offset: Int
+    public var count: Count
+
+    public init(offset: Int, count: Count) {
+        self.offset = offset
+        self.count = count
     }
 }

@@ -53,6 +53,8 @@ public struct TargetImage: Sendable {
         "PyFrozenSet_Type", "PyCell_Type", "PyMethod_Type", "PyFunction_Type", "PyClassMethod_Type",
         "PyStaticMethod_Type", "PyProperty_Type", "PyTraceBack_Type", "_PyWeakref_RefType", "PyModule_Type",
         "PyExc_BaseException", "subtype_traverse", "PyFrame_Type", "PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type",
+        "PyContext_Type", "PyContextVar_Type", "PyContextToken_Type", "PyCFunction_Type", "PyODict_Type", "_PyHamt_Type",
+        "_PyHamt_BitmapNode_Type", "_PyHamt_ArrayNode_Type", "_PyHamt_CollisionNode_Type",
     ]
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.

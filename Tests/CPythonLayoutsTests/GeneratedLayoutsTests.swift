@@ -79,7 +79,9 @@ import Testing
         let p = layout.traversal.pointerFields
         #expect(Set(p.keys) == ["PyCell_Type", "PyClassMethod_Type", "PyExc_BaseException", "PyFunction_Type",
                                 "PyMethod_Type", "PyModule_Type", "PyProperty_Type", "PyStaticMethod_Type",
-                                "PyTraceBack_Type", "PyType_Type", "_PyWeakref_RefType"])
+                                "PyTraceBack_Type", "PyType_Type", "_PyWeakref_RefType",
+                                "PyContext_Type", "PyContextVar_Type", "PyContextToken_Type", "PyCFunction_Type",
+                                "_PyHamt_Type"])
         #expect(p["PyCell_Type"] == [16])                // ob_ref
         #expect(p["PyMethod_Type"] == [16, 24])          // im_func, im_self
         #expect(p["PyClassMethod_Type"] == [16, 24])     // cm_callable, cm_dict
@@ -87,6 +89,13 @@ import Testing
         #expect(p["PyTraceBack_Type"] == [16, 24])       // tb_next, tb_frame
         #expect(p["_PyWeakref_RefType"] == [24])         // wr_callback only, never wr_object
         #expect(p["PyModule_Type"] == [16])              // md_dict only (not md_name, not module state)
+        #expect(p["PyContext_Type"] == [16, 24])         // ctx_prev, ctx_vars (not ctx_weakreflist)
+        #expect(p["PyContextVar_Type"] == [16, 24])      // var_name, var_default; never var_cached (32)
+        #expect(p["PyContextToken_Type"] == [16, 24, 32]) // tok_ctx, tok_var, tok_oldval
+        // m_self, m_module; never m_ml (16) nor 3.9+'s conditional mm_class (56, past a PyCFunctionObject).
+        #expect(p["PyCFunction_Type"] == [24, 32])
+        #expect(p["PyCMethod_Type"] == nil)              // inherits meth_traverse at PyType_Ready
+        #expect(p["_PyHamt_Type"] == [16])               // h_root (not h_weakreflist)
         for (symbol, offsets) in p {
             #expect(Set(offsets).count == offsets.count, "\(symbol) lists an offset twice")
             #expect(offsets.allSatisfy { $0 >= 16 && $0 % 8 == 0 }, "\(symbol): \(offsets)")
@@ -248,7 +257,7 @@ import Testing
         ]
         for l in PythonLayout.generated {
             let a = l.frames.asyncioFields
-            #expect(Set(a.keys) == ["_asyncio.Future", "_asyncio.Task"])
+            #expect(Set(a.keys).isSuperset(of: ["_asyncio.Future", "_asyncio.Task"]))
             let future = fut[l.series] ?? []
             let own = taskOwn[l.series] ?? []
             #expect(a["_asyncio.Future"] == future, "\(l.series)")
@@ -258,6 +267,56 @@ import Testing
             }
             // Py_TYPE(self) is visited from 3.12 (heap types).
             #expect((a["_asyncio.Future"] ?? []).contains(8) == ["3.12", "3.13"].contains(l.series))
+        }
+    }
+
+    /// The other _asyncio types: FutureIter, the step wrapper (renamed in 3.12), the wakeup wrapper (3.8-3.9).
+    @Test func asyncioHelperTypes() {
+        let old: [String: [Int]] = ["_asyncio.FutureIter": [16], "TaskStepMethWrapper": [16, 24]]
+        let new: [String: [Int]] = ["_asyncio.FutureIter": [8, 16], "_asyncio.TaskStepMethWrapper": [8, 16, 24]]
+        let expected: [(PythonLayout, [String: [Int]])] = [
+            (.v3_8, old.merging(["TaskWakeupMethWrapper": [16]]) { $1 }),
+            (.v3_9, old.merging(["TaskWakeupMethWrapper": [16]]) { $1 }),
+            (.v3_10, old), (.v3_11, old), (.v3_12, new), (.v3_13, new),
+        ]
+        for (l, helpers) in expected {
+            var a = l.frames.asyncioFields
+            a["_asyncio.Future"] = nil
+            a["_asyncio.Task"] = nil
+            #expect(a == helpers, "\(l.series)")
+            #expect(a["_RunningLoopHolder"] == nil)      // not a GC type
+        }
+    }
+
+    /// HAMT nodes: bitmap/collision visit Py_SIZE(self) elements of b_array/c_array, array nodes all 32 of a_array.
+    @Test func hamtArrayFields() {
+        for l in PythonLayout.generated {
+            let a = l.frames.arrayFields
+            #expect(a == [
+                "_PyHamt_BitmapNode_Type": ArrayFieldRule(offset: 32, count: .objectSize),
+                "_PyHamt_CollisionNode_Type": ArrayFieldRule(offset: 32, count: .objectSize),
+                "_PyHamt_ArrayNode_Type": ArrayFieldRule(offset: 16, count: .fixed(32)),
+            ], "\(l.series)")
+        }
+    }
+
+    /// functools.partial (fn, args, kw, dict; Py_TYPE from 3.10); dict subclasses' own fields before dict_traverse.
+    @Test func moduleAndDictSubtypeFields() {
+        for l in [PythonLayout.v3_8, .v3_9] {
+            #expect(l.frames.moduleFields == ["functools.partial": [16, 24, 32, 40]])
+        }
+        for l in [PythonLayout.v3_10, .v3_11, .v3_12, .v3_13] {
+            #expect(l.frames.moduleFields == ["functools.partial": [8, 16, 24, 32, 40]])
+        }
+        for l in [PythonLayout.v3_8, .v3_9, .v3_10, .v3_11] {
+            #expect(l.frames.dictSubtypeFields == ["PyODict_Type": [96], "collections.defaultdict": [48]])
+        }
+        for l in [PythonLayout.v3_12, .v3_13] {
+            #expect(l.frames.dictSubtypeFields == ["PyODict_Type": [96], "collections.defaultdict": [8, 48]])
+        }
+        for l in PythonLayout.generated {
+            #expect(l.frames.dictSubtypeFields["collections.deque"] == nil)   // block list: not expressible
+            #expect(l.frames.moduleFields["collections.deque"] == nil)
         }
     }
 

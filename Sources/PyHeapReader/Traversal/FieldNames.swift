@@ -12,6 +12,11 @@ enum FieldNames {
         "PyTraceBack_Type": [["tb_next", "tb_frame"]],
         "_PyWeakref_RefType": [["__callback__"]],
         "PyModule_Type": [["__dict__"]],
+        "PyCFunction_Type": [["__self__", "__module__"]],
+        "PyContext_Type": [["<prev>", "<vars>"]],
+        "PyContextVar_Type": [["name", "<default>"]],
+        "PyContextToken_Type": [["<context>", "var", "old_value"]],
+        "_PyHamt_Type": [["<root>"]],
         "PyProperty_Type": [["fget", "fset", "fdel", "__doc__"], ["fget", "fset", "fdel", "__doc__", "__name__"]],
         "PyFunction_Type": [
             ["__code__", "__globals__", "__module__", "__defaults__", "__kwdefaults__", "__doc__", "__name__", "__dict__",

@@ -55,6 +55,13 @@ struct ReferenceFinder {
             try set(object, &sink)
         case .frame:
             try frame(object, &sink)
+        case let .array(offset, fixed):
+            var count = 0
+            if let fixed { count = fixed } else { count = try size(of: object) }
+            try pointerArray(at: object &+ UInt64(offset), count: count, &sink) { .index($0) }
+        case let .dictSubtype(offsets):
+            for offset in offsets { sink.add(try memory.word(at: object &+ UInt64(offset)), .offset(offset)) }
+            try dict(object, &sink)
         case let .generator(offsets):
             for offset in offsets { sink.add(try memory.word(at: object &+ UInt64(offset)), .attribute(Self.generatorLabel(offset, layout))) }
             let f = layout.frames

@@ -18,6 +18,10 @@ indirect enum Traversal: Sendable, Equatable {
     case frame
     /// `gen_traverse` / `async_gen_traverse`: fixed fields, then (3.11+) the embedded frame while live.
     case generator([Int])
+    /// An inline array of pointers at `offset`: `count` of them, or `Py_SIZE(self)` when nil (HAMT nodes).
+    case array(offset: Int, count: Int?)
+    /// A C subclass of dict: these fields, then `dict_traverse` (OrderedDict, defaultdict).
+    case dictSubtype([Int])
     /// `subtype_traverse`: a class from a `class` statement.
     case instance(InstancePlan)
 

@@ -28,6 +28,15 @@ final class TraversalPlanner {
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
         ]
         builtin.append(("PyFrame_Type", .frame))
+        for (symbol, rule) in layout.frames.arrayFields.sorted(by: { $0.key < $1.key }) {
+            switch rule.count {
+            case .objectSize: builtin.append((symbol, .array(offset: rule.offset, count: nil)))
+            case let .fixed(count): builtin.append((symbol, .array(offset: rule.offset, count: count)))
+            }
+        }
+        for (key, offsets) in layout.frames.dictSubtypeFields.sorted(by: { $0.key < $1.key }) where !key.contains(".") {
+            builtin.append((key, .dictSubtype(offsets)))
+        }
         for (symbol, offsets) in layout.frames.generatorFields.sorted(by: { $0.key < $1.key }) {
             builtin.append((symbol, .generator(offsets)))
         }
@@ -86,7 +95,11 @@ final class TraversalPlanner {
             guard base != 0 else { return .opaque }
         }
         let baseTraverse = try traverseFunction(of: base)
-        let baseTraversal: Traversal = baseTraverse == 0 ? .nothing : (known[baseTraverse] ?? .opaque)
+        var baseTraversal: Traversal = baseTraverse == 0 ? .nothing : (known[baseTraverse] ?? .opaque)
+        if baseTraversal == .opaque, let byName = try asyncioTraversal(base) {
+            known[baseTraverse] = byName  // e.g. asyncio's _GatheringFuture(Future) planned before any Future
+            baseTraversal = byName
+        }
         // subtype_traverse visits the class only when the base is not a heap type (3.9+): a heap
         // base's own traverse visits Py_TYPE(self) itself. On 3.8 this can only under-count (safe).
         let baseFlags = try memory.load(UInt64.self, at: base &+ UInt64(layout.type.flags))
@@ -94,12 +107,17 @@ final class TraversalPlanner {
                                       type: baseFlags & Self.heapTypeFlag == 0 ? type : nil, base: baseTraversal))
     }
 
-    /// `_asyncio.Future` / `_asyncio.Task` live in an extension module with no symbols pyinspect
-    /// resolves, so they are recognised by `tp_name` (and by not being a `class`-statement type).
+    /// Types of extension modules (`_asyncio`) and of modules compiled into libpython without an
+    /// exported symbol (`functools.partial`, `collections.defaultdict`) are recognised by `tp_name`,
+    /// and only when they are not `class`-statement types (the caller checks the traverse function).
     private func asyncioTraversal(_ type: UInt64) throws(MemoryError) -> Traversal? {
         let name = try memory.cString(at: memory.pointer(at: type &+ UInt64(layout.type.name)), maxLength: 64)
-        guard let offsets = layout.frames.asyncioFields[name] else { return nil }
-        return .fields(offsets, labels: offsets.map { .offset($0) })
+        let f = layout.frames
+        if let offsets = f.asyncioFields[name] ?? f.moduleFields[name] {
+            return .fields(offsets, labels: offsets.map { .offset($0) })
+        }
+        if name.contains("."), let offsets = f.dictSubtypeFields[name] { return .dictSubtype(offsets) }
+        return nil
     }
 
     /// `T_OBJECT_EX` members of a heap type: `Py_SIZE(type)` `PyMemberDef`s right after the type object.

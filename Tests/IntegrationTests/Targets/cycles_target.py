@@ -147,6 +147,7 @@ def main():
         os.dup2(fd, 2)
         gc.set_debug(gc.DEBUG_COLLECTABLE)
         gc.collect()
+        sys.stderr.flush()  # 3.8 writes these lines through sys.stderr, block-buffered when it is a file
         found = []
         with open(log) as f:
             for line in f:
@@ -158,9 +159,12 @@ def main():
             json.dump({"ids": [hex(i) for i, _ in found],
                        "tp_names": {name: sum(1 for _, n in found if n == name) for _, name in found}}, f)
         os.rename(tmp, expect)
-        os._exit(0)
+        os._exit(0 if found else 3)
     os.close(write_end)
-    os.waitpid(child, 0)
+    _, status = os.waitpid(child, 0)
+    if status != 0:
+        sys.stderr.write("cycles_target: the truth child found no collectable objects (status %d)\n" % status)
+        sys.exit(4)
     sys.stdout.write("READY %d\n" % os.getpid())
     sys.stdout.flush()
     sys.stdin.read()
