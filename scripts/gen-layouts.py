@@ -55,6 +55,16 @@ Optional fields (Swift `Int?`) and the series that have them:
   FrameTraversalLayout.frameInterpreterFrame / interpreterFrameOwner / ownedByFrameObject /
       interpreterFrameLocalsPlus / interpreterFrameStackTop / generatorFrameState /
       generatorFrameCleared / generatorInterpreterFrame     3.11+
+  CodeLayout.qualname / localsPlusNames / nlocalsPlus / codeAdaptive / interpreterFrameInstruction /
+      interpreterFrameCode                                  3.11+
+  CodeLayout.varnames / cellvars / freevars / frameLastInstruction   3.8-3.10
+  CodeLayout.lnotab   3.8-3.9        CodeLayout.linetable   3.10+
+  (interpreterFrameInstruction is `prev_instr` in 3.11-3.12 and `instr_ptr` in 3.13, interpreterFrameCode
+  `f_code` then `f_executable` (q_alt): the alternative for another series must be absent too. The CodeLayout
+  members' C types are checked (q_typed).)
+
+Names: every emitted offset list also gets the C names of its members, in the same order
+(TraversalLayout.pointerFieldNames, FrameTraversalLayout.fieldNames; see c_name and attach_field_names).
 
 Known values from docs/cpython-gc-internals.md are compared at the end and printed as OK/MISMATCH;
 a mismatch is a warning (a different patch release may legitimately differ) unless --strict-check.
@@ -181,6 +191,17 @@ def q_count(t, path):
     return {"kind": "count", "type": t, "path": path}
 
 
+def q_typed(query, accept):
+    """`query` (an offset) whose member must have one of the stripped C types in `accept`."""
+    return dict(query, accept=accept)
+
+
+def q_alt(*alternatives):
+    """One field that is a different C member per series: [(series range, query)]. In a series, exactly
+    the alternative covering it must resolve; every other alternative must be absent from the DWARF."""
+    return {"kind": "alt", "alts": [[list(map(list, rng)), q] for rng, q in alternatives]}
+
+
 # Swift struct -> [(argument label, query, (first series, last series))], labels in initializer order.
 LAYOUT = [
     ("runtime", "RuntimeLayout", [
@@ -274,7 +295,34 @@ LAYOUT = [
         ("dictValuesItems", q_off("dictvalues", "values"), ((3, 11), (3, 13))),
         ("dictValuesValid", q_off("dictvalues", "valid"), ((3, 13), (3, 13))),
     ]),
+    # PythonLayout's last initializer argument `code:` (rendered after `frames:`, see LATE_GROUPS): code
+    # objects, the frame's line number and the current instruction. Out-of-range fields are nil and must be
+    # absent from the DWARF (checked like every LAYOUT field); every member's C type is checked too.
+    ("code", "CodeLayout", [
+        ("name", q_typed(q_off("code", "co_name"), ["PyObject *"]), ALL),
+        ("qualname", q_typed(q_off("code", "co_qualname"), ["PyObject *"]), ((3, 11), (3, 13))),
+        ("filename", q_typed(q_off("code", "co_filename"), ["PyObject *"]), ALL),
+        ("firstLineNumber", q_typed(q_off("code", "co_firstlineno"), ["int"]), ALL),
+        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((3, 8), (3, 10))),
+        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((3, 8), (3, 10))),
+        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((3, 8), (3, 10))),
+        ("localsPlusNames", q_typed(q_off("code", "co_localsplusnames"), ["PyObject *"]), ((3, 11), (3, 13))),
+        ("nlocalsPlus", q_typed(q_off("code", "co_nlocalsplus"), ["int"]), ((3, 11), (3, 13))),
+        ("codeAdaptive", q_typed(q_off("code", "co_code_adaptive"), ["char [1]"]), ((3, 11), (3, 13))),
+        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((3, 8), (3, 9))),
+        ("linetable", q_typed(q_off("code", "co_linetable"), ["PyObject *"]), ((3, 10), (3, 13))),
+        ("frameLineNumber", q_typed(q_off("frame", "f_lineno"), ["int"]), ALL),
+        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((3, 8), (3, 10))),
+        ("interpreterFrameInstruction", q_alt(
+            (((3, 11), (3, 12)), q_typed(q_off("iframe", "prev_instr"), ["_Py_CODEUNIT *"])),
+            (((3, 13), (3, 13)), q_typed(q_off("iframe", "instr_ptr"), ["_Py_CODEUNIT *"]))), ((3, 11), (3, 13))),
+        ("interpreterFrameCode", q_alt(
+            (((3, 11), (3, 12)), q_typed(q_off("iframe", "f_code"), ["PyCodeObject *"])),
+            (((3, 13), (3, 13)), q_typed(q_off("iframe", "f_executable"), ["PyObject *"]))), ((3, 11), (3, 13))),
+    ]),
 ]
+# LAYOUT groups rendered after `frames:` (PythonLayout's initializer order).
+LATE_GROUPS = ["code"]
 
 # TraversalLayout.pointerFields: for each builtin type (keyed by the exported symbol of its type object;
 # `PyExc_BaseException` is a `PyObject *` variable holding the type) the struct its objects are, the
@@ -462,7 +510,7 @@ FRAME_LABELS = ["frameFields", "frameLocalsPlus", "frameCode", "codeNlocals", "c
                 "interpreterFrameOwner", "ownedByFrameObject", "interpreterFrameFields",
                 "interpreterFrameLocalsPlus", "interpreterFrameStackTop", "generatorFields",
                 "generatorFrameState", "generatorFrameCleared", "generatorInterpreterFrame", "asyncioFields",
-                "arrayFields", "moduleFields", "dictSubtypeFields"]
+                "arrayFields", "moduleFields", "dictSubtypeFields", "fieldNames"]
 # Members that must *not* exist (a stale assumption would otherwise go unnoticed).
 FRAME_ABSENT = [
     (q_off("iframe", "stackpointer"), R_NEW),     # 3.14's replacement for stacktop
@@ -1011,13 +1059,23 @@ def run_gdb(gdb, lib, queries, types=None):
     raise GenError("gdb on %s produced no result (exit %d):\n%s\n%s" % (lib, r.returncode, r.stdout, r.stderr))
 
 
+def layout_subqueries(qid, q):
+    """[(query id, query)] for one LAYOUT field: itself, or one per alternative of a q_alt."""
+    if q["kind"] == "alt":
+        return [("%s#%d" % (qid, i), sq) for i, (_, sq) in enumerate(q["alts"])]
+    return [(qid, q)]
+
+
 def extract(build, gdb, disasm_check=True):
     """Resolve every field for one build. Returns {struct: {label: int|None}} and the provenance."""
     s = build["series"]
     queries = {}
     for group, _, fields in LAYOUT:
         for label, q, _ in fields:
-            queries["%s.%s" % (group, label)] = q
+            for qid, sq in layout_subqueries("%s.%s" % (group, label), q):
+                queries[qid] = sq
+                if "accept" in sq:
+                    queries[qid + ".ftype"] = dict(sq, kind="ftype")
     for key, entry in TRAVERSE.items():
         queries["trav.%s" % key] = {"kind": "typeobj", "symbol": key}
         queries["trav.%s.sizeof" % key] = q_size(entry["struct"])
@@ -1044,23 +1102,46 @@ def extract(build, gdb, disasm_check=True):
         values[group] = {}
         for label, q, rng in fields:
             qid = "%s.%s" % (group, label)
-            r = R[qid]
-            if in_range(s, rng):
+            # the query that must resolve in this series (None: the field is nil here); the others must not
+            subs = layout_subqueries(qid, q)
+            if q["kind"] == "alt":
+                covering = [(sid, sq) for (sid, sq), (arng, _) in zip(subs, q["alts"]) if in_range(s, tuple(map(tuple, arng)))]
+                if len(covering) != (1 if in_range(s, rng) else 0):
+                    errors.append("%s: LAYOUT %s: %d alternatives cover this series" % (series_str(s), qid, len(covering)))
+                    continue
+            else:
+                covering = subs if in_range(s, rng) else []
+            bad_absent = False
+            for sid, sq in subs:
+                if (sid, sq) in covering:
+                    continue
+                r = R[sid]
+                if "error" not in r:
+                    errors.append("%s: %s is declared absent for this series but the DWARF has it (%s = %s); "
+                                  "update LAYOUT" % (series_str(s), qid, r["how"], r["value"]))
+                    bad_absent = True
+            if bad_absent:
+                continue
+            if covering:
+                sid, sq = covering[0]
+                r = R[sid]
                 if "error" in r:
                     errors.append("%s: cannot resolve %s: %s" % (series_str(s), qid, r["error"]))
                     continue
                 if not isinstance(r["value"], int) or r["value"] < 0:
                     errors.append("%s: %s resolved to %r" % (series_str(s), qid, r["value"]))
                     continue
+                if "accept" in sq:
+                    rt = R[sid + ".ftype"]
+                    if "error" in rt or rt["value"] not in sq["accept"]:
+                        errors.append("%s: %s (%s) has type %r, expected one of %s" % (
+                            series_str(s), qid, r["how"], rt.get("value", rt.get("error")), sq["accept"]))
+                        continue
                 values[group][label] = r["value"]
-                how[qid] = r["how"]
+                how[qid] = r["how"] + (" : %s" % R[sid + ".ftype"]["value"] if "accept" in sq else "")
             else:
-                if "error" not in r:
-                    errors.append("%s: %s is declared absent for this series but the DWARF has it (%s = %s); "
-                                  "update LAYOUT" % (series_str(s), qid, r["how"], r["value"]))
-                    continue
                 values[group][label] = None
-                how[qid] = "absent (%s)" % r["error"].split(": ", 1)[-1]
+                how[qid] = "absent (%s)" % "; ".join(R[sid]["error"].split(": ", 1)[-1] for sid, _ in subs)
     # structural checks
     for i, (q, accepted, rng) in enumerate(TYPE_CHECKS):
         if not in_range(s, rng):
@@ -1552,7 +1633,9 @@ def asyncio_values(build, gdb, disasm_check):
     else:
         how["aio"] = "NOT checked against the compiled code (--no-disasm-check)"
     out["_asyncio.Task"] = flat
-    names["_asyncio.Task"] = names["_asyncio.Task"] + [(p, o) for p, o in names["_asyncio.Future"] if o not in task_own]
+    # the Future part under TaskObj's own member names (FutureObj_HEAD(task): task_loop, ...; checked above)
+    names["_asyncio.Task"] = names["_asyncio.Task"] + [(re.sub(r"^fut_", "task_", p), o)
+                                                       for p, o in names["_asyncio.Future"] if o not in task_own]
     return out, how, names, errors
 
 
@@ -2287,6 +2370,53 @@ def unconditional(trace, delegate):
     return True
 
 
+def c_name(path):
+    """The C name of a visited member path: `ob_type` for the Py_TYPE(self) visit (`ob_base.ob_type`,
+    `dict.ob_base.ob_type`), the member's own name for a member of an embedded base (`ht_type.tp_dict` ->
+    `tp_dict`), otherwise the member path (`gi_exc_state.exc_value`)."""
+    parts = path.split(".")
+    if parts[-1] == "ob_type":
+        return "ob_type"
+    while len(parts) > 1 and parts[0] in ("ob_base", "ht_type"):
+        parts.pop(0)
+    return ".".join(parts)
+
+
+# FrameTraversalLayout offset lists named in `fieldNames`: plain lists by label, keyed ones as "label:key".
+FRAME_NAMED_LISTS = ["frameFields", "interpreterFrameFields"]
+FRAME_NAMED_DICTS = ["generatorFields", "asyncioFields", "moduleFields", "dictSubtypeFields"]
+
+
+def attach_field_names(b):
+    """TraversalLayout.pointerFieldNames and FrameTraversalLayout.fieldNames for one build: the C name of
+    every emitted offset, in the same order. The (path, offset) pairs recorded while resolving must give
+    exactly the emitted offsets, else GenError."""
+    ser, errors = series_str(b["series"]), []
+
+    def names_for(what, offsets, pairs):
+        if pairs is None or [o for _, o in pairs] != list(offsets):
+            errors.append("%s: %s: offsets %s but recorded names %s" % (ser, what, offsets, pairs))
+            return []
+        names = [c_name(p) for p, _ in pairs]
+        for (p, o), n in zip(pairs, names):
+            if n == "ob_type" and o != b["values"]["object"]["type"]:
+                errors.append("%s: %s: %s at %d is not Py_TYPE(self)" % (ser, what, p, o))
+        return names
+
+    pf = b["values"]["traversal"]["pointerFields"]
+    b["values"]["traversal"]["pointerFieldNames"] = {
+        k: names_for("pointerFields[%s]" % k, pf[k], b["pointer_names"].get(k)) for k in pf}
+    frames, fn, out = b["values"]["frames"], b["frame_names"], {}
+    for label in FRAME_NAMED_LISTS:
+        out[label] = names_for(label, frames[label], fn.get(label))
+    for label in FRAME_NAMED_DICTS:
+        for k, offs in frames[label].items():
+            out["%s:%s" % (label, k)] = names_for("%s[%s]" % (label, k), offs, fn.get(k))
+    frames["fieldNames"] = out
+    if errors:
+        raise GenError("\n".join(errors))
+
+
 def swift_value(v):
     return "nil" if v is None else str(v)
 
@@ -2298,7 +2428,7 @@ def swift_frame_value(v):
         return "[%s]" % ", ".join("%s: %s" % (swift_string(k), swift_frame_value(v[k])) for k in sorted(v)) \
             if v else "[:]"
     if isinstance(v, list):
-        return "[%s]" % ", ".join(str(o) for o in v)
+        return "[%s]" % ", ".join(swift_string(o) if isinstance(o, str) else str(o) for o in v)
     return swift_value(v)
 
 
@@ -2320,15 +2450,20 @@ def render(builds):
         lines.append("    public static let %s = PythonLayout(" % name)
         lines.append("        series: %s," % swift_string(series_str(b["series"])))
         lines.append("        source: %s," % swift_string(source))
+        late = []
         for gi, (group, swift_type, fields) in enumerate(LAYOUT):
             args = ", ".join("%s: %s" % (label, swift_value(b["values"][group][label])) for label, _, _ in fields)
             if group == "traversal":
                 pf = b["values"]["traversal"]["pointerFields"]
+                pn = b["values"]["traversal"]["pointerFieldNames"]
                 args += ", pointerFields: [%s]" % ", ".join(
                     "%s: [%s]" % (swift_string(k), ", ".join(str(o) for o in pf[k])) for k in sorted(pf))
-            lines.append("        %s: %s(%s)," % (group, swift_type, args))
-        lines.append("        frames: FrameTraversalLayout(%s)" % ", ".join(
+                args += ", pointerFieldNames: %s" % swift_frame_value(pn)
+            (late if group in LATE_GROUPS else lines).append("        %s: %s(%s)," % (group, swift_type, args))
+        lines.append("        frames: FrameTraversalLayout(%s)," % ", ".join(
             "%s: %s" % (label, swift_frame_value(b["values"]["frames"][label])) for label in FRAME_LABELS))
+        lines.extend(late)
+        lines[-1] = lines[-1].rstrip(",")
         lines.append("    )")
         lines.append("")
     lines.append("    /// Every series above, oldest first.")
@@ -2422,6 +2557,7 @@ def main(argv):
             print("reading DWARF of %s (%s)" % (b["lib"], b["version"]), file=sys.stderr)
             try:
                 b["values"], b["how"], b["types"] = extract(b, args.gdb, disasm_check=not args.no_disasm_check)
+                attach_field_names(b)
             except GenError as e:
                 failures.append(str(e))
                 continue

@@ -132,6 +132,16 @@ public struct FrameTraversalLayout: Sendable, Equatable {
     /// is a `tp_name`; the others are symbols.
     public var dictSubtypeFields: [String: [Int]]
 
+    // MARK: names
+
+    /// The C name of every offset in the offset lists above, in the same order, keyed by the list:
+    /// `"frameFields"`, `"interpreterFrameFields"` (empty before 3.11), and for the keyed tables
+    /// `"generatorFields:<key>"`, `"asyncioFields:<key>"`, `"moduleFields:<key>"`, `"dictSubtypeFields:<key>"`
+    /// (`"asyncioFields:_asyncio.Future"` → `["fut_loop", ...]`). A member of an inner struct is named by its
+    /// member path (`"gi_exc_state.exc_value"`); the `Py_TYPE(self)` visit at offset 8 is `"ob_type"`.
+    /// (`arrayFields` is not named here.)
+    public var fieldNames: [String: [String]] = [:]
+
     public init(frameFields: [Int], frameLocalsPlus: Int?, frameCode: Int?, codeNlocals: Int?, codeCellvars: Int?,
                 codeFreevars: Int?, frameValueStack: Int?, frameStackTop: Int?, frameStackDepth: Int?,
                 frameInterpreterFrame: Int?, interpreterFrameOwner: Int?, ownedByFrameObject: Int?,
@@ -139,7 +149,7 @@ public struct FrameTraversalLayout: Sendable, Equatable {
                 generatorFields: [String: [Int]], generatorFrameState: Int?, generatorFrameCleared: Int?,
                 generatorInterpreterFrame: Int?, asyncioFields: [String: [Int]],
                 arrayFields: [String: ArrayFieldRule] = [:], moduleFields: [String: [Int]] = [:],
-                dictSubtypeFields: [String: [Int]] = [:]) {
+                dictSubtypeFields: [String: [Int]] = [:], fieldNames: [String: [String]] = [:]) {
         self.frameFields = frameFields
         self.frameLocalsPlus = frameLocalsPlus
         self.frameCode = frameCode
@@ -163,6 +173,7 @@ public struct FrameTraversalLayout: Sendable, Equatable {
         self.arrayFields = arrayFields
         self.moduleFields = moduleFields
         self.dictSubtypeFields = dictSubtypeFields
+        self.fieldNames = fieldNames
     }
 }
 

@@ -19,10 +19,12 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var traversal: TraversalLayout
     /// What frames, generators and `_asyncio` futures/tasks visit (see FrameTraversalLayout).
     public var frames: FrameTraversalLayout
+    /// Code objects' names, file and line tables; frames' line number and current instruction (see CodeLayout).
+    public var code: CodeLayout
 
     public init(series: String, source: String, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
                 object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
-                traversal: TraversalLayout, frames: FrameTraversalLayout) {
+                traversal: TraversalLayout, frames: FrameTraversalLayout, code: CodeLayout) {
         self.series = series
         self.source = source
         self.runtime = runtime
@@ -35,6 +37,7 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.dict = dict
         self.traversal = traversal
         self.frames = frames
+        self.code = code
     }
 }
 
@@ -68,11 +71,15 @@ public struct TraversalLayout: Sendable, Equatable {
     /// those fields, keyed by the exported symbol of the type object (`PyCell_Type`, `PyMethod_Type`,
     /// `PyFunction_Type`, ...; `PyExc_BaseException` for BaseException and subclasses sharing its traverse).
     public var pointerFields: [String: [Int]]
+    /// The C name of every offset in `pointerFields`, same keys, same order (`"PyMethod_Type"` →
+    /// `["im_func", "im_self"]`). A member of an embedded base is named by itself (`tp_dict` for
+    /// `ht_type.tp_dict`), a member of an inner struct by its member path; `Py_TYPE(self)` is `"ob_type"`.
+    public var pointerFieldNames: [String: [String]] = [:]
 
     public init(typeTraverse: Int, typeDictOffset: Int, typeMro: Int, typeBases: Int, heapTypeCachedKeys: Int?,
                 memberDefSize: Int, memberType: Int, memberOffset: Int, tupleItems: Int, setMask: Int, setTable: Int,
                 setEntrySize: Int, setEntryKey: Int, dictValuesItems: Int?, dictValuesValid: Int?,
-                pointerFields: [String: [Int]]) {
+                pointerFields: [String: [Int]], pointerFieldNames: [String: [String]] = [:]) {
         self.typeTraverse = typeTraverse
         self.typeDictOffset = typeDictOffset
         self.typeMro = typeMro
@@ -89,6 +96,7 @@ public struct TraversalLayout: Sendable, Equatable {
         self.dictValuesItems = dictValuesItems
         self.dictValuesValid = dictValuesValid
         self.pointerFields = pointerFields
+        self.pointerFieldNames = pointerFieldNames
     }
 }
 

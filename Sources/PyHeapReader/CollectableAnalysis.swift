@@ -145,16 +145,22 @@ struct CollectableAnalysis {
         guard let start = members.min(by: { score($0) < score($1) }),
               let cycle = graph.shortestCycle(through: start, within: Set(members)) else { return [] }
         var steps: [CycleStep] = []
+        let frameType = symbols["PyFrame_Type"]
+        let describer = FrameDescriber(memory: memory, layout: layout)
+        func detail(_ node: Int32) -> String? {
+            typeOf[Int(node)] == frameType ? describer.describe(frameObject: graph.addresses[Int(node)])?.detail : nil
+        }
         var current = start
         for next in cycle {
             let address = graph.addresses[Int(current)]
             let traversal = planner.traversal(ofType: typeOf[Int(current)])
             let target = graph.addresses[Int(next)]
             let label = finder.labeledReferents(of: address, traversal: traversal).first { $0.address == target }?.label
-            steps.append(CycleStep(object: ObjectRef(address: address, type: typeOf[Int(current)]), label: label))
+            steps.append(CycleStep(object: ObjectRef(address: address, type: typeOf[Int(current)]), label: label, detail: detail(current)))
             current = next
         }
-        steps.append(CycleStep(object: ObjectRef(address: graph.addresses[Int(start)], type: typeOf[Int(start)]), label: nil))
+        steps.append(CycleStep(object: ObjectRef(address: graph.addresses[Int(start)], type: typeOf[Int(start)]), label: nil,
+                               detail: detail(start)))
         return steps
     }
 

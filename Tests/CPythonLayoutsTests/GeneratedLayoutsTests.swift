@@ -320,6 +320,101 @@ import Testing
         }
     }
 
+    // MARK: field names
+
+    @Test(arguments: PythonLayout.generated)
+    func everyOffsetListIsNamed(_ layout: PythonLayout) {
+        let t = layout.traversal
+        #expect(Set(t.pointerFieldNames.keys) == Set(t.pointerFields.keys))
+        for (key, offsets) in t.pointerFields {
+            #expect(t.pointerFieldNames[key]?.count == offsets.count, "\(layout.series) \(key)")
+        }
+        let f = layout.frames
+        var lists: [String: [Int]] = ["frameFields": f.frameFields, "interpreterFrameFields": f.interpreterFrameFields]
+        for (label, table) in [("generatorFields", f.generatorFields), ("asyncioFields", f.asyncioFields),
+                               ("moduleFields", f.moduleFields), ("dictSubtypeFields", f.dictSubtypeFields)] {
+            for (key, offsets) in table { lists["\(label):\(key)"] = offsets }
+        }
+        #expect(Set(f.fieldNames.keys) == Set(lists.keys))
+        for (key, offsets) in lists {
+            let names = f.fieldNames[key] ?? []
+            #expect(names.count == offsets.count, "\(layout.series) \(key)")
+            // Py_TYPE(self) is named ob_type, and only it.
+            for (name, offset) in zip(names, offsets) {
+                #expect((name == "ob_type") == (offset == layout.object.type), "\(layout.series) \(key) \(name)")
+            }
+        }
+    }
+
+    @Test func pointerFieldNames() {
+        for layout in PythonLayout.generated {
+            let n = layout.traversal.pointerFieldNames
+            #expect(n["PyMethod_Type"] == ["im_func", "im_self"])
+            #expect(n["PyTraceBack_Type"] == ["tb_next", "tb_frame"])
+            #expect(n["PyCell_Type"] == ["ob_ref"])
+            #expect(n["_PyWeakref_RefType"] == ["wr_callback"])
+        }
+        #expect(PythonLayout.v3_8.traversal.pointerFieldNames["PyType_Type"] == ["tp_dict", "tp_cache", "tp_mro", "tp_bases", "tp_base"])
+        #expect(PythonLayout.v3_12.traversal.pointerFieldNames["PyExc_BaseException"] == ["dict", "args", "notes", "traceback", "cause", "context"])
+        let f312 = PythonLayout.v3_12.traversal
+        #expect(f312.pointerFieldNames["PyFunction_Type"]?.firstIndex(of: "func_typeparams").map { f312.pointerFields["PyFunction_Type"]![$0] } == 120)
+    }
+
+    @Test func frameFieldNames() {
+        let f38 = PythonLayout.v3_8.frames.fieldNames
+        #expect(f38["frameFields"] == ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"])
+        #expect(f38["interpreterFrameFields"] == [])
+        #expect(f38["generatorFields:PyGen_Type"] == ["gi_frame", "gi_code", "gi_name", "gi_qualname", "gi_exc_state.exc_type",
+                                                     "gi_exc_state.exc_value", "gi_exc_state.exc_traceback"])
+        #expect(f38["asyncioFields:_asyncio.Future"] == ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks",
+                                                        "fut_result", "fut_exception", "fut_source_tb", "dict"])
+        #expect(f38["asyncioFields:TaskWakeupMethWrapper"] == ["ww_task"])
+        let f313 = PythonLayout.v3_13.frames.fieldNames
+        #expect(f313["frameFields"] == ["f_back", "f_trace", "f_extra_locals", "f_locals_cache"])
+        #expect(f313["interpreterFrameFields"] == ["frame_obj", "f_locals", "f_funcobj", "f_executable"])
+        #expect(f313["generatorFields:PyAsyncGen_Type"] == ["ag_origin_or_finalizer", "ag_name", "ag_qualname", "ag_exc_state.exc_value"])
+        #expect(f313["asyncioFields:_asyncio.Task"]?.prefix(5) == ["ob_type", "task_context", "task_coro", "task_name", "task_fut_waiter"])
+        #expect(f313["asyncioFields:_asyncio.Future"]?.contains("fut_exception") == true)
+        #expect(f313["moduleFields:functools.partial"] == ["ob_type", "fn", "args", "kw", "dict"])
+        #expect(f313["dictSubtypeFields:collections.defaultdict"] == ["ob_type", "default_factory"])
+        #expect(f313["dictSubtypeFields:PyODict_Type"] == ["od_inst_dict"])
+    }
+
+    // MARK: code objects
+
+    @Test func codeLayout() {
+        // (name, qualname, filename, firstlineno, varnames, cellvars, freevars, localsplusnames, nlocalsplus,
+        //  code_adaptive, lnotab, linetable, f_lineno, f_lasti, instruction, interpreter-frame code), from the DWARF.
+        let want: [String: [Int?]] = [
+            "3.8": [112, nil, 104, 40, 72, 88, 80, nil, nil, nil, 120, nil, 108, 104, nil, nil],
+            "3.9": [112, nil, 104, 40, 72, 88, 80, nil, nil, nil, 120, nil, 108, 104, nil, nil],
+            "3.10": [112, nil, 104, 40, 72, 88, 80, nil, nil, nil, nil, 120, 100, 96, nil, nil],
+            "3.11": [120, 128, 112, 72, nil, nil, nil, 96, 76, 184, nil, 136, 40, nil, 56, 32],
+            "3.12": [120, 128, 112, 68, nil, nil, nil, 96, 72, 192, nil, 136, 40, nil, 56, 0],
+            "3.13": [120, 128, 112, 68, nil, nil, nil, 96, 72, 200, nil, 136, 40, nil, 56, 0],
+        ]
+        for layout in PythonLayout.generated {
+            let c = layout.code
+            let got: [Int?] = [c.name, c.qualname, c.filename, c.firstLineNumber, c.varnames, c.cellvars, c.freevars,
+                               c.localsPlusNames, c.nlocalsPlus, c.codeAdaptive, c.lnotab, c.linetable, c.frameLineNumber,
+                               c.frameLastInstruction, c.interpreterFrameInstruction, c.interpreterFrameCode]
+            #expect(got == want[layout.series], "\(layout.series)")
+        }
+        // The interpreter frame's code is the field _PyFrame_Traverse visits last (f_code / f_executable).
+        for layout in PythonLayout.generated where layout.code.interpreterFrameCode != nil {
+            #expect(layout.frames.interpreterFrameFields.last == layout.code.interpreterFrameCode)
+        }
+        // 3.8-3.10: co_cellvars / co_freevars are the same members FrameTraversalLayout reads.
+        for layout in PythonLayout.generated where layout.code.cellvars != nil {
+            #expect(layout.code.cellvars == layout.frames.codeCellvars)
+            #expect(layout.code.freevars == layout.frames.codeFreevars)
+        }
+        let c = PythonLayout.v3_12.code
+        #expect(c.name == 120)
+        #expect(c.filename == 112)
+        #expect(c.firstLineNumber == 68)
+    }
+
     @Test func v3_8() {
         let l = PythonLayout.v3_8
         #expect(l.runtime.size == 1464)

@@ -59,11 +59,11 @@ struct ReferenceFinder {
             var count = 0
             if let fixed { count = fixed } else { count = try size(of: object) }
             try pointerArray(at: object &+ UInt64(offset), count: count, &sink) { .index($0) }
-        case let .dictSubtype(offsets):
-            for offset in offsets { sink.add(try memory.word(at: object &+ UInt64(offset)), .offset(offset)) }
+        case let .dictSubtype(offsets, labels):
+            for (position, offset) in offsets.enumerated() { sink.add(try memory.word(at: object &+ UInt64(offset)), labels[position]) }
             try dict(object, &sink)
-        case let .generator(offsets):
-            for offset in offsets { sink.add(try memory.word(at: object &+ UInt64(offset)), .attribute(Self.generatorLabel(offset, layout))) }
+        case let .generator(offsets, labels):
+            for (position, offset) in offsets.enumerated() { sink.add(try memory.word(at: object &+ UInt64(offset)), labels[position]) }
             let f = layout.frames
             if let stateField = f.generatorFrameState, let cleared = f.generatorFrameCleared, let embedded = f.generatorInterpreterFrame,
                Int(try memory.load(Int8.self, at: object &+ UInt64(stateField))) < cleared {
@@ -80,19 +80,21 @@ struct ReferenceFinder {
     /// `frame_traverse`.
     private func frame<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let f = layout.frames
-        for offset in f.frameFields { sink.add(try memory.word(at: object &+ UInt64(offset)), .attribute(Self.frameLabel(offset, layout))) }
+        let fixed = PythonNames.labels(f.fieldNames["frameFields"], offsets: f.frameFields)
+        for (position, offset) in f.frameFields.enumerated() { sink.add(try memory.word(at: object &+ UInt64(offset)), fixed[position]) }
+        let locals = LocalNames { FrameDescriber(memory: memory, layout: layout).describe(frameObject: object)?.slotNames ?? [] }
         if let localsPlus = f.frameLocalsPlus, let codeField = f.frameCode, let nlocals = f.codeNlocals,
            let cellvars = f.codeCellvars, let freevars = f.codeFreevars, let valueStack = f.frameValueStack {
             // 3.8–3.10: fast locals, cells and free variables inline, then the value stack.
             let code = try memory.word(at: object &+ UInt64(codeField))
-            let locals = Int(try memory.load(Int32.self, at: code &+ UInt64(nlocals)))
+            let localCount = Int(try memory.load(Int32.self, at: code &+ UInt64(nlocals)))
             let cells = try size(of: try memory.word(at: code &+ UInt64(cellvars)))
             let frees = try size(of: try memory.word(at: code &+ UInt64(freevars)))
-            let slots = locals + cells + frees
-            guard locals >= 0, slots <= Self.maxFrameSlots else {
+            let slots = localCount + cells + frees
+            guard localCount >= 0, slots <= Self.maxFrameSlots else {
                 throw MemoryError.limitExceeded(what: "frame slots", value: slots, limit: Self.maxFrameSlots)
             }
-            try pointerArray(at: object &+ UInt64(localsPlus), count: slots, &sink) { .attribute("<local \($0)>") }
+            try pointerArray(at: object &+ UInt64(localsPlus), count: slots, &sink) { locals.label($0) }
             let bottom = try memory.word(at: object &+ UInt64(valueStack))
             if let stackTop = f.frameStackTop {
                 let top = try memory.word(at: object &+ UInt64(stackTop))
@@ -118,31 +120,25 @@ struct ReferenceFinder {
                 try interpreterFrame(interpreter, &sink)
             }
         }
+        _ = locals
     }
 
     /// `_PyFrame_Traverse` (3.11+): fixed fields, then `localsplus[0 ..< stacktop]`.
     private func interpreterFrame<Sink: ReferenceSink>(_ frame: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let f = layout.frames
-        for offset in f.interpreterFrameFields { sink.add(try memory.word(at: frame &+ UInt64(offset)), .attribute("<frame +\(offset)>")) }
+        let fixed = PythonNames.labels(f.fieldNames["interpreterFrameFields"], offsets: f.interpreterFrameFields)
+        for (position, offset) in f.interpreterFrameFields.enumerated() { sink.add(try memory.word(at: frame &+ UInt64(offset)), fixed[position]) }
+        let locals = LocalNames { FrameDescriber(memory: memory, layout: layout).describe(interpreterFrame: frame)?.slotNames ?? [] }
         guard let localsPlus = f.interpreterFrameLocalsPlus, let stackTop = f.interpreterFrameStackTop else { return }
         let count = Int(try memory.load(Int32.self, at: frame &+ UInt64(stackTop)))
         guard count >= 0, count <= Self.maxFrameSlots else {
             throw MemoryError.limitExceeded(what: "frame slots", value: count, limit: Self.maxFrameSlots)
         }
-        try pointerArray(at: frame &+ UInt64(localsPlus), count: count, &sink) { .attribute("<local \($0)>") }
+        try pointerArray(at: frame &+ UInt64(localsPlus), count: count, &sink) { locals.label($0) }
     }
 
     /// No code object has more than a few thousand locals; a larger count means a corrupt frame.
     static let maxFrameSlots = 1 << 16
-
-    static func frameLabel(_ offset: Int, _ layout: PythonLayout) -> String {
-        let names = layout.frames.frameFields.count == 6 ? ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"]
-            : ["f_back", "f_trace", "f_extra_locals", "f_locals_cache"]
-        guard let position = layout.frames.frameFields.firstIndex(of: offset), position < names.count else { return "<+\(offset)>" }
-        return names[position]
-    }
-
-    static func generatorLabel(_ offset: Int, _ layout: PythonLayout) -> String { "<+\(offset)>" }
 
     private func size(of object: UInt64) throws(MemoryError) -> Int {
         let size = Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.object.size)))
@@ -317,5 +313,20 @@ struct ReferenceFinder {
             }
             return .index(index)
         }
+    }
+}
+
+/// Local variable names of one frame, read only if a label is actually asked for (printing a path),
+/// never on the hot path.
+final class LocalNames {
+    private let load: () -> [String]
+    private var names: [String]?
+
+    init(_ load: @escaping () -> [String]) { self.load = load }
+
+    func label(_ slot: Int) -> EdgeLabel {
+        if names == nil { names = load() }
+        if let names, slot < names.count { return .attribute(names[slot]) }
+        return .attribute("<stack \(slot - (names?.count ?? 0))>")
     }
 }

@@ -17,11 +17,11 @@ indirect enum Traversal: Sendable, Equatable {
     /// interpreter frame (3.11+).
     case frame
     /// `gen_traverse` / `async_gen_traverse`: fixed fields, then (3.11+) the embedded frame while live.
-    case generator([Int])
+    case generator([Int], labels: [EdgeLabel])
     /// An inline array of pointers at `offset`: `count` of them, or `Py_SIZE(self)` when nil (HAMT nodes).
     case array(offset: Int, count: Int?)
     /// A C subclass of dict: these fields, then `dict_traverse` (OrderedDict, defaultdict).
-    case dictSubtype([Int])
+    case dictSubtype([Int], labels: [EdgeLabel])
     /// `subtype_traverse`: a class from a `class` statement.
     case instance(InstancePlan)
 

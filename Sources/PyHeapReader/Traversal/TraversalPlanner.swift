@@ -28,6 +28,7 @@ final class TraversalPlanner {
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
         ]
         builtin.append(("PyFrame_Type", .frame))
+        let names = layout.frames.fieldNames
         for (symbol, rule) in layout.frames.arrayFields.sorted(by: { $0.key < $1.key }) {
             switch rule.count {
             case .objectSize: builtin.append((symbol, .array(offset: rule.offset, count: nil)))
@@ -35,13 +36,13 @@ final class TraversalPlanner {
             }
         }
         for (key, offsets) in layout.frames.dictSubtypeFields.sorted(by: { $0.key < $1.key }) where !key.contains(".") {
-            builtin.append((key, .dictSubtype(offsets)))
+            builtin.append((key, .dictSubtype(offsets, labels: PythonNames.labels(names["dictSubtypeFields:\(key)"], offsets: offsets))))
         }
         for (symbol, offsets) in layout.frames.generatorFields.sorted(by: { $0.key < $1.key }) {
-            builtin.append((symbol, .generator(offsets)))
+            builtin.append((symbol, .generator(offsets, labels: PythonNames.labels(names["generatorFields:\(symbol)"], offsets: offsets))))
         }
         for (symbol, offsets) in layout.traversal.pointerFields.sorted(by: { $0.key < $1.key }) {
-            builtin.append((symbol, .fields(offsets, labels: FieldNames.labels(symbol: symbol, offsets: offsets))))
+            builtin.append((symbol, .fields(offsets, labels: PythonNames.labels(layout.traversal.pointerFieldNames[symbol], offsets: offsets))))
         }
         for (symbol, traversal) in builtin {
             guard var type = symbols[symbol] else { continue }
@@ -113,10 +114,15 @@ final class TraversalPlanner {
     private func asyncioTraversal(_ type: UInt64) throws(MemoryError) -> Traversal? {
         let name = try memory.cString(at: memory.pointer(at: type &+ UInt64(layout.type.name)), maxLength: 64)
         let f = layout.frames
-        if let offsets = f.asyncioFields[name] ?? f.moduleFields[name] {
-            return .fields(offsets, labels: offsets.map { .offset($0) })
+        if let offsets = f.asyncioFields[name] {
+            return .fields(offsets, labels: PythonNames.labels(f.fieldNames["asyncioFields:\(name)"], offsets: offsets))
         }
-        if name.contains("."), let offsets = f.dictSubtypeFields[name] { return .dictSubtype(offsets) }
+        if let offsets = f.moduleFields[name] {
+            return .fields(offsets, labels: PythonNames.labels(f.fieldNames["moduleFields:\(name)"], offsets: offsets))
+        }
+        if name.contains("."), let offsets = f.dictSubtypeFields[name] {
+            return .dictSubtype(offsets, labels: PythonNames.labels(f.fieldNames["dictSubtypeFields:\(name)"], offsets: offsets))
+        }
         return nil
     }
 
