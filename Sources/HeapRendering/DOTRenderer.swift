@@ -20,7 +20,8 @@ public struct DOTRenderer {
                    "  edge [fontname=\"Helvetica\", fontsize=10];"]
         var declared = Set<UInt64>()
         for step in group.path where declared.insert(step.object.address).inserted {
-            let type = options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type))
+            var type = options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type))
+            if let detail = step.detail { type += "\n" + detail }
             let color = step.object.address == group.path.first?.object.address ? ", fillcolor=\"#f4b183\"" : ""
             out.append("  \"o\(hexAddress(step.object.address))\" [label=\"\(escape(type))\\n\(hexAddress(step.object.address))\"\(color)];")
         }

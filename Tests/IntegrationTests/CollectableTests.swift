@@ -71,6 +71,28 @@ struct CollectableTests {
         #expect(result.stdout.contains("collectable (a full collection would free these now; by generation \(expected.count)/0/0): \(expected.count) objects"))
     }
 
+    @Test("--format dot draws a cycle; svg needs Graphviz; a missing shape is exit 20", arguments: Interpreters.installed.prefix(1))
+    func graphs(_ interpreter: Interpreter) throws {
+        let (target, _) = try start(interpreter, count: 1)
+        defer { target.stop() }
+        let dot = try runCLI(["attach", String(target.pid), "--format", "dot", "--cycle", "1"])
+        try #require(dot.status == .exited(0), "\(dot)")
+        #expect(dot.stdout.hasPrefix("digraph cycle1 {"))
+        #expect(dot.stdout.contains(" -> "))
+        let svg = try runCLI(["attach", String(target.pid), "--format", "svg"])
+        let haveDot = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/dot") }
+        if haveDot {
+            #expect(svg.status == .exited(0) && svg.stdout.contains("<svg"), "\(svg)")
+        } else {
+            #expect(svg.status == .exited(21), "\(svg)")
+            #expect(svg.stderr.contains("apt-get install graphviz"))
+        }
+        let missing = try runCLI(["attach", String(target.pid), "--format", "dot", "--cycle", "999"])
+        #expect(missing.status == .exited(20), "\(missing)")
+        #expect(missing.stderr.hasPrefix("pyinspect: pid \(target.pid): no cycle shape #999"))
+    }
+
     @Test("--no-cycles reports the census only", arguments: Interpreters.installed.prefix(1))
     func censusOnly(_ interpreter: Interpreter) throws {
         let (target, _) = try start(interpreter, count: 1)

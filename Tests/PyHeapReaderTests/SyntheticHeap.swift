@@ -211,3 +211,25 @@ final class SyntheticHeap {
         image.store(list, at: gcState + UInt64(layout.gc.garbage))
     }
 }
+
+extension SyntheticHeap {
+    /// Gives a static type a (fake) traverse function address, as the planner recognises types by it.
+    func setTraverse(_ type: UInt64, _ function: UInt64) {
+        image.store(function, at: type + UInt64(layout.traversal.typeTraverse))
+    }
+
+    /// A tracked list of `items` (its item array allocated separately, as CPython does).
+    @discardableResult
+    func trackedList(_ items: [UInt64], type listType: UInt64, in head: UInt64, claimedSize: Int64? = nil) -> UInt64 {
+        let list = trackedObject(type: listType, in: head)
+        let array = allocate(max(8, items.count * 8))
+        for (index, item) in items.enumerated() { image.store(item, at: array + UInt64(index * 8)) }
+        image.store(claimedSize ?? Int64(items.count), at: list + UInt64(layout.object.size))
+        image.store(array, at: list + UInt64(layout.list.items))
+        return list
+    }
+
+    func setRefcount(_ object: UInt64, _ count: Int64) {
+        image.store(count, at: object + UInt64(layout.object.refcount))
+    }
+}
