@@ -20,10 +20,10 @@ public struct DOTRenderer {
                    "  edge [fontname=\"Helvetica\", fontsize=10];"]
         var declared = Set<UInt64>()
         for step in group.path where declared.insert(step.object.address).inserted {
-            var type = options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type))
-            if let detail = step.detail { type += "\n" + detail }
+            var type = escape(options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type)))
+            if let detail = step.detail { type += "\\n" + escape(detail) }
             let color = step.object.address == group.path.first?.object.address ? ", fillcolor=\"#f4b183\"" : ""
-            out.append("  \"o\(hexAddress(step.object.address))\" [label=\"\(escape(type))\\n\(hexAddress(step.object.address))\"\(color)];")
+            out.append("  \"o\(hexAddress(step.object.address))\" [label=\"\(type)\\n\(hexAddress(step.object.address))\"\(color)];")
         }
         for (step, next) in zip(group.path, group.path.dropFirst()) {
             let label = step.label.map { escape($0.text) } ?? ""
