@@ -44,15 +44,21 @@ final class DemoProcess {
     }
 
     static func start(python: String, timeoutSeconds: Int32 = 30) throws(ReportedError) -> DemoProcess {
-        var template = Array("/tmp/pyinspect-demo-XXXXXX.py".utf8CString)
-        let scriptFD = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 3) }
-        guard scriptFD >= 0 else { throw ReportedError(exit: .demoFailed, message: "cannot create the demo program file") }
-        let scriptPath = String(cString: template)
+        // A private directory, so the program keeps a readable name in tracebacks and cycle paths.
+        var template = Array("/tmp/pyinspect-demo-XXXXXX".utf8CString)
+        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ReportedError(exit: .demoFailed, message: "cannot create a directory for the demo program")
+        }
+        let directory = String(decoding: UnsafeRawBufferPointer(start: made, count: strlen(made)), as: UTF8.self)
+        let scriptPath = directory + "/leaky_service.py"
+        let scriptFD = open(scriptPath, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard scriptFD >= 0 else { throw ReportedError(exit: .demoFailed, message: "cannot create \(scriptPath)") }
         let source = Array(DemoTarget.source.utf8)
         let written = source.withUnsafeBytes { write(scriptFD, $0.baseAddress, $0.count) }
         close(scriptFD)
         guard written == source.count else {
             unlink(scriptPath)
+            rmdir(directory)
             throw ReportedError(exit: .demoFailed, message: "cannot write the demo program to \(scriptPath)")
         }
 
@@ -87,7 +93,7 @@ final class DemoProcess {
         close(toChild[0])
         close(fromChild[1])
         guard status == 0 else {
-            close(toChild[1]); close(fromChild[0]); unlink(scriptPath)
+            close(toChild[1]); close(fromChild[0]); unlink(scriptPath); rmdir(String(scriptPath.dropLast("/leaky_service.py".count)))
             throw ReportedError(exit: .demoFailed, message: "cannot start \(python): \(String(cString: strerror(status)))")
         }
         // The program prints "READY <pid>" once its heap is built, then idles until stdin closes.
@@ -99,6 +105,7 @@ final class DemoProcess {
             waitpid(child, &ignored, 0)
             close(toChild[1])
             unlink(scriptPath)
+            rmdir(String(scriptPath.dropLast("/leaky_service.py".count)))
             throw ReportedError(exit: .demoFailed,
                                 message: "\(python) did not start the demo program (is python3 installed and on PATH?)")
         }
@@ -108,14 +115,17 @@ final class DemoProcess {
     /// Closes the program's stdin (it exits), waits up to five seconds, then kills it.
     func stop() {
         close(stdinFD)
+        defer {
+            unlink(scriptPath)
+            rmdir(String(scriptPath.dropLast("/leaky_service.py".count)))
+        }
         var status: Int32 = 0
         for _ in 0..<500 {
-            if waitpid(pid, &status, WNOHANG) != 0 { unlink(scriptPath); return }
+            if waitpid(pid, &status, WNOHANG) != 0 { return }
             usleep(10_000)
         }
         kill(pid, SIGKILL)
         waitpid(pid, &status, 0)
-        unlink(scriptPath)
     }
 
     private static func readLine(fd: Int32, timeoutSeconds: Int32) -> String? {
