@@ -59,6 +59,9 @@ Optional fields (Swift `Int?`) and the series that have them:
       interpreterFrameCode                                  3.11+
   CodeLayout.varnames / cellvars / freevars / frameLastInstruction   3.8-3.10
   CodeLayout.lnotab   3.8-3.9        CodeLayout.linetable   3.10+
+  CodeLayout.frameObjectDataOffset / interpreterFrameLocalsPlusOffset / generatorFrameOffset   3.11+
+  CodeLayout.frameSize   3.12+ (`co_framesize`; 3.11 has none)
+  (CodeLayout.stackSize and frameObjectSize = sizeof(PyFrameObject): every series)
   (interpreterFrameInstruction is `prev_instr` in 3.11-3.12 and `instr_ptr` in 3.13, interpreterFrameCode
   `f_code` then `f_executable` (q_alt): the alternative for another series must be absent too. The CodeLayout
   members' C types are checked (q_typed).)
@@ -319,6 +322,14 @@ LAYOUT = [
         ("interpreterFrameCode", q_alt(
             (((3, 11), (3, 12)), q_typed(q_off("iframe", "f_code"), ["PyCodeObject *"])),
             (((3, 13), (3, 13)), q_typed(q_off("iframe", "f_executable"), ["PyObject *"]))), ((3, 11), (3, 13))),
+        # sys.getsizeof of frames and generators/coroutines (frame_sizeof, gen_sizeof; see CodeLayout's doc).
+        ("stackSize", q_typed(q_off("code", "co_stacksize"), ["int"]), ALL),
+        ("frameSize", q_typed(q_off("code", "co_framesize"), ["int"]), ((3, 12), (3, 13))),   # 3.11 has no co_framesize
+        ("frameObjectDataOffset", q_typed(q_off("frame", "_f_frame_data"), ["PyObject *[1]"]), ((3, 11), (3, 13))),
+        ("interpreterFrameLocalsPlusOffset", q_typed(q_off("iframe", "localsplus"), ["PyObject *[1]"]),
+         ((3, 11), (3, 13))),
+        ("generatorFrameOffset", q_typed(q_off("genobj", "gi_iframe"), ["PyObject *[1]"]), ((3, 11), (3, 13))),
+        ("frameObjectSize", q_size("frame"), ALL),
     ]),
 ]
 # LAYOUT groups rendered after `frames:` (PythonLayout's initializer order).

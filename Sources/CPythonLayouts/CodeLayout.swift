@@ -14,6 +14,37 @@
 /// * 3.11+: `f_lineno` of a frame *object* is only valid when non-zero; otherwise take the interpreter
 ///   frame's instruction pointer (`interpreterFrameInstruction`) minus the address of the code's
 ///   `co_code_adaptive` (`code + codeAdaptive`), in 2-byte code units, and map it through `co_linetable`.
+///
+/// `__sizeof__` of a frame and of a generator, coroutine or async generator (`frame_sizeof`, `gen_sizeof`
+/// in Objects/frameobject.c, Objects/genobject.c), all integers read from the object's code object, 8 the
+/// pointer size. Checked against the x86-64 disassembly of `frame_sizeof`/`gen_sizeof` in the pyenv builds
+/// 3.8.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0 and against `__sizeof__()` of live objects in all six series:
+/// * 3.8–3.10 frame: `frameObjectSize + (co_stacksize + co_nlocals + len(co_cellvars) + len(co_freevars) - 1) * 8`
+///   (`stackSize`, `FrameTraversalLayout.codeNlocals`, `cellvars`, `freevars`; `f->f_code` is
+///   `FrameTraversalLayout.frameCode`). `frameObjectSize` is `sizeof(PyFrameObject)` = 368 (3.8–3.9), 360 (3.10).
+/// * 3.8–3.10 generator/coroutine/async generator: there is no `gen_sizeof`; `object.__sizeof__` gives the
+///   type's `tp_basicsize` (sizeof PyGenObject / PyCoroObject / PyAsyncGenObject: 96/104/120 in 3.8–3.9,
+///   88/96/112 in 3.10), independent of the code object.
+/// * 3.11 frame: `frameObjectDataOffset + interpreterFrameLocalsPlusOffset + (co_nlocalsplus + co_stacksize) * 8`
+///   (`nlocalsPlus`, `stackSize`; the code is `f->f_frame->f_code`). 3.11 has no `co_framesize`.
+/// * 3.11 generator/coroutine/async generator (one `gen_sizeof` for all three):
+///   `generatorFrameOffset + interpreterFrameLocalsPlusOffset + (co_nlocalsplus + co_stacksize) * 8`, code `gi_code`.
+/// * 3.12–3.13 frame: `frameObjectDataOffset + interpreterFrameLocalsPlusOffset + (co_framesize - FRAME_SPECIALS_SIZE) * 8`,
+///   code = the interpreter frame's `f_code` (3.12) / `f_executable` (3.13) (`interpreterFrameCode`).
+/// * 3.12–3.13 generator/coroutine/async generator:
+///   `generatorFrameOffset + interpreterFrameLocalsPlusOffset + (co_framesize - FRAME_SPECIALS_SIZE) * 8`, code =
+///   `f_code`/`f_executable` of the embedded interpreter frame (at `generatorFrameOffset`).
+///
+/// `FRAME_SPECIALS_SIZE` (a macro, not in the DWARF) is `(sizeof(_PyInterpreterFrame) - 1) / 8` = 9 in 3.12
+/// and 3.13 (the compiled code subtracts 9), which equals `interpreterFrameLocalsPlusOffset / 8` (72 / 8); so
+/// for 3.12+ the size is also `frameObjectDataOffset` (resp. `generatorFrameOffset`) `+ co_framesize * 8`, and
+/// `co_framesize` = `co_nlocalsplus + co_stacksize + 9`. (Adding `localsplus` *and* the full `co_framesize * 8`
+/// would count the specials twice.) `cr_iframe`/`ag_iframe` are at the same offset as `gi_iframe` (one prefix).
+///
+/// `sys.getsizeof` then adds the GC header for these GC types: `sizeof(PyGC_Head)` = 16 (`GCLayout.headSize`)
+/// in 3.8–3.11 (`_PyObject_IS_GC`), `_PyType_PreHeaderSize` in 3.12+, which is also 16 here (no
+/// `Py_TPFLAGS_PREHEADER` on frame/generator types). E.g. 3.11.7 frame of `f(a, b)` with 4 locals and stack 2:
+/// `48 + 72 + 6 * 8` = 168, `sys.getsizeof` 184.
 public struct CodeLayout: Sendable, Equatable {
     // MARK: PyCodeObject
 
@@ -64,10 +95,32 @@ public struct CodeLayout: Sendable, Equatable {
     /// `FrameTraversalLayout.frameCode` there).
     public var interpreterFrameCode: Int?
 
+    // MARK: sizes (frame_sizeof / gen_sizeof; see the type's documentation)
+
+    /// `PyCodeObject.co_stacksize` (an `int32`), in every series.
+    public var stackSize: Int? = nil
+    /// 3.12+: `PyCodeObject.co_framesize` (an `int32`: `co_nlocalsplus + co_stacksize + FRAME_SPECIALS_SIZE`
+    /// slots). nil before 3.12 (3.11 has no such member; use `nlocalsPlus + stackSize`).
+    public var frameSize: Int? = nil
+    /// 3.11+: `offsetof(PyFrameObject, _f_frame_data)`, where a frame object's own `_PyInterpreterFrame`
+    /// begins (a `PyObject *[1]`). nil before 3.11.
+    public var frameObjectDataOffset: Int? = nil
+    /// 3.11+: `offsetof(_PyInterpreterFrame, localsplus)` (a `PyObject *[1]`); the same value as
+    /// `FrameTraversalLayout.interpreterFrameLocalsPlus`. nil before 3.11.
+    public var interpreterFrameLocalsPlusOffset: Int? = nil
+    /// 3.11+: `offsetof(PyGenObject, gi_iframe)` (a `PyObject *[1]`; also `cr_iframe`/`ag_iframe`); the same
+    /// value as `FrameTraversalLayout.generatorInterpreterFrame`. nil before 3.11.
+    public var generatorFrameOffset: Int? = nil
+    /// `sizeof(PyFrameObject)` (`PyFrame_Type.tp_basicsize`), in every series; the base of the 3.8–3.10
+    /// `frame_sizeof` (which already counts one `f_localsplus` slot).
+    public var frameObjectSize: Int? = nil
+
     public init(name: Int, qualname: Int?, filename: Int, firstLineNumber: Int, varnames: Int?, cellvars: Int?,
                 freevars: Int?, localsPlusNames: Int?, nlocalsPlus: Int?, codeAdaptive: Int?, lnotab: Int?,
                 linetable: Int?, frameLineNumber: Int, frameLastInstruction: Int?, interpreterFrameInstruction: Int?,
-                interpreterFrameCode: Int?) {
+                interpreterFrameCode: Int?, stackSize: Int? = nil, frameSize: Int? = nil,
+                frameObjectDataOffset: Int? = nil, interpreterFrameLocalsPlusOffset: Int? = nil,
+                generatorFrameOffset: Int? = nil, frameObjectSize: Int? = nil) {
         self.name = name
         self.qualname = qualname
         self.filename = filename
@@ -84,5 +137,11 @@ public struct CodeLayout: Sendable, Equatable {
         self.frameLastInstruction = frameLastInstruction
         self.interpreterFrameInstruction = interpreterFrameInstruction
         self.interpreterFrameCode = interpreterFrameCode
+        self.stackSize = stackSize
+        self.frameSize = frameSize
+        self.frameObjectDataOffset = frameObjectDataOffset
+        self.interpreterFrameLocalsPlusOffset = interpreterFrameLocalsPlusOffset
+        self.generatorFrameOffset = generatorFrameOffset
+        self.frameObjectSize = frameObjectSize
     }
 }

@@ -12,6 +12,9 @@ struct ObjectSizes {
     let listType: UInt64?
     let setTypes: Set<UInt64>
     let dictType: UInt64?
+    let frameType: UInt64?
+    /// Generator, coroutine and async generator types (their size includes the embedded frame, 3.11+).
+    let generatorTypes: Set<UInt64>
 
     static let haveGCFlag: UInt64 = 1 << 14
     static let preHeaderFlags: UInt64 = 1 << 3 | 1 << 4  // MANAGED_WEAKREF | MANAGED_DICT
@@ -26,11 +29,17 @@ struct ObjectSizes {
         let item = Int(Int64(bitPattern: try memory.word(at: type &+ UInt64(layout.type.itemSize))))
         let flags = try memory.word(at: type &+ UInt64(layout.type.flags))
         var size: Int
+        // A subclass inherits its builtin base's __sizeof__, applied with its own basicsize (read above).
+        let type = builtinBase(of: type)
         if type == strType {
             size = try stringSize(object)
         } else if type == listType {
             let allocated = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.list.allocated))))
             size = basic + max(0, allocated) * 8
+        } else if type == frameType, let frameSize = try frameObjectSize(object) {
+            size = frameSize
+        } else if generatorTypes.contains(type), let frameSize = try generatorSize(object) {
+            size = frameSize
         } else if type == dictType {
             size = basic + (try dictTables(object))
         } else if setTypes.contains(type) {
@@ -54,6 +63,61 @@ struct ObjectSizes {
         return size
     }
 
+    /// The first of list, dict, set or frozenset found walking `tp_base` from `type`, else `type`.
+    private func builtinBase(of type: UInt64) -> UInt64 {
+        let special = Set([listType, dictType].compactMap { $0 }).union(setTypes)
+        var cursor = type
+        for _ in 0..<32 {
+            if special.contains(cursor) { return cursor }
+            guard let base = try? memory.word(at: cursor &+ UInt64(layout.type.base)), base != 0 else { return type }
+            cursor = base
+        }
+        return type
+    }
+
+    /// `frame_sizeof`: 3.8–3.10 `sizeof(PyFrameObject) + (co_stacksize + co_nlocals + cells + frees - 1) * 8`;
+    /// 3.11+ the frame data's offset plus the interpreter frame it embeds (see `interpreterFrameSize`).
+    private func frameObjectSize(_ frame: UInt64) throws(MemoryError) -> Int? {
+        let c = layout.code, f = layout.frames
+        if let base = c.frameObjectSize, let codeField = f.frameCode, let stack = c.stackSize, let nlocals = f.codeNlocals,
+           let cellvars = f.codeCellvars, let freevars = f.codeFreevars {
+            let code = try memory.word(at: frame &+ UInt64(codeField))
+            let slots = Int(try memory.load(Int32.self, at: code &+ UInt64(stack)))
+                + Int(try memory.load(Int32.self, at: code &+ UInt64(nlocals)))
+                + tupleSize(try memory.word(at: code &+ UInt64(cellvars)))
+                + tupleSize(try memory.word(at: code &+ UInt64(freevars)))
+            return base + (slots - 1) * 8
+        }
+        guard let dataOffset = c.frameObjectDataOffset, let field = f.frameInterpreterFrame else { return nil }
+        let interpreter = try memory.word(at: frame &+ UInt64(field))
+        return try interpreterFrameSize(start: dataOffset, interpreterFrame: interpreter)
+    }
+
+    /// `gen_sizeof` (3.11+; before, generators are plain fixed-size objects).
+    private func generatorSize(_ generator: UInt64) throws(MemoryError) -> Int? {
+        guard let offset = layout.code.generatorFrameOffset else { return nil }
+        return try interpreterFrameSize(start: offset, interpreterFrame: generator &+ UInt64(offset))
+    }
+
+    /// 3.11: `start + offsetof(_PyInterpreterFrame, localsplus) + (co_nlocalsplus + co_stacksize) * 8`;
+    /// 3.12+: `start + co_framesize * 8` (co_framesize counts the frame's own header words too).
+    private func interpreterFrameSize(start: Int, interpreterFrame: UInt64) throws(MemoryError) -> Int? {
+        let c = layout.code
+        guard let codeField = c.interpreterFrameCode else { return nil }
+        let code = try memory.word(at: interpreterFrame &+ UInt64(codeField))
+        if let frameSize = c.frameSize {
+            return start + Int(try memory.load(Int32.self, at: code &+ UInt64(frameSize))) * 8
+        }
+        guard let localsPlus = c.interpreterFrameLocalsPlusOffset, let nlocalsPlus = c.nlocalsPlus, let stack = c.stackSize else { return nil }
+        let slots = Int(try memory.load(Int32.self, at: code &+ UInt64(nlocalsPlus))) + Int(try memory.load(Int32.self, at: code &+ UInt64(stack)))
+        return start + localsPlus + slots * 8
+    }
+
+    private func tupleSize(_ tuple: UInt64) -> Int {
+        guard let size = try? memory.load(Int64.self, at: tuple &+ UInt64(layout.object.size)), size >= 0, size < 1 << 20 else { return 0 }
+        return Int(size)
+    }
+
     /// `_PyDict_SizeOf` beyond the object itself: a split table's values array, and the keys table
     /// when the dict is its only owner (`dk_refcnt == 1`).
     private func dictTables(_ object: UInt64) throws(MemoryError) -> Int {
@@ -75,6 +139,12 @@ struct ObjectSizes {
         guard slots > 0, slots < 1 << 30 else { return 0 }
         let usable = (slots << 1) / 3
         var size = values != 0 ? usable * 8 : 0
+        if values != 0, d.keysSize == nil {
+            // 3.11+: shared_keys_usable_size() = dk_nentries + dk_usable (dk_usable is the word before dk_nentries).
+            let entries = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount))))
+            let free = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount - 8))))
+            if entries >= 0, free >= 0, entries + free < 1 << 20 { size = (entries + free) * 8 }
+        }
         if refcount == 1 { size += d.keysIndices + indexBytes + usable * entrySize }
         return size
     }

@@ -506,4 +506,49 @@ import Testing
         #expect(l.dict.keysSize == nil)
         #expect(l.dict.keysIndices == 32)
     }
+
+    /// frame_sizeof / gen_sizeof inputs (values checked against the disassembly and live `__sizeof__()`).
+    @Test func sizeofOffsets() {
+        let old = PythonLayout.v3_10.code
+        #expect(old.stackSize == 32 && old.frameObjectSize == 360)
+        #expect(old.frameSize == nil && old.frameObjectDataOffset == nil && old.interpreterFrameLocalsPlusOffset == nil
+            && old.generatorFrameOffset == nil)
+        #expect(PythonLayout.v3_8.code.frameObjectSize == 368)
+        let c11 = PythonLayout.v3_11.code
+        #expect(c11.stackSize == 68 && c11.frameSize == nil && c11.frameObjectDataOffset == 48
+            && c11.interpreterFrameLocalsPlusOffset == 72 && c11.generatorFrameOffset == 80)
+        let c13 = PythonLayout.v3_13.code
+        #expect(c13.stackSize == 64 && c13.frameSize == 76 && c13.frameObjectDataOffset == 64
+            && c13.interpreterFrameLocalsPlusOffset == 72 && c13.generatorFrameOffset == 72)
+        #expect(PythonLayout.v3_12.code.frameObjectDataOffset == 48)
+    }
+
+    /// The documented formulas reproduce `__sizeof__()` of a frame of `f(a, b)` (4 locals, stack 2, no
+    /// cells) and of a generator of `g(a)` (2 locals; stack 1 in 3.10-3.11, 2 in 3.12+), as measured.
+    @Test func sizeofFormulas() throws {
+        let c10 = PythonLayout.v3_10.code
+        let base10: Int = try #require(c10.frameObjectSize)
+        #expect(base10 + (2 + 4 + 0 + 0 - 1) * 8 == 400)
+        let c11 = PythonLayout.v3_11.code
+        let data11: Int = try #require(c11.frameObjectDataOffset)
+        let locals11: Int = try #require(c11.interpreterFrameLocalsPlusOffset)
+        let gen11: Int = try #require(c11.generatorFrameOffset)
+        #expect(data11 + locals11 + (4 + 2) * 8 == 168)
+        #expect(gen11 + locals11 + (2 + 1) * 8 == 176)
+        for (layout, frame) in [(PythonLayout.v3_12, 168), (PythonLayout.v3_13, 184)] {
+            let c = layout.code
+            let data: Int = try #require(c.frameObjectDataOffset)
+            let localsPlus: Int = try #require(c.interpreterFrameLocalsPlusOffset)
+            let gen: Int = try #require(c.generatorFrameOffset)
+            let specials = localsPlus / 8                   // FRAME_SPECIALS_SIZE = 9
+            #expect(specials == 9)
+            let frameSize = 4 + 2 + specials                // co_framesize of f
+            let frameBytes = (frameSize - specials) * 8
+            #expect(data + localsPlus + frameBytes == frame)
+            let genFrameSize = 2 + 2 + specials             // co_framesize of g
+            let genBytes = (genFrameSize - specials) * 8
+            #expect(gen + localsPlus + genBytes == 176)
+            #expect(layout.gc.headSize == 16)               // sys.getsizeof adds the GC header
+        }
+    }
 }

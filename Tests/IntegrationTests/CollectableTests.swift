@@ -41,6 +41,8 @@ struct CollectableTests {
         }
         #expect(byTpName == (try J.counts(truth["tp_names"], "truth tp_names")))
         #expect(try J.array(collectable["overcounted"], "overcounted").isEmpty)
+        // Own sizes exactly as sys.getsizeof counts them, summed over the garbage.
+        #expect(try J.int(collectable["bytes"], "collectable.bytes") == J.int(truth["bytes"], "truth bytes"))
         // Per repetition: 2 Pair + 1 fs_holder Pair + 1 weakref target Pair; the live roots never appear.
         let types = try J.counts(collectable["types"], "collectable.types")
         #expect(types["Pair"] == 12)

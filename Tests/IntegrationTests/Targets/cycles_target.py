@@ -145,6 +145,11 @@ def main():
         log = expect + ".stderr"
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(fd, 2)
+        # Sizes of every tracked object, taken before the collection frees the garbage.
+        sizes = {}
+        for o in gc.get_objects():
+            sizes[id(o)] = sys.getsizeof(o)
+        del o
         gc.set_debug(gc.DEBUG_COLLECTABLE)
         gc.collect()
         sys.stderr.flush()  # 3.8 writes these lines through sys.stderr, block-buffered when it is a file
@@ -156,7 +161,7 @@ def main():
                     found.append((int(address, 16), name))
         tmp = expect + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"ids": [hex(i) for i, _ in found],
+            json.dump({"ids": [hex(i) for i, _ in found], "bytes": sum(sizes.get(i, 0) for i, _ in found),
                        "tp_names": {name: sum(1 for _, n in found if n == name) for _, name in found}}, f)
         os.rename(tmp, expect)
         os._exit(0 if found else 3)
