@@ -162,6 +162,8 @@ TYPES = {
     "odict": ["PyODictObject", "struct _odictobject"],
     "odictnode": ["_ODictNode", "struct _odictnode"],
     "defdict": ["defdictobject"],
+    "deque": ["dequeobject"],
+    "deque_block": ["struct BLOCK"],
 }
 
 # Structures of the _asyncio extension module (its own .so, read in a second gdb session).
@@ -521,7 +523,7 @@ FRAME_LABELS = ["frameFields", "frameLocalsPlus", "frameCode", "codeNlocals", "c
                 "interpreterFrameOwner", "ownedByFrameObject", "interpreterFrameFields",
                 "interpreterFrameLocalsPlus", "interpreterFrameStackTop", "generatorFields",
                 "generatorFrameState", "generatorFrameCleared", "generatorInterpreterFrame", "asyncioFields",
-                "arrayFields", "moduleFields", "dictSubtypeFields", "fieldNames"]
+                "arrayFields", "moduleFields", "dictSubtypeFields", "fieldNames", "deque"]
 # Members that must *not* exist (a stale assumption would otherwise go unnoticed).
 FRAME_ABSENT = [
     (q_off("iframe", "stackpointer"), R_NEW),     # 3.14's replacement for stacktop
@@ -668,9 +670,20 @@ DICT_SUBTYPES = {
                                 "fields": [(((3, 8), (3, 11)), ["default_factory"]),
                                            (((3, 12), (3, 13)), ["dict.ob_base.ob_type", "default_factory"])]},
 }
+# FrameTraversalLayout.deque (DequeLayout): Modules/_collectionsmodule.c deque_traverse walks the linked list
+# of BLOCKLEN-slot blocks: for b = leftblock while b != rightblock, data[indexlo..BLOCKLEN) (indexlo =
+# leftindex, then 0), b = b->rightlink; then data[indexlo..rightindex] of the last block. 3.12+ (heap type,
+# deque_spec) it first visits Py_TYPE(deque). Checked: the offsets and BLOCKLEN from the DWARF (dequeobject,
+# struct BLOCK); the trace must visit exactly leftblock->data[leftindex + i] (the first block; the tracer
+# merges the later blocks and the last loop into one unknown '?' visit, accepted only here), plus ob_type iff
+# visitsType; it must compare leftblock with rightblock, leftindex with BLOCKLEN-1 (or the index with
+# BLOCKLEN), rightblock with leftblock->rightlink, read rightindex; and the disassembly must index the block
+# data at the DWARF `data` offset (`data(%b,%i,8)`) in both loops.
+DEQUE = {"struct": "deque", "block": "deque_block", "function": "deque_traverse",
+         "tp_name": "collections.deque",
+         "type": [(((3, 8), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
+         "visits_type": [(((3, 8), (3, 11)), False), (((3, 12), (3, 13)), True)]}
 # Not covered (left out; safe, they only hide references):
-#   collections.deque (deque_traverse walks its linked list of 64-slot blocks from leftblock/leftindex to
-#     rightblock/rightindex: not a form FrameTraversalLayout expresses);
 #   PyCMethod_Type: no tp_traverse of its own (see PyCFunction_Type in TRAVERSE; EXTRA_CHECKS);
 #   the HAMT iterators (_PyHamtItems_Type, ...), which visit a node stack.
 EXTRA_CHECKS = [
@@ -1744,6 +1757,16 @@ def extra_queries(s):
                 for struct, path in chain:
                     q["dsub.%s.left_out.%s.%s" % (key, struct, path)] = q_off(struct, path)
     q["dsub.PyDict_Type"] = {"kind": "typeobj", "symbol": "PyDict_Type"}
+    kind, symbol = per_series(DEQUE["type"], s, "deque")
+    q["deque.type"] = {"kind": "typeobj" if kind == "static" else "typespec", "symbol": symbol}
+    q["deque.sizeof"] = q_size(DEQUE["struct"])
+    for path in ("leftblock", "rightblock", "leftindex", "rightindex"):
+        q["deque.%s" % path] = q_off(DEQUE["struct"], path)
+        q["deque.%s.ftype" % path] = {"kind": "ftype", "type": DEQUE["struct"], "path": path}
+    for path in ("data", "rightlink"):
+        q["deque.block.%s" % path] = q_off(DEQUE["block"], path)
+        q["deque.block.%s.ftype" % path] = {"kind": "ftype", "type": DEQUE["block"], "path": path}
+    q["deque.block.count"] = q_count(DEQUE["block"], "data")
     q["dsub.PyDict_Type.address"] = {"kind": "eval", "expr": "(long)&PyDict_Type"}
     for i, (_, expr, _, rng) in enumerate(EXTRA_CHECKS):
         if in_range(s, rng):
@@ -1755,7 +1778,7 @@ def extra_values(build, R, values, disasm_check):
     """arrayFields, moduleFields, dictSubtypeFields for one build. Returns (values, how, names, errors)."""
     s = build["series"]
     errors, how, names = [], {}, {}
-    v = {"arrayFields": {}, "moduleFields": {}, "dictSubtypeFields": {}}
+    v = {"arrayFields": {}, "moduleFields": {}, "dictSubtypeFields": {}, "deque": None}
     for i, (what, _, want, rng) in enumerate(EXTRA_CHECKS):
         if in_range(s, rng):
             r = R["extra.check%d" % i]
@@ -1811,6 +1834,10 @@ def extra_values(build, R, values, disasm_check):
         offs, pairs = _plain_check(s, "mod.%s" % key, R, entry, key, errors, how, disasm_check)
         if offs is not None:
             v["moduleFields"][key], names[key] = offs, pairs
+    # deque
+    dq = deque_value(s, R, errors, how, disasm_check)
+    if dq is not None:
+        v["deque"] = dq
     # dictSubtypeFields: fields, then a tail call of PyDict_Type.tp_traverse (dict_traverse)
     d, da = R["dsub.PyDict_Type"], R["dsub.PyDict_Type.address"]
     if "error" in d or "error" in da or d["value"]["function"] != "dict_traverse":
@@ -1844,6 +1871,82 @@ def extra_values(build, R, values, disasm_check):
             if left_out:
                 how[prefix] += "; left out %s" % [e_render(e) for e in left_out]
     return v, how, names, errors
+
+
+def deque_value(s, R, errors, how, disasm_check):
+    """FrameTraversalLayout.deque (DequeLayout) for one build, checked as DEQUE describes; None on error."""
+    import re
+    n = len(errors)
+    want_types = {"leftblock": "struct BLOCK *", "rightblock": "struct BLOCK *", "leftindex": "long",
+                  "rightindex": "long", "block.data": "PyObject *[64]", "block.rightlink": "struct BLOCK *"}
+    o = {}
+    for key, ctype in want_types.items():
+        r, ft = R["deque.%s" % key], R["deque.%s.ftype" % key]
+        if "error" in r or "error" in ft:
+            errors.append("%s: deque %s: %s" % (series_str(s), key, r.get("error") or ft.get("error")))
+            continue
+        if ft["value"] != ctype and not (ctype == "struct BLOCK *" and ft["value"] == "block *"):
+            errors.append("%s: deque %s is %r, expected %r" % (series_str(s), key, ft["value"], ctype))
+            continue
+        o[key] = r["value"]
+    t, size, cnt = R["deque.type"], R["deque.sizeof"], R["deque.block.count"]
+    bad = [r["error"] for r in (t, size, cnt) if "error" in r]
+    if bad:
+        errors.append("%s: deque: %s" % (series_str(s), "; ".join(bad)))
+    if len(errors) > n:
+        return None
+    info, blocklen = t["value"], cnt["value"]
+    if info["name"] != DEQUE["tp_name"] or info["function"] != DEQUE["function"] or \
+            info["basicsize"] != size["value"]:
+        errors.append("%s: deque: type %r traverse %s basicsize %d; expected %r, %s, %d" % (
+            series_str(s), info["name"], info["function"], info["basicsize"], DEQUE["tp_name"], DEQUE["function"],
+            size["value"]))
+        return None
+    visits_type = per_series(DEQUE["visits_type"], s, "deque.visitsType")
+    lb, rb, li, ri = (o[k] for k in ("leftblock", "rightblock", "leftindex", "rightindex"))
+    data, rlink = o["block.data"], o["block.rightlink"]
+    if rlink != data + 8 * blocklen:
+        errors.append("%s: deque: rightlink %d does not follow data[%d] at %d" % (series_str(s), rlink, blocklen, data))
+        return None
+    if disasm_check:
+        first = e_field(lb)
+        it = ("iter", e_field(li), 1)
+        visits = [e_load(("index", e_add(first, data), it, 8))] + ([e_field(8)] if visits_type else [])
+        if "x86-64" not in info["arch"]:
+            errors.append("%s: cannot check deque_traverse on %s; pass --no-disasm-check" % (series_str(s), info["arch"]))
+            return None
+        tr = trace_function(info["disassembly"], info["function"])
+        problems = list(tr["problems"])
+        want = set(e_render(e) for e in visits) | {"?"}
+        if set(tr["visits"]) != want or len(tr["visits"]) != len(set(tr["visits"])):
+            problems.append("visits %s, expected %s" % (sorted(tr["visits"]), sorted(want)))
+        if tr["delegates"]:
+            problems.append("hands visit to %s" % tr["delegates"])
+        need = [(first, e_field(rb)), (e_field(rb), e_field(rlink, first))]
+        for left, right in need:
+            if (e_render(left), e_render(right)) not in tr["compares"]:
+                problems.append("does not compare %s with %s" % (e_render(left), e_render(right)))
+        if (e_render(e_field(li)), str(blocklen - 1)) not in tr["compares"] and \
+                (e_render(it), str(blocklen)) not in tr["compares"]:
+            problems.append("does not compare leftindex / the index with BLOCKLEN %d" % blocklen)
+        if e_render(e_field(ri)) not in tr["reads"]:
+            problems.append("does not read rightindex %s" % e_render(e_field(ri)))
+        # both loops load b->data[index] into %rdi (the visit argument) at the DWARF data offset
+        idx = re.findall(r"\bmov\s+(-?0x[0-9a-f]+|\d*)\(%r\w+,%r\w+,8\),%rdi", info["disassembly"])
+        if len(idx) != 2 or any(int(x, 0) != data for x in idx):
+            problems.append("indexed loads into %%rdi at %s, expected two at data offset %d" % (idx, data))
+        if problems:
+            errors.append("%s: deque (%s at 0x%x): %s" % (series_str(s), info["function"], info["address"],
+                                                         "; ".join(problems)))
+            return None
+        how["deque"] = "%s at 0x%x (%s): visits %s; compares %s" % (
+            info["function"], info["address"], t["how"], sorted(tr["visits"]), tr["compares"])
+    else:
+        how["deque"] = "%s: NOT checked against its code" % t["how"]
+    return SwiftLiteral(
+        "DequeLayout(tpName: %s, leftBlock: %d, rightBlock: %d, leftIndex: %d, rightIndex: %d, blockData: %d, "
+        "blockRightLink: %d, blockLength: %d, visitsType: %s)" % (
+            swift_string(DEQUE["tp_name"]), lb, rb, li, ri, data, rlink, blocklen, "true" if visits_type else "false"))
 
 
 def _counts_down_to_zero(tr):

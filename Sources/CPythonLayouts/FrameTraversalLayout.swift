@@ -28,6 +28,7 @@
 /// * HAMT nodes (`hamt_node_*_traverse`, the maps behind `contextvars`): visit the array `arrayFields[symbol]`
 ///   describes (see `ArrayFieldRule`).
 /// * `partial_traverse` (`functools.partial`, compiled into libpython): visit `moduleFields[tp_name]`.
+/// * `deque_traverse` (`collections.deque`): walk the block list `deque` describes (see `DequeLayout`).
 /// * `odict_traverse` / `defdict_traverse`: visit `dictSubtypeFields[key]`, then do what `dict_traverse`
 ///   does for the same object (both end with `return PyDict_Type.tp_traverse(self, visit, arg)`).
 ///
@@ -35,7 +36,7 @@
 /// traverse functions (the instance `__dict__` of a Future/Task is not described here); `cr_origin` and
 /// a coroutine's `cr_origin_or_finalizer` are never visited by CPython either; `odict_traverse`'s walk
 /// of its node list (each node's key, the same objects `dict_traverse` reaches as the dict's keys);
-/// `collections.deque` (`deque_traverse` walks a linked list of blocks) and the HAMT iterators.
+/// and the HAMT iterators.
 public struct FrameTraversalLayout: Sendable, Equatable {
     // MARK: frame_traverse (PyFrame_Type)
 
@@ -142,6 +143,12 @@ public struct FrameTraversalLayout: Sendable, Equatable {
     /// (`arrayFields` is not named here.)
     public var fieldNames: [String: [String]] = [:]
 
+    // MARK: collections.deque
+
+    /// `deque_traverse` (`collections.deque`): its block list walk (see `DequeLayout`). `nil` when not
+    /// described.
+    public var deque: DequeLayout? = nil
+
     public init(frameFields: [Int], frameLocalsPlus: Int?, frameCode: Int?, codeNlocals: Int?, codeCellvars: Int?,
                 codeFreevars: Int?, frameValueStack: Int?, frameStackTop: Int?, frameStackDepth: Int?,
                 frameInterpreterFrame: Int?, interpreterFrameOwner: Int?, ownedByFrameObject: Int?,
@@ -149,7 +156,8 @@ public struct FrameTraversalLayout: Sendable, Equatable {
                 generatorFields: [String: [Int]], generatorFrameState: Int?, generatorFrameCleared: Int?,
                 generatorInterpreterFrame: Int?, asyncioFields: [String: [Int]],
                 arrayFields: [String: ArrayFieldRule] = [:], moduleFields: [String: [Int]] = [:],
-                dictSubtypeFields: [String: [Int]] = [:], fieldNames: [String: [String]] = [:]) {
+                dictSubtypeFields: [String: [Int]] = [:], fieldNames: [String: [String]] = [:],
+                deque: DequeLayout? = nil) {
         self.frameFields = frameFields
         self.frameLocalsPlus = frameLocalsPlus
         self.frameCode = frameCode
@@ -174,6 +182,7 @@ public struct FrameTraversalLayout: Sendable, Equatable {
         self.moduleFields = moduleFields
         self.dictSubtypeFields = dictSubtypeFields
         self.fieldNames = fieldNames
+        self.deque = deque
     }
 }
 

@@ -99,6 +99,7 @@ struct CollectableAnalysis {
         let sizes = ObjectSizes(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"], listType: symbols["PyList_Type"],
                                 setTypes: Set([symbols["PySet_Type"], symbols["PyFrozenSet_Type"]].compactMap { $0 }),
                                 dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],
+                                orderedDictType: symbols["PyODict_Type"],
                                 generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }))
         let tracked = AddressIndex(graph.addresses)
         var held = HeldMemory(perNode: [Int](repeating: 0, count: graph.count))

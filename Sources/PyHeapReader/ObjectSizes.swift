@@ -13,6 +13,7 @@ struct ObjectSizes {
     let setTypes: Set<UInt64>
     let dictType: UInt64?
     let frameType: UInt64?
+    let orderedDictType: UInt64?
     /// Generator, coroutine and async generator types (their size includes the embedded frame, 3.11+).
     let generatorTypes: Set<UInt64>
 
@@ -40,8 +41,16 @@ struct ObjectSizes {
             size = frameSize
         } else if generatorTypes.contains(type), let frameSize = try generatorSize(object) {
             size = frameSize
+        } else if type == orderedDictType {
+            size = basic + (try dictTables(object)) + (try orderedDictNodes(object))
         } else if type == dictType {
             size = basic + (try dictTables(object))
+        } else if type == Self.dequeMarker, let deque = layout.frames.deque {
+            // deque_sizeof: the object plus every block its items span.
+            let left = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(deque.leftIndex))))
+            let count = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.object.size))))
+            let blocks = (left + count + deque.blockLength - 1) / deque.blockLength
+            size = basic + max(0, blocks) * (deque.blockRightLink + 8)
         } else if setTypes.contains(type) {
             // A set's table lives inline (smalltable) until it grows past 8 slots.
             let mask = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.traversal.setMask))))
@@ -63,12 +72,20 @@ struct ObjectSizes {
         return size
     }
 
-    /// The first of list, dict, set or frozenset found walking `tp_base` from `type`, else `type`.
+    /// Stands for `collections.deque`, which has no exported symbol (recognised by `tp_name`).
+    static let dequeMarker: UInt64 = 1
+
+    /// The first of OrderedDict, list, dict, set, frozenset or deque found walking `tp_base` from
+    /// `type`, else `type`.
     private func builtinBase(of type: UInt64) -> UInt64 {
-        let special = Set([listType, dictType].compactMap { $0 }).union(setTypes)
+        let special = Set([orderedDictType, listType, dictType].compactMap { $0 }).union(setTypes)
         var cursor = type
         for _ in 0..<32 {
             if special.contains(cursor) { return cursor }
+            if let deque = layout.frames.deque,
+               (try? memory.cString(at: memory.word(at: cursor &+ UInt64(layout.type.name)), maxLength: 64)) == deque.tpName {
+                return Self.dequeMarker
+            }
             guard let base = try? memory.word(at: cursor &+ UInt64(layout.type.base)), base != 0 else { return type }
             cursor = base
         }
@@ -116,6 +133,19 @@ struct ObjectSizes {
     private func tupleSize(_ tuple: UInt64) -> Int {
         guard let size = try? memory.load(Int64.self, at: tuple &+ UInt64(layout.object.size)), size >= 0, size < 1 << 20 else { return 0 }
         return Int(size)
+    }
+
+    /// odict_sizeof beyond the dict: the fast-node table (`od_fast_nodes_size` pointers) and, unless
+    /// empty, one 32-byte `_ODictNode` per item. `od_fast_nodes_size` sits three words before
+    /// `od_inst_dict` in PyODictObject in every supported version (od_fast_nodes_size,
+    /// od_resize_sentinel, od_state, od_inst_dict).
+    private func orderedDictNodes(_ object: UInt64) throws(MemoryError) -> Int {
+        guard let instDict = layout.frames.dictSubtypeFields["PyODict_Type"]?.last else { return 0 }
+        let fastSize = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(instDict - 24))))
+        let first = try memory.word(at: object &+ UInt64(instDict - 48))  // od_first
+        let used = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.dict.used))))
+        guard fastSize >= 0, fastSize < 1 << 30, used >= 0 else { return 0 }
+        return fastSize * 8 + (first == 0 ? 0 : used * 32)
     }
 
     /// `_PyDict_SizeOf` beyond the object itself: a split table's values array, and the keys table

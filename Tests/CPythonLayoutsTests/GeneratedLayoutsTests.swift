@@ -551,4 +551,14 @@ import Testing
             #expect(layout.gc.headSize == 16)               // sys.getsizeof adds the GC header
         }
     }
+
+    @Test func dequeTraversal() {
+        func deque(_ visitsType: Bool) -> DequeLayout {
+            DequeLayout(tpName: "collections.deque", leftBlock: 24, rightBlock: 32, leftIndex: 40, rightIndex: 48,
+                        blockData: 8, blockRightLink: 520, blockLength: 64, visitsType: visitsType)
+        }
+        for layout in PythonLayout.generated {
+            #expect(layout.frames.deque == deque(layout.series == "3.12" || layout.series == "3.13"), "\(layout.series)")
+        }
+    }
 }

@@ -59,6 +59,8 @@ struct ReferenceFinder {
             var count = 0
             if let fixed { count = fixed } else { count = try size(of: object) }
             try pointerArray(at: object &+ UInt64(offset), count: count, &sink) { .index($0) }
+        case let .deque(deque):
+            try dequeItems(object, deque, &sink)
         case let .dictSubtype(offsets, labels):
             for (position, offset) in offsets.enumerated() { sink.add(try memory.word(at: object &+ UInt64(offset)), labels[position]) }
             try dict(object, &sink)
@@ -121,6 +123,37 @@ struct ReferenceFinder {
             }
         }
         _ = locals
+    }
+
+    /// `deque_traverse`: from the left block to the right one, items `leftindex ..< BLOCKLEN` of the
+    /// first block, all of the middle ones, `0 ... rightindex` of the last (3.12+ also the type).
+    private func dequeItems<Sink: ReferenceSink>(_ object: UInt64, _ d: DequeLayout, _ sink: inout Sink) throws(MemoryError) {
+        if d.visitsType { sink.add(try memory.word(at: object &+ UInt64(layout.object.type)), .attribute("__class__")) }
+        var block = try memory.word(at: object &+ UInt64(d.leftBlock))
+        let last = try memory.word(at: object &+ UInt64(d.rightBlock))
+        var low = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(d.leftIndex))))
+        let high = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(d.rightIndex))))
+        guard low >= 0, low < d.blockLength, high >= -1, high < d.blockLength else {
+            throw MemoryError.limitExceeded(what: "deque index", value: max(low, high), limit: d.blockLength)
+        }
+        var position = 0
+        var blocks = 0
+        while block != last {
+            blocks += 1
+            // A deque of n items has about n / BLOCKLEN blocks; a longer chain is corrupt or looping.
+            guard blocks <= Self.maxItems / d.blockLength else {
+                throw MemoryError.limitExceeded(what: "deque blocks", value: blocks, limit: Self.maxItems / d.blockLength)
+            }
+            let first = position
+            try pointerArray(at: block &+ UInt64(d.blockData + low * 8), count: d.blockLength - low, &sink) { .index(first + $0) }
+            position += d.blockLength - low
+            low = 0
+            block = try memory.word(at: block &+ UInt64(d.blockRightLink))
+        }
+        if high >= low {
+            let first = position
+            try pointerArray(at: block &+ UInt64(d.blockData + low * 8), count: high - low + 1, &sink) { .index(first + $0) }
+        }
     }
 
     /// `_PyFrame_Traverse` (3.11+): fixed fields, then `localsplus[0 ..< stacktop]`.

@@ -1,3 +1,4 @@
+import CPythonLayouts
 import HeapModel
 
 /// How the collector's `tp_traverse` finds the references of one type's objects.
@@ -22,6 +23,8 @@ indirect enum Traversal: Sendable, Equatable {
     case array(offset: Int, count: Int?)
     /// A C subclass of dict: these fields, then `dict_traverse` (OrderedDict, defaultdict).
     case dictSubtype([Int], labels: [EdgeLabel])
+    /// `deque_traverse`: the items in its linked list of fixed-size blocks.
+    case deque(DequeLayout)
     /// `subtype_traverse`: a class from a `class` statement.
     case instance(InstancePlan)
 

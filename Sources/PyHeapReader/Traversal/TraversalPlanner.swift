@@ -120,6 +120,7 @@ final class TraversalPlanner {
         if let offsets = f.moduleFields[name] {
             return .fields(offsets, labels: PythonNames.labels(f.fieldNames["moduleFields:\(name)"], offsets: offsets))
         }
+        if let deque = f.deque, name == deque.tpName { return .deque(deque) }
         if name.contains("."), let offsets = f.dictSubtypeFields[name] {
             return .dictSubtype(offsets, labels: PythonNames.labels(f.fieldNames["dictSubtypeFields:\(name)"], offsets: offsets))
         }

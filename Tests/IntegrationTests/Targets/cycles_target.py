@@ -9,6 +9,7 @@ DEBUG_SAVEALL would miss. The parent is untouched (it never collects) and idles 
 
 usage: python cycles_target.py --expect FILE [--count K]
 """
+import collections
 import gc
 import json
 import os
@@ -91,6 +92,12 @@ def make_garbage(k):
         w_target.me = w_target
         failing_handler()
         self_feeding_generator()
+        queue = collections.deque(range(150))          # three blocks
+        queue.append(queue)                            # deque -> itself, past the first block
+        ordered = collections.OrderedDict()
+        ordered["me"] = ordered                        # OrderedDict -> itself
+        factory = collections.defaultdict(list)
+        factory["me"].append(factory)                  # defaultdict -> list -> defaultdict
 
 
 class RequestFailed(Exception):
