@@ -81,7 +81,7 @@ public struct TextRenderer {
     private func collectable(_ set: CollectableSet, report: HeapReport, _ out: inout [String]) {
         let g = set.byGeneration
         section(title: "collectable (a full collection would free these now; by generation \(g.map(grouped).joined(separator: "/")))",
-                census: set.census, report: report, &out)
+                census: set.census, report: report, bytes: set.bytesByType, &out)
         out.append("  memory held: \(byteSize(set.heldBytes)) (objects \(byteSize(set.bytes)), plus \(grouped(set.untrackedObjects)) untracked "
                    + "object\(set.untrackedObjects == 1 ? "" : "s") only they reference: \(byteSize(set.untrackedBytes)))")
         let c = set.coverage
@@ -121,16 +121,25 @@ public struct TextRenderer {
         }
     }
 
-    private func section(title: String, census: TypeCensus, report: HeapReport, _ out: inout [String]) {
+    private func section(title: String, census: TypeCensus, report: HeapReport, bytes: [UInt64: Int]? = nil,
+                         _ out: inout [String]) {
         let rows = census.ranked(naming: options.naming, types: report.types)
         let typeWord = rows.count == 1 ? "type" : "types"
         out.append("\(title): \(grouped(census.count)) object\(census.count == 1 ? "" : "s"), \(rows.count) \(typeWord)")
         guard !rows.isEmpty else { return }
         let shown = options.topTypes.map { Array(rows.prefix($0)) } ?? rows
         let width = max(5, grouped(shown.first?.count ?? 0).count)
-        out.append("  " + padLeft("count", width) + "  type")
-        for row in shown {
-            out.append("  " + padLeft(grouped(row.count), width) + "  " + options.naming.label(row.type))
+        if let bytes {
+            out.append("  " + padLeft("count", width) + "  " + padLeft("bytes", 10) + "  type")
+            for row in shown {
+                out.append("  " + padLeft(grouped(row.count), width) + "  " + padLeft(byteSize(bytes[row.type.address] ?? 0), 10)
+                           + "  " + options.naming.label(row.type))
+            }
+        } else {
+            out.append("  " + padLeft("count", width) + "  type")
+            for row in shown {
+                out.append("  " + padLeft(grouped(row.count), width) + "  " + options.naming.label(row.type))
+            }
         }
         if shown.count < rows.count {
             let rest = rows[shown.count...].reduce(0) { $0 + $1.count }
