@@ -10,6 +10,7 @@ struct CollectableAnalysis {
     let memory: CachedMemory
     let layout: PythonLayout
     let symbols: [String: UInt64]
+    var progress: ProgressHandler? = nil
 
     func run(generations: [TypeCensus], clock: inout PhaseClock) -> CollectableSet {
         var addresses: [UInt64] = [], generationOf: [UInt8] = [], typeOf: [UInt64] = []
@@ -38,6 +39,7 @@ struct CollectableAnalysis {
         var inexact: [UInt64: Int] = [:]
         let immortalCheck = (PythonVersion(string: layout.series)?.minor ?? 0) >= 12  // immortal objects exist from 3.12
         for node in 0..<addresses.count {
+            if node & 0x3FFFF == 0 && node > 0 { progress?("references", node, addresses.count) }
             referents.removeAll(keepingCapacity: true)
             let traversal = planner.traversal(ofType: typeOf[node])
             var exact = traversal.isExact

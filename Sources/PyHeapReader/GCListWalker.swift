@@ -13,6 +13,7 @@ struct GCListWalker {
     let memory: CachedMemory
     let layout: PythonLayout
     let strict: Bool
+    var progress: ProgressHandler? = nil
 
     struct Result {
         var census = TypeCensus()
@@ -60,6 +61,7 @@ struct GCListWalker {
                 break
             }
             steps += 1
+            if steps & 0x3FFFF == 0 { progress?(label, steps, nil) }
             let object = current &+ headSize
             if let type = try? memory.word(at: object &+ typeOffset) {
                 counts.add(type)

@@ -100,13 +100,15 @@ public struct HeapReader: Sendable {
 
     /// Step 1, while paused: walks every generation, the permanent generation and `gc.garbage`
     /// (with `keepObjects`, keeping every object's address for the analysis).
-    public func readLists(memory: CachedMemory, keepObjects: Bool, strict: Bool) throws(ReaderError) -> Lists {
+    public func readLists(memory: CachedMemory, keepObjects: Bool, strict: Bool,
+                          progress: ProgressHandler? = nil) throws(ReaderError) -> Lists {
         var clock = PhaseClock()
         let collector = try collectorState(memory: memory)
         if collector.collecting && strict { throw .collectionInProgress(attempts: 1) }
         var issues = ScanIssues()
         if collector.collecting { issues.notes.append("a collection was running; lists may be incomplete") }
-        let walker = GCListWalker(memory: memory, layout: layout, strict: strict)
+        var walker = GCListWalker(memory: memory, layout: layout, strict: strict)
+        walker.progress = progress
         let g = layout.gc
         var generations: [TypeCensus] = []
         for index in 0..<g.generationCount {
@@ -128,13 +130,16 @@ public struct HeapReader: Sendable {
 
     /// Step 2, possibly after the target was resumed (from a sealed copy): the collectable analysis
     /// and the type names. Never fails: what cannot be read is counted and reported.
-    public func analyse(_ lists: Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool) -> HeapCapture {
+    public func analyse(_ lists: Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
+                        progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
         var generations = lists.generations
         var issues = lists.issues
         var collectable: CollectableSet?
         if findCollectable {
-            collectable = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols).run(generations: generations, clock: &clock)
+            var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
+            analysis.progress = progress
+            collectable = analysis.run(generations: generations, clock: &clock)
         }
         if !keepGenerationObjects {
             for index in generations.indices { generations[index].objects = nil }

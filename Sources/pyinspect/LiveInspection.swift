@@ -24,6 +24,8 @@ struct InspectionOptions {
 enum LiveInspection {
     static func run(pid: Int32, options: InspectionOptions) throws(ReportedError) -> HeapReport {
         let started = monotonicSeconds()
+        let progress = ProgressLine()
+        defer { progress.finish() }
         let image: TargetImage
         do {
             image = try TargetProcess.open(pid: pid)
@@ -59,7 +61,7 @@ enum LiveInspection {
             let result: Result<HeapReader.Lists, ReaderError>
             do {
                 result = .success(try reader.readLists(memory: snapshot, keepObjects: options.findCollectable || options.keepGenerationObjects,
-                                                       strict: options.pause))
+                                                       strict: options.pause, progress: progress.handler))
             } catch {
                 result = .failure(error)
             }
@@ -80,7 +82,7 @@ enum LiveInspection {
             switch result {
             case let .success(lists):
                 let capture = reader.analyse(lists, memory: snapshot, findCollectable: options.findCollectable,
-                                             keepGenerationObjects: options.keepGenerationObjects)
+                                             keepGenerationObjects: options.keepGenerationObjects, progress: progress.handler)
                 let target = TargetSummary(
                     pid: pid, executable: image.executable, pythonLibrary: image.pythonLibrary,
                     version: reader.detected.display, versionSource: reader.detected.source,
