@@ -9,6 +9,12 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var runtime: RuntimeLayout
 
     public var description: String { "\(series) layout (\(source))" }
+
+    /// The minor version of the series ("3.12" -> 12). Parses a string: read it once, not per object.
+    public var minor: Int { Int(series.split(separator: ".").last ?? "") ?? 0 }
+
+    /// Objects can be immortal (refcount's low 32 bits negative as int32) from 3.12.
+    public var hasImmortalObjects: Bool { minor >= 12 }
     public var interpreter: InterpreterLayout
     public var gc: GCLayout
     public var object: ObjectLayout

@@ -14,10 +14,13 @@ public struct ObjectGraph: Sendable {
     /// A reference to the same object twice appears twice, as the collector counts it.
     public var starts: [Int32]
     public var targets: [Int32]
+    /// Address -> node, built once.
+    public let index: AddressIndex
 
     public static let immortal = Int64.max / 4
 
-    public init(addresses: [UInt64], refcounts: [Int64], generations: [UInt8], exact: [Bool], starts: [Int32], targets: [Int32]) {
+    public init(addresses: [UInt64], refcounts: [Int64], generations: [UInt8], exact: [Bool], starts: [Int32], targets: [Int32],
+                index: AddressIndex? = nil) {
         precondition(addresses.count == refcounts.count && addresses.count == generations.count && addresses.count == exact.count)
         precondition(starts.count == addresses.count + 1)
         self.addresses = addresses
@@ -26,7 +29,11 @@ public struct ObjectGraph: Sendable {
         self.exact = exact
         self.starts = starts
         self.targets = targets
+        self.index = index ?? AddressIndex(addresses)
     }
+
+    /// The node of a tracked object of the collected generations, or nil.
+    public func node(of address: UInt64) -> Int32? { index.node(of: address) }
 
     public var count: Int { addresses.count }
 
@@ -61,9 +68,6 @@ public struct ObjectGraphBuilder {
         targets.reserveCapacity(addresses.count * 2)
     }
 
-    /// The node of a tracked object, or nil for anything the collector does not track.
-    public func node(of address: UInt64) -> Int32? { index.node(of: address) }
-
     /// Records node `node` (nodes must be finished in order 0, 1, 2, ...): its refcount, whether its
     /// traversal was exact, and the addresses it references (untracked ones are dropped here).
     public mutating func finish(node: Int, refcount: Int64, exact isExact: Bool, referents: [UInt64]) {
@@ -79,6 +83,6 @@ public struct ObjectGraphBuilder {
     /// The graph built so far (every node must have been finished).
     public var graph: ObjectGraph {
         ObjectGraph(addresses: addresses, refcounts: refcounts, generations: generations, exact: exact,
-                    starts: starts, targets: targets)
+                    starts: starts, targets: targets, index: index)
     }
 }

@@ -37,7 +37,7 @@ struct CollectableAnalysis {
         var referents: [UInt64] = []
         var exactCount = 0
         var inexact: [UInt64: Int] = [:]
-        let immortalCheck = (PythonVersion(string: layout.series)?.minor ?? 0) >= 12  // immortal objects exist from 3.12
+        let immortalCheck = layout.hasImmortalObjects
         for node in 0..<addresses.count {
             if node & 0x3FFFF == 0 && node > 0 { progress?("references", node, addresses.count) }
             referents.removeAll(keepingCapacity: true)
@@ -103,7 +103,6 @@ struct CollectableAnalysis {
                                 dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],
                                 orderedDictType: symbols["PyODict_Type"],
                                 generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }))
-        let tracked = AddressIndex(graph.addresses)
         var held = HeldMemory(perNode: [Int](repeating: 0, count: graph.count))
         var references: [UInt64: (count: Int, holder: Int32)] = [:]
         var referents: [UInt64] = []
@@ -115,15 +114,16 @@ struct CollectableAnalysis {
             held.perNode[index] += own
             referents.removeAll(keepingCapacity: true)
             _ = finder.referents(of: graph.addresses[index], traversal: planner.traversal(ofType: typeOf[index]), into: &referents)
-            for address in referents where tracked.node(of: address) == nil {
+            for address in referents where graph.node(of: address) == nil {
                 references[address, default: (0, node)].count += 1
             }
         }
+        let immortalCheck = layout.hasImmortalObjects
         for (address, reference) in references {
             guard let type = try? memory.word(at: address &+ UInt64(layout.object.type)),
                   let word = try? memory.word(at: address &+ UInt64(layout.object.refcount)) else { continue }
             let refcount = Int64(bitPattern: word)
-            let immortal = (PythonVersion(string: layout.series)?.minor ?? 0) >= 12 && Int32(truncatingIfNeeded: word) < 0
+            let immortal = immortalCheck && Int32(truncatingIfNeeded: word) < 0
             guard !immortal, refcount == Int64(reference.count) else { continue }
             let size = sizes.size(of: address, type: type)
             held.untracked += size

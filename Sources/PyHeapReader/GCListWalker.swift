@@ -88,34 +88,32 @@ struct TypeCounter {
     private var used = 0
 
     @inline(__always)
-    mutating func add(_ type: UInt64) {
+    private func slot(for type: UInt64, in keys: [UInt64]) -> Int {
         let mask = keys.count - 1
         var slot = Int(truncatingIfNeeded: ((type >> 3) &* 0x9E37_79B9_7F4A_7C15) >> 44) & mask
-        while true {
-            let key = keys[slot]
-            if key == type { counts[slot] += 1; return }
-            if key == 0 { break }
-            slot = (slot + 1) & mask
+        while keys[slot] != 0 && keys[slot] != type { slot = (slot + 1) & mask }
+        return slot
+    }
+
+    @inline(__always)
+    mutating func add(_ type: UInt64, count: Int = 1) {
+        guard type != 0 else { return }
+        let index = slot(for: type, in: keys)
+        if keys[index] == 0 {
+            keys[index] = type
+            used += 1
         }
-        if type == 0 { return }
-        keys[slot] = type
-        counts[slot] = 1
-        used += 1
+        counts[index] += count
         if used * 2 > keys.count { grow() }
     }
 
+    /// Doubles the table and re-inserts every type with its count.
     private mutating func grow() {
         let old = zip(keys, counts).filter { $0.0 != 0 }
         keys = [UInt64](repeating: 0, count: keys.count * 2)
         counts = [Int](repeating: 0, count: keys.count)
         used = 0
-        for (type, count) in old {
-            add(type)
-            let mask = keys.count - 1
-            var slot = Int(truncatingIfNeeded: ((type >> 3) &* 0x9E37_79B9_7F4A_7C15) >> 44) & mask
-            while keys[slot] != type { slot = (slot + 1) & mask }
-            counts[slot] = count
-        }
+        for (type, count) in old { add(type, count: count) }
     }
 
     var dictionary: [UInt64: Int] {

@@ -51,35 +51,11 @@ struct ObjectReader {
         guard entryCount >= 0, entryCount <= Int64(ReadLimits.maxDictEntries) else {
             throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: ReadLimits.maxDictEntries)
         }
-        // Where the entries start and how big each is, per version.
-        let indexBytes: UInt64
-        var entrySize = d.entrySize
-        var keyOffset = 8  // {hash, key, value}
-        if let sizeField = d.keysSize {
-            let size = try memory.load(Int64.self, at: keys &+ UInt64(sizeField))
-            guard size > 0, size <= Int64(ReadLimits.maxDictEntries) * 2 else {
-                throw MemoryError.limitExceeded(what: "dict size", value: Int(clamping: size), limit: ReadLimits.maxDictEntries * 2)
-            }
-            let width: Int64 = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffff_ffff ? 4 : 8
-            indexBytes = UInt64(size * width)
-        } else if let log2IndexField = d.keysLog2IndexBytes, let kindField = d.keysKind {
-            let log2Index = try memory.load(UInt8.self, at: keys &+ UInt64(log2IndexField))
-            let kind = try memory.load(UInt8.self, at: keys &+ UInt64(kindField))
-            guard log2Index < 40 else { throw MemoryError.limitExceeded(what: "dict index bytes log2", value: Int(log2Index), limit: 40) }
-            indexBytes = 1 << UInt64(log2Index)
-            if kind != 0, let unicodeSize = d.unicodeEntrySize {  // unicode-only keys: {key, value}
-                entrySize = unicodeSize
-                keyOffset = 0
-            }
-        } else {
-            return nil
-        }
-        let entries = keys &+ UInt64(d.keysIndices) &+ indexBytes
+        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout)
         for index in 0..<Int(entryCount) {
-            let entry = entries &+ UInt64(index * entrySize)
-            let key = try memory.pointer(at: entry &+ UInt64(keyOffset))
+            let key = try memory.pointer(at: table.keySlot(index))
             guard key != 0, (try? string(at: key, maxLength: wanted.utf8.count + 1)) == wanted else { continue }
-            return try memory.pointer(at: entry &+ UInt64(keyOffset + 8))
+            return try memory.pointer(at: table.keySlot(index) &+ 8)
         }
         return nil
     }

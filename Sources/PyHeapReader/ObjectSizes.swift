@@ -16,6 +16,23 @@ struct ObjectSizes {
     let orderedDictType: UInt64?
     /// Generator, coroutine and async generator types (their size includes the embedded frame, 3.11+).
     let generatorTypes: Set<UInt64>
+    /// Flags whose presence adds the 16-byte pre-header (3.11: managed dict; 3.12+: managed dict or
+    /// weakref), worked out once from the series.
+    private let preHeader: UInt64
+
+    init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, listType: UInt64?, setTypes: Set<UInt64>,
+         dictType: UInt64?, frameType: UInt64?, orderedDictType: UInt64?, generatorTypes: Set<UInt64>) {
+        self.memory = memory
+        self.layout = layout
+        self.strType = strType
+        self.listType = listType
+        self.setTypes = setTypes
+        self.dictType = dictType
+        self.frameType = frameType
+        self.orderedDictType = orderedDictType
+        self.generatorTypes = generatorTypes
+        preHeader = layout.minor >= 12 ? Self.preHeaderFlags : layout.minor == 11 ? UInt64(1 << 4) : 0
+    }
 
     static let haveGCFlag: UInt64 = 1 << 14
     static let preHeaderFlags: UInt64 = 1 << 3 | 1 << 4  // MANAGED_WEAKREF | MANAGED_DICT
@@ -64,9 +81,6 @@ struct ObjectSizes {
         guard size >= 0, size < 1 << 40 else { return 0 }
         if flags & Self.haveGCFlag != 0 {
             size += layout.gc.headSize
-            // 3.11: a managed dict adds two words before the gc header; 3.12+: managed dict or weakref.
-            let minor = PythonVersion(string: layout.series)?.minor ?? 0
-            let preHeader = minor >= 12 ? Self.preHeaderFlags : minor == 11 ? UInt64(1 << 4) : 0
             if flags & preHeader != 0 { size += 16 }
         }
         return size
@@ -155,27 +169,15 @@ struct ObjectSizes {
         let keys = try memory.word(at: object &+ UInt64(d.keys))
         let values = try memory.word(at: object &+ UInt64(d.values))
         let refcount = Int64(bitPattern: try memory.word(at: keys))  // dk_refcnt is the first field
-        var slots: Int, indexBytes: Int, entrySize = d.entrySize
-        if let sizeField = d.keysSize {
-            slots = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(sizeField))))
-            let width = slots <= 0xff ? 1 : slots <= 0xffff ? 2 : slots <= 0xffff_ffff ? 4 : 8
-            indexBytes = slots * width
-        } else {
-            guard let log2Size = d.keysLog2Size, let log2Index = d.keysLog2IndexBytes, let kind = d.keysKind else { return 0 }
-            slots = 1 << Int(try memory.load(UInt8.self, at: keys &+ UInt64(log2Size)))
-            indexBytes = 1 << Int(try memory.load(UInt8.self, at: keys &+ UInt64(log2Index)))
-            if try memory.load(UInt8.self, at: keys &+ UInt64(kind)) != 0, let unicode = d.unicodeEntrySize { entrySize = unicode }
-        }
-        guard slots > 0, slots < 1 << 30 else { return 0 }
-        let usable = (slots << 1) / 3
-        var size = values != 0 ? usable * 8 : 0
+        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout)
+        var size = values != 0 ? table.usable * 8 : 0
         if values != 0, d.keysSize == nil {
             // 3.11+: shared_keys_usable_size() = dk_nentries + dk_usable (dk_usable is the word before dk_nentries).
             let entries = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount))))
             let free = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount - 8))))
             if entries >= 0, free >= 0, entries + free < 1 << 20 { size = (entries + free) * 8 }
         }
-        if refcount == 1 { size += d.keysIndices + indexBytes + usable * entrySize }
+        if refcount == 1 { size += d.keysIndices + table.indexBytes + table.usable * table.entrySize }
         return size
     }
 

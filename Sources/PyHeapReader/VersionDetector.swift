@@ -30,7 +30,7 @@ public enum VersionDetector {
         if let symbol = image.symbols["Py_Version"],
            let hex = try? memory.load(UInt64.self, at: symbol.address), let version = PythonVersion(hex: hex) {
             return DetectedVersion(version: version, microKnown: true, source: "Py_Version in \(basename(symbol.file))",
-                                   freeThreaded: file.contains("t.so"), debugOffsets: nil)
+                                   freeThreaded: versionInName(file, prefix: "libpython")?.1 ?? false, debugOffsets: nil)
         }
         // The buffer behind Py_GetVersion() ("3.9.18 (main, ...) [GCC ...]"). Its symbol has a generic
         // name, so it is trusted only if it reads as a version of the series the file name promises.

@@ -1,5 +1,6 @@
 import Glibc
 import HeapModel
+import HeapRendering
 
 /// Progress on stderr for long runs: only when stderr is a terminal (never in pipes, logs or JSON
 /// consumers' way), only after the first second, on one line that is cleared at the end.
@@ -15,7 +16,7 @@ final class ProgressLine {
 
     private func update(_ phase: String, _ done: Int, _ total: Int?) {
         guard monotonicSeconds() - started >= 1 else { return }
-        let count = total.map { "\(done.formatted()) of \($0.formatted())" } ?? done.formatted()
+        let count = total.map { "\(grouped(done)) of \(grouped($0))" } ?? grouped(done)
         writeRaw("\r\u{1B}[Kpyinspect: \(phase): \(count) objects")
         shown = true
     }
@@ -29,17 +30,5 @@ final class ProgressLine {
     private func writeRaw(_ text: String) {
         var bytes = Array(text.utf8)
         _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-    }
-}
-
-private extension Int {
-    func formatted() -> String {
-        let digits = String(self)
-        var out = ""
-        for (index, character) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out.append(",") }
-            out.append(character)
-        }
-        return out
     }
 }

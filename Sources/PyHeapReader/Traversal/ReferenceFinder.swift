@@ -201,7 +201,7 @@ struct ReferenceFinder {
             throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: Self.maxItems)
         }
         let count = Int(entryCount)
-        let (entries, entrySize, keyOffset) = try entryTable(keys)
+        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout)
         if values != 0 {
             // 3.13+: values embedded in their owner object are visited by the owner, not by the dict.
             // PyDictValues starts {capacity, size, embedded, valid}: `embedded` sits just before `valid`.
@@ -210,14 +210,14 @@ struct ReferenceFinder {
                 return
             }
             try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: count, &sink) {
-                keyLabel(entries: entries, entrySize: entrySize, keyOffset: keyOffset, index: $0)
+                keyLabel(table, index: $0)
             }
             return
         }
         guard count > 0 else { return }
-        try memory.withBytes(at: entries, count: count * entrySize, limit: Self.maxItems * 24) { raw in
+        try memory.withBytes(at: table.entries, count: count * table.entrySize, limit: Self.maxItems * 24) { raw in
             for index in 0..<count {
-                let base = index * entrySize + keyOffset
+                let base = index * table.entrySize + table.keyOffset
                 let value = raw.loadUnaligned(fromByteOffset: base + 8, as: UInt64.self)
                 guard value != 0 else { continue }
                 let key = raw.loadUnaligned(fromByteOffset: base, as: UInt64.self)
@@ -227,31 +227,9 @@ struct ReferenceFinder {
         }
     }
 
-    /// Start of a keys object's entries, entry size, and where the key sits in an entry.
-    private func entryTable(_ keys: UInt64) throws(MemoryError) -> (UInt64, Int, Int) {
-        let d = layout.dict
-        if let sizeField = d.keysSize {
-            let size = Int64(bitPattern: try memory.word(at: keys &+ UInt64(sizeField)))
-            guard size > 0, size <= Int64(Self.maxItems) * 2 else {
-                throw MemoryError.limitExceeded(what: "dict size", value: Int(clamping: size), limit: Self.maxItems * 2)
-            }
-            let width: Int64 = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffff_ffff ? 4 : 8
-            return (keys &+ UInt64(d.keysIndices) &+ UInt64(size * width), d.entrySize, 8)
-        }
-        guard let log2IndexField = d.keysLog2IndexBytes, let kindField = d.keysKind, let unicodeSize = d.unicodeEntrySize else {
-            throw MemoryError.limitExceeded(what: "dict layout", value: 0, limit: 0)
-        }
-        let log2Index = try memory.load(UInt8.self, at: keys &+ UInt64(log2IndexField))
-        let kind = try memory.load(UInt8.self, at: keys &+ UInt64(kindField))
-        guard log2Index < 40 else { throw MemoryError.limitExceeded(what: "dict index bytes log2", value: Int(log2Index), limit: 40) }
-        let entries = keys &+ UInt64(d.keysIndices) &+ (1 << UInt64(log2Index))
-        return kind == 0 ? (entries, d.entrySize, 8) : (entries, unicodeSize, 0)
-    }
-
     /// The label of split-table value `index`: its key lives in the shared keys' entry `index`.
-    private func keyLabel(entries: UInt64, entrySize: Int, keyOffset: Int, index: Int) -> EdgeLabel {
-        let key = (try? memory.word(at: entries &+ UInt64(index * entrySize + keyOffset))) ?? 0
-        return label(forKey: key)
+    private func keyLabel(_ table: DictKeysTable, index: Int) -> EdgeLabel {
+        label(forKey: (try? memory.word(at: table.keySlot(index))) ?? 0)
     }
 
     /// `['name']` for identifier-like str keys; other keys are described by type only (values from
@@ -338,10 +316,10 @@ struct ReferenceFinder {
             }
             count = Int(entries)
         }
-        let table = keys == 0 ? nil : try? entryTable(keys)
+        let table = keys == 0 ? nil : try? DictKeysTable(keys: keys, memory: memory, layout: layout)
         try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: count, &sink) { index in
-            guard let (entries, entrySize, keyOffset) = table else { return .offset(index * 8) }
-            if case let .key(name) = keyLabel(entries: entries, entrySize: entrySize, keyOffset: keyOffset, index: index) {
+            guard let table else { return .offset(index * 8) }
+            if case let .key(name) = keyLabel(table, index: index) {
                 return .attribute(name)
             }
             return .index(index)

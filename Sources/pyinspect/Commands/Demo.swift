@@ -57,8 +57,7 @@ final class DemoProcess {
         let written = source.withUnsafeBytes { write(scriptFD, $0.baseAddress, $0.count) }
         close(scriptFD)
         guard written == source.count else {
-            unlink(scriptPath)
-            rmdir(directory)
+            removeDemo(scriptPath)
             throw ReportedError(exit: .demoFailed, message: "cannot write the demo program to \(scriptPath)")
         }
 
@@ -93,7 +92,7 @@ final class DemoProcess {
         close(toChild[0])
         close(fromChild[1])
         guard status == 0 else {
-            close(toChild[1]); close(fromChild[0]); unlink(scriptPath); rmdir(String(scriptPath.dropLast("/leaky_service.py".count)))
+            close(toChild[1]); close(fromChild[0]); removeDemo(scriptPath)
             throw ReportedError(exit: .demoFailed, message: "cannot start \(python): \(String(cString: strerror(status)))")
         }
         // The program prints "READY <pid>" once its heap is built, then idles until stdin closes.
@@ -104,8 +103,7 @@ final class DemoProcess {
             var ignored: Int32 = 0
             waitpid(child, &ignored, 0)
             close(toChild[1])
-            unlink(scriptPath)
-            rmdir(String(scriptPath.dropLast("/leaky_service.py".count)))
+            removeDemo(scriptPath)
             throw ReportedError(exit: .demoFailed,
                                 message: "\(python) did not start the demo program (is python3 installed and on PATH?)")
         }
@@ -115,10 +113,7 @@ final class DemoProcess {
     /// Closes the program's stdin (it exits), waits up to five seconds, then kills it.
     func stop() {
         close(stdinFD)
-        defer {
-            unlink(scriptPath)
-            rmdir(String(scriptPath.dropLast("/leaky_service.py".count)))
-        }
+        defer { removeDemo(scriptPath) }
         var status: Int32 = 0
         for _ in 0..<500 {
             if waitpid(pid, &status, WNOHANG) != 0 { return }
@@ -146,4 +141,10 @@ final class DemoProcess {
         }
         return nil
     }
+}
+
+/// Removes the demo program and the private directory that holds it.
+private func removeDemo(_ scriptPath: String) {
+    unlink(scriptPath)
+    if let slash = scriptPath.lastIndex(of: "/") { rmdir(String(scriptPath[..<slash])) }
 }
