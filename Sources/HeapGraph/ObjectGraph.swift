@@ -44,45 +44,74 @@ public struct ObjectGraph: Sendable {
 }
 
 /// Builds an `ObjectGraph` node by node: add a node, then its references, then the next node.
-/// The arrays live in the builder itself (not inside a graph value) so appending never triggers a
-/// copy-on-write check of a nested struct.
-public struct ObjectGraphBuilder {
+/// One builder may cover a contiguous range of nodes (a shard, filled on its own thread); the
+/// shards of a graph are then joined in order. The arrays live in the builder itself (not inside a
+/// graph value) so appending never triggers a copy-on-write check of a nested struct.
+public struct ObjectGraphBuilder: @unchecked Sendable {
     private let addresses: [UInt64]
     private let generations: [UInt8]
+    public let nodes: Range<Int>
     private var refcounts: [Int64]
     private var exact: [Bool]
-    private var starts: [Int32]
+    /// `ends[i]`: end of node `nodes.lowerBound + i`'s references in `targets`.
+    private var ends: [Int32]
     private var targets: [Int32]
     private let index: AddressIndex
 
     /// `addresses` are every tracked object of the collected generations, with their generation.
     public init(addresses: [UInt64], generations: [UInt8]) {
-        self.addresses = addresses
-        self.generations = generations
-        index = AddressIndex(addresses)
-        refcounts = [Int64](repeating: 0, count: addresses.count)
-        exact = [Bool](repeating: false, count: addresses.count)
-        starts = [0]
-        starts.reserveCapacity(addresses.count + 1)
-        targets = []
-        targets.reserveCapacity(addresses.count * 2)
+        self.init(addresses: addresses, generations: generations, index: AddressIndex(addresses), nodes: 0..<addresses.count)
     }
 
-    /// Records node `node` (nodes must be finished in order 0, 1, 2, ...): its refcount, whether its
-    /// traversal was exact, and the addresses it references (untracked ones are dropped here).
+    /// A builder for `nodes` only, sharing the whole graph's arrays and address index.
+    public init(addresses: [UInt64], generations: [UInt8], index: AddressIndex, nodes: Range<Int>) {
+        self.addresses = addresses
+        self.generations = generations
+        self.index = index
+        self.nodes = nodes
+        refcounts = [Int64](repeating: 0, count: nodes.count)
+        exact = [Bool](repeating: false, count: nodes.count)
+        ends = []
+        ends.reserveCapacity(nodes.count)
+        targets = []
+        targets.reserveCapacity(nodes.count * 2)
+    }
+
+    /// Records node `node` (nodes must be finished in order): its refcount, whether its traversal
+    /// was exact, and the addresses it references (untracked ones are dropped here).
     public mutating func finish(node: Int, refcount: Int64, exact isExact: Bool, referents: [UInt64]) {
-        precondition(node == starts.count - 1, "nodes must be finished in order")
-        refcounts[node] = refcount
-        exact[node] = isExact
+        let local = node - nodes.lowerBound
+        precondition(local == ends.count && node < nodes.upperBound, "nodes must be finished in order")
+        refcounts[local] = refcount
+        exact[local] = isExact
         for address in referents {
             if let target = index.node(of: address) { targets.append(target) }
         }
-        starts.append(Int32(targets.count))
+        ends.append(Int32(targets.count))
     }
 
     /// The graph built so far (every node must have been finished).
-    public var graph: ObjectGraph {
-        ObjectGraph(addresses: addresses, refcounts: refcounts, generations: generations, exact: exact,
-                    starts: starts, targets: targets, index: index)
+    public var graph: ObjectGraph { Self.join([self]) }
+
+    /// Joins shards that cover 0..<count in order into one graph.
+    public static func join(_ shards: [ObjectGraphBuilder]) -> ObjectGraph {
+        guard let first = shards.first else {
+            return ObjectGraph(addresses: [], refcounts: [], generations: [], exact: [], starts: [0], targets: [])
+        }
+        var refcounts: [Int64] = [], exact: [Bool] = [], starts: [Int32] = [0], targets: [Int32] = []
+        refcounts.reserveCapacity(first.addresses.count)
+        exact.reserveCapacity(first.addresses.count)
+        starts.reserveCapacity(first.addresses.count + 1)
+        targets.reserveCapacity(shards.reduce(0) { $0 + $1.targets.count })
+        for shard in shards {
+            precondition(shard.nodes.lowerBound == refcounts.count && shard.ends.count == shard.nodes.count, "shards must cover the nodes in order")
+            let base = Int32(targets.count)
+            refcounts += shard.refcounts
+            exact += shard.exact
+            starts += shard.ends.lazy.map { $0 + base }
+            targets += shard.targets
+        }
+        return ObjectGraph(addresses: first.addresses, refcounts: refcounts, generations: first.generations, exact: exact,
+                           starts: starts, targets: targets, index: first.index)
     }
 }

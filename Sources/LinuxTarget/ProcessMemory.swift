@@ -39,6 +39,9 @@ public final class ProcessMemory: MemoryReader {
         remoteLengths.deallocate()
     }
 
+    /// A second reader with its own syscall buffers: process_vm_readv itself is thread-safe.
+    public func concurrentReader() -> (any MemoryReader)? { ProcessMemory(pid: pid) }
+
     public func read(_ address: UInt64, into buffer: UnsafeMutableRawBufferPointer) throws(MemoryError) {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         localBases[0] = base

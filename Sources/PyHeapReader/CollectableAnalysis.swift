@@ -25,31 +25,55 @@ struct CollectableAnalysis {
                 typeOf.append(object.type)
             }
         }
+        // Every distinct type, numbered: each is planned once and looked up by number per object.
+        var types = Array(Set(generations.flatMap { $0.byType.keys }))
+        let typeIndex = AddressIndex(types)
+        var typeNumber = [Int32](repeating: -1, count: total)
+        for node in 0..<total { typeNumber[node] = typeIndex.node(of: typeOf[node]) ?? -1 }
         // Heap types vote for which traverse function is subtype_traverse (stripped builds).
-        let typeType = symbols["PyType_Type"]
-        var candidateTypes = Set(typeOf)
-        if let typeType {
-            for (address, type) in zip(addresses, typeOf) where type == typeType { candidateTypes.insert(address) }
+        var candidateTypes = types
+        if let typeType = symbols["PyType_Type"] {
+            for (address, type) in zip(addresses, typeOf) where type == typeType { candidateTypes.append(address) }
         }
-        let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(candidateTypes))
+        let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(Set(candidateTypes)))
+        let plans = types.map { planner.traversal(ofType: $0) }
+        types.removeAll()
         let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"])
-        var builder = ObjectGraphBuilder(addresses: addresses, generations: generationOf)
-        var referents: [UInt64] = []
+        let index = AddressIndex(addresses)
+        // Contiguous shares of the nodes, one per core, each reading through its own view of the copy.
+        var views: [CachedMemory] = [memory]
+        if addresses.count >= Self.parallelThreshold {
+            while views.count < Parallel.cores, let view = memory.concurrentView() { views.append(view) }
+        }
+        let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
+        let immortalCheck = layout.hasImmortalObjects
+        let shards = Parallel.map(shares: views.count) { share -> Shard in
+            let finder = share == 0 ? finder : ReferenceFinder(memory: views[share], layout: layout, strType: finder.strType)
+            var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
+            var referents: [UInt64] = []
+            for node in ranges[share] {
+                if share == 0 && node & 0x3FFFF == 0 && node > 0 { progress?("references", node * views.count, addresses.count) }
+                referents.removeAll(keepingCapacity: true)
+                let number = Int(typeNumber[node])
+                var exact = false
+                if number >= 0 {
+                    exact = plans[number].isExact
+                    if !finder.referents(of: addresses[node], traversal: plans[number], into: &referents) { exact = false }
+                }
+                let refcount = refcountOf(addresses[node], memory: views[share], immortalCheck: immortalCheck)
+                if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
+                shard.builder.finish(node: node, refcount: refcount, exact: exact, referents: referents)
+            }
+            return shard
+        }
         var exactCount = 0
         var inexact: [UInt64: Int] = [:]
-        let immortalCheck = layout.hasImmortalObjects
-        for node in 0..<addresses.count {
-            if node & 0x3FFFF == 0 && node > 0 { progress?("references", node, addresses.count) }
-            referents.removeAll(keepingCapacity: true)
-            let traversal = planner.traversal(ofType: typeOf[node])
-            var exact = traversal.isExact
-            if !finder.referents(of: addresses[node], traversal: traversal, into: &referents) { exact = false }
-            let refcount = refcountOf(addresses[node], immortalCheck: immortalCheck)
-            if exact { exactCount += 1 } else { inexact[typeOf[node], default: 0] += 1 }
-            builder.finish(node: node, refcount: refcount, exact: exact, referents: referents)
+        for shard in shards {
+            exactCount += shard.exact
+            inexact.merge(shard.inexact, uniquingKeysWith: +)
         }
         clock.mark("references")
-        let graph = builder.graph
+        let graph = ObjectGraphBuilder.join(shards.map(\.builder))
         let unreachable = UnreachableSet(graph: graph)
         clock.mark("unreachable")
         var census = TypeCensus(objects: [])
@@ -83,6 +107,16 @@ struct CollectableAnalysis {
         set.untrackedBytes = held.untracked
         set.untrackedObjects = held.untrackedObjects
         return set
+    }
+
+    /// Below this many objects one thread is fast enough.
+    static let parallelThreshold = 20_000
+
+    /// What one thread found for its share of the nodes.
+    private struct Shard {
+        var builder: ObjectGraphBuilder
+        var exact = 0
+        var inexact: [UInt64: Int] = [:]
     }
 
     struct HeldMemory {
@@ -170,7 +204,7 @@ struct CollectableAnalysis {
 
     /// `ob_refcnt`; immortal objects (3.12+: the low 32 bits negative as int32) never count as garbage.
     /// An unreadable header makes the object a root (reachable), the safe side.
-    private func refcountOf(_ object: UInt64, immortalCheck: Bool) -> Int64 {
+    private func refcountOf(_ object: UInt64, memory: CachedMemory, immortalCheck: Bool) -> Int64 {
         guard let word = try? memory.word(at: object &+ UInt64(layout.object.refcount)) else { return ObjectGraph.immortal }
         if immortalCheck && Int32(truncatingIfNeeded: word) < 0 { return ObjectGraph.immortal }
         let value = Int64(bitPattern: word)

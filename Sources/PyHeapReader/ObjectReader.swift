@@ -51,7 +51,7 @@ struct ObjectReader {
         guard entryCount >= 0, entryCount <= Int64(ReadLimits.maxDictEntries) else {
             throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: ReadLimits.maxDictEntries)
         }
-        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout)
+        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
         for index in 0..<Int(entryCount) {
             let key = try memory.pointer(at: table.keySlot(index))
             guard key != 0, (try? string(at: key, maxLength: wanted.utf8.count + 1)) == wanted else { continue }

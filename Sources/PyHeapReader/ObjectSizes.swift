@@ -169,7 +169,7 @@ struct ObjectSizes {
         let keys = try memory.word(at: object &+ UInt64(d.keys))
         let values = try memory.word(at: object &+ UInt64(d.values))
         let refcount = Int64(bitPattern: try memory.word(at: keys))  // dk_refcnt is the first field
-        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout)
+        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
         var size = values != 0 ? table.usable * 8 : 0
         if values != 0, d.keysSize == nil {
             // 3.11+: shared_keys_usable_size() = dk_nentries + dk_usable (dk_usable is the word before dk_nentries).

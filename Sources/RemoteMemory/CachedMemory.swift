@@ -1,38 +1,47 @@
 /// A read-through cache of whole blocks of target memory.
 ///
-/// While the target is paused, every read the walker makes pulls in the surrounding block (up to
-/// 1 MiB, clamped to its mapping) in one syscall, so walking a million objects costs about as many
-/// syscalls as the heap has megabytes. Once the read is done and the target resumed, the copy keeps
-/// answering from the state at pause time. Addresses outside every readable mapping are refused
-/// without a syscall, which is what makes corrupt pointers cheap.
+/// While the target is paused, every read pulls in the surrounding block (up to 1 MiB, clamped to
+/// its mapping) in one syscall, or `prefetchWritable` copies every writable mapping in batches, so
+/// a million objects cost about as many syscalls as the heap has megabytes. Once the target is
+/// resumed, the copy keeps answering from the state at pause time. Addresses outside every readable
+/// mapping are refused without a syscall, which is what makes corrupt pointers cheap.
+///
+/// Blocks are found by arithmetic, not hashing: the mapping by binary search (skipped when the
+/// last block used answers), then the block by its index inside the mapping.
 public final class CachedMemory: MemoryReader {
     @usableFromInline
-    final class Block {
-        @usableFromInline let start: UInt64
-        @usableFromInline let end: UInt64
-        @usableFromInline let storage: UnsafeMutableRawPointer
-
-        init(start: UInt64, end: UInt64) {
-            self.start = start
-            self.end = end
-            storage = UnsafeMutableRawPointer.allocate(byteCount: Int(end - start), alignment: 16)
-        }
-
-        deinit { storage.deallocate() }
+    struct Block {
+        @usableFromInline var start: UInt64
+        @usableFromInline var end: UInt64
+        @usableFromInline var storage: UnsafeMutableRawPointer
     }
 
-    private struct BlockKey: Hashable {
-        var aligned: UInt64
-        var region: Int
+    private enum Slot {
+        case unknown
+        case cached(Block)
+        /// The bulk read failed; reads there go straight to `base`, uncached.
+        case unreadable
     }
 
     public let base: any MemoryReader
     public let regions: RegionTable
     public let blockSize: UInt64
-    private var blocks: [BlockKey: Block] = [:]
-    /// Blocks whose bulk read failed; reads there go straight to `base`, uncached.
-    private var unreadable: Set<BlockKey> = []
-    @usableFromInline var last: Block?
+    private let blockShift: UInt64
+    /// Per region, per block index (`address >> blockShift` minus the region's first), created on first use.
+    private var slots: [[Slot]]
+    private let arena: CopyArena?
+    private var owned: [UnsafeMutableRawPointer] = []
+
+    @usableFromInline
+    struct LastBlock {
+        @usableFromInline var start: UInt64 = 1
+        @usableFromInline var end: UInt64 = 0
+        @usableFromInline var storage = UnsafeMutableRawPointer(bitPattern: 0x10)!
+    }
+
+    /// The last block used, behind a pointer: the hot path touches no reference count and no
+    /// exclusivity check (a class's stored `var`s cost a runtime access check on every read).
+    @usableFromInline let last: UnsafeMutablePointer<LastBlock>
 
     /// Once sealed, memory that was not copied while the target was stopped is never read from the
     /// live process again (it may have changed): such reads fail and count in `sealedMisses`.
@@ -42,41 +51,74 @@ public final class CachedMemory: MemoryReader {
 
     public func seal() { sealed = true }
 
+    /// Bytes copied from `base` into blocks, and the number of batched reads that did it.
+    public private(set) var bytesCopied = 0
+    public private(set) var blockReads = 0
+
+    /// `arena`, when given, holds the blocks (pre-faulted memory; see CopyArena) until it is full.
+    public init(base: any MemoryReader, regions: [MemoryRegion], blockSize: Int = 1 << 20, arena: CopyArena? = nil) {
+        precondition(blockSize > 0 && blockSize & (blockSize - 1) == 0, "block size must be a power of two")
+        self.base = base
+        self.regions = RegionTable(regions)
+        self.blockSize = UInt64(blockSize)
+        blockShift = UInt64(blockSize.trailingZeroBitCount)
+        slots = Array(repeating: [], count: self.regions.regions.count)
+        self.arena = arena
+        owner = nil
+        last = .allocate(capacity: 1)
+        last.initialize(to: LastBlock())
+    }
+
+    /// The cache a view reads blocks of (kept alive by the view).
+    private let owner: CachedMemory?
+
+    private init(view source: CachedMemory, reader: any MemoryReader) {
+        owner = source
+        base = reader
+        regions = source.regions
+        blockSize = source.blockSize
+        blockShift = source.blockShift
+        slots = source.slots
+        arena = nil
+        sealed = source.sealed
+        last = .allocate(capacity: 1)
+        last.initialize(to: LastBlock())
+    }
+
+    /// A reader of the same copy for another thread: it shares every block copied so far (never
+    /// changed again), has its own last-block cache, and reads anything else (read-only mappings)
+    /// through its own source reader. nil when the source cannot be read from two threads at once.
+    /// The view must not outlive this cache, whose blocks it uses.
+    public func concurrentView() -> CachedMemory? {
+        guard let reader = base.concurrentReader() else { return nil }
+        return CachedMemory(view: self, reader: reader)
+    }
+
+    deinit {
+        for pointer in owned { pointer.deallocate() }
+        last.deallocate()
+    }
+
     /// Copies every block of the writable mappings that `include` accepts and that is not cached
     /// yet, in batches of up to 1024 blocks per read. Returns the bytes copied.
     @discardableResult
     public func prefetchWritable(include: (MemoryRegion) -> Bool = { _ in true }) throws(MemoryError) -> Int {
         let before = bytesCopied
-        var wanted: [(BlockKey, Block)] = []
-        for (index, region) in regions.regions.enumerated() where region.writable && include(region) {
-            var aligned = region.start & ~(blockSize - 1)
-            while aligned < region.end {
-                let key = BlockKey(aligned: aligned, region: index)
-                if blocks[key] == nil && !unreadable.contains(key) {
-                    wanted.append((key, Block(start: max(aligned, region.start), end: min(aligned &+ blockSize, region.end))))
-                }
-                aligned &+= blockSize
+        var wanted: [(region: Int, index: Int)] = []
+        for (regionIndex, region) in regions.regions.enumerated() where region.writable && include(region) {
+            for index in 0..<blockCount(regionIndex) where isUnknown(regionIndex, index) {
+                wanted.append((regionIndex, index))
             }
         }
         try fill(wanted)
         return bytesCopied - before
     }
 
-    /// Bytes copied from `base` into blocks, and the number of batched reads that did it.
-    public private(set) var bytesCopied = 0
-    public private(set) var blockReads = 0
-
-    public init(base: any MemoryReader, regions: [MemoryRegion], blockSize: Int = 1 << 20) {
-        precondition(blockSize > 0 && blockSize & (blockSize - 1) == 0, "block size must be a power of two")
-        self.base = base
-        self.regions = RegionTable(regions)
-        self.blockSize = UInt64(blockSize)
-    }
-
     /// Fast path for one machine word: the last block used answers most reads of a list walk.
     @inlinable
     public func word(at address: UInt64) throws(MemoryError) -> UInt64 {
-        if let block = last, address >= block.start, address < block.end, block.end - address >= 8 {
+        let block = last.pointee
+        if address >= block.start, address < block.end, block.end - address >= 8 {
             return block.storage.loadUnaligned(fromByteOffset: Int(address - block.start), as: UInt64.self)
         }
         return try load(UInt64.self, at: address)
@@ -90,11 +132,12 @@ public final class CachedMemory: MemoryReader {
         guard count >= 0, count <= limit else {
             throw MemoryError.limitExceeded(what: "byte count", value: count, limit: limit)
         }
-        if let block = last, address >= block.start, address < block.end, UInt64(count) <= block.end - address {
-            return body(UnsafeRawBufferPointer(start: block.storage + Int(address - block.start), count: count))
+        let recent = last.pointee
+        if address >= recent.start, address < recent.end, UInt64(count) <= recent.end - address {
+            return body(UnsafeRawBufferPointer(start: recent.storage + Int(address - recent.start), count: count))
         }
         if count > 0, let block = try? block(for: address), UInt64(count) <= block.end - address {
-            last = block
+            remember(block)
             return body(UnsafeRawBufferPointer(start: block.storage + Int(address - block.start), count: count))
         }
         let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(count, 1), alignment: 8)
@@ -115,70 +158,139 @@ public final class CachedMemory: MemoryReader {
                 try base.read(cursor, into: destination)
                 return
             }
-            let available = Int(block.end - cursor)
-            let take = min(available, remaining)
+            let take = min(Int(block.end - cursor), remaining)
             destination.baseAddress!.copyMemory(from: block.storage + Int(cursor - block.start), byteCount: take)
             done += take
             cursor &+= UInt64(take)
-            last = block
+            remember(block)
         }
     }
 
     /// Reads, in as few syscalls as the source allows, every block that holds one of `addresses`.
     public func prefetch(_ addresses: [UInt64]) throws(MemoryError) {
-        var wanted: [(BlockKey, Block)] = []
-        var seen = Set<BlockKey>()
+        var wanted: [(region: Int, index: Int)] = []
         for address in addresses {
-            guard let (key, start, end) = blockBounds(for: address), blocks[key] == nil, !unreadable.contains(key),
-                  seen.insert(key).inserted else { continue }
-            wanted.append((key, Block(start: start, end: end)))
+            guard let region = regions.index(of: address) else { continue }
+            let index = blockIndex(address, region: region)
+            if isUnknown(region, index), !wanted.contains(where: { $0 == (region, index) }) { wanted.append((region, index)) }
         }
         try fill(wanted)
     }
 
-    private func blockBounds(for address: UInt64) -> (BlockKey, UInt64, UInt64)? {
-        guard let regionIndex = regions.index(of: address) else { return nil }
-        let region = regions.regions[regionIndex]
-        let aligned = address & ~(blockSize - 1)
-        let start = max(aligned, region.start)
-        let end = min(aligned &+ blockSize, region.end)
-        return (BlockKey(aligned: aligned, region: regionIndex), start, end)
+    @usableFromInline
+    func remember(_ block: Block) {
+        last.pointee = LastBlock(start: block.start, end: block.end, storage: block.storage)
     }
 
     @usableFromInline
     func block(for address: UInt64) throws(MemoryError) -> Block? {
-        guard let (key, start, end) = blockBounds(for: address) else {
+        guard let region = regions.index(of: address) else {
             throw MemoryError.unmapped(address: address, count: 1)
         }
-        if let block = blocks[key] { return block }
-        if sealed && regions.regions[key.region].writable {
+        let index = blockIndex(address, region: region)
+        if slots[region].isEmpty { slots[region] = Array(repeating: .unknown, count: blockCount(region)) }
+        switch slots[region][index] {
+        case let .cached(block): return block
+        case .unreadable: return nil
+        case .unknown: break
+        }
+        if sealed && regions.regions[region].writable {
             sealedMisses += 1
             throw MemoryError.unmapped(address: address, count: 1)
         }
-        if unreadable.contains(key) { return nil }
-        try fill([(key, Block(start: start, end: end))])
-        return blocks[key]
+        try fill([(region, index)])
+        if case let .cached(block) = slots[region][index] { return block }
+        return nil
     }
 
-    private func fill(_ wanted: [(BlockKey, Block)]) throws(MemoryError) {
-        var index = 0
-        while index < wanted.count {
-            let batch = wanted[index..<min(index + 1024, wanted.count)]
-            let requests = batch.map {
-                ReadRequest(address: $0.1.start,
-                            destination: UnsafeMutableRawBufferPointer(start: $0.1.storage, count: Int($0.1.end - $0.1.start)))
+    private func blockIndex(_ address: UInt64, region: Int) -> Int {
+        Int((address >> blockShift) - (regions.regions[region].start >> blockShift))
+    }
+
+    private func blockCount(_ region: Int) -> Int {
+        let r = regions.regions[region]
+        return Int(((r.end - 1) >> blockShift) - (r.start >> blockShift)) + 1
+    }
+
+    private func isUnknown(_ region: Int, _ index: Int) -> Bool {
+        if slots[region].isEmpty { return true }
+        if case .unknown = slots[region][index] { return true }
+        return false
+    }
+
+    /// The address range of block `index` of `region`: block-aligned, clamped to the mapping.
+    private func bounds(_ region: Int, _ index: Int) -> (UInt64, UInt64) {
+        let r = regions.regions[region]
+        let aligned = ((r.start >> blockShift) + UInt64(index)) << blockShift
+        return (max(aligned, r.start), min(aligned &+ blockSize, r.end))
+    }
+
+    private func storage(_ count: Int) -> UnsafeMutableRawPointer {
+        if let pointer = arena?.allocate(count) { return pointer }
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: count, alignment: 16)
+        owned.append(pointer)
+        return pointer
+    }
+
+    private func fill(_ wanted: [(region: Int, index: Int)]) throws(MemoryError) {
+        let blocks = wanted.map { slot -> Block in
+            let (start, end) = bounds(slot.region, slot.index)
+            return Block(start: start, end: end, storage: storage(Int(end - start)))
+        }
+        let requests = blocks.map {
+            ReadRequest(address: $0.start, destination: UnsafeMutableRawBufferPointer(start: $0.storage, count: Int($0.end - $0.start)))
+        }
+        let results = try readInParallel(requests)
+        for ((slot, block), ok) in zip(zip(wanted, blocks), results) {
+            if slots[slot.region].isEmpty { slots[slot.region] = Array(repeating: .unknown, count: blockCount(slot.region)) }
+            if ok {
+                slots[slot.region][slot.index] = .cached(block)
+                bytesCopied += Int(block.end - block.start)
+            } else {
+                slots[slot.region][slot.index] = .unreadable
             }
-            let results = try base.readMany(requests)
-            blockReads += 1
-            for ((key, block), ok) in zip(batch, results) {
-                if ok {
-                    blocks[key] = block
-                    bytesCopied += Int(block.end - block.start)
-                } else {
-                    unreadable.insert(key)
-                }
-            }
-            index += batch.count
         }
     }
+
+    /// Batches of up to 1024 ranges per call; a large copy is split in contiguous shares, one per
+    /// core, each read by its own reader (one memory bus, but one core alone cannot saturate it).
+    private func readInParallel(_ requests: [ReadRequest]) throws(MemoryError) -> [Bool] {
+        let bytes = requests.reduce(0) { $0 + $1.destination.count }
+        var readers: [any MemoryReader] = [base]
+        if bytes >= Self.parallelCopyThreshold {
+            while readers.count < min(Parallel.cores, 4), let extra = base.concurrentReader() { readers.append(extra) }
+        }
+        let shares = Parallel.ranges(of: requests.count, shares: readers.count)
+        let outcomes = Parallel.map(shares: readers.count) { share -> Result<([Bool], Int), MemoryError> in
+            var done: [Bool] = []
+            var calls = 0
+            var position = shares[share].lowerBound
+            do throws(MemoryError) {
+                while position < shares[share].upperBound {
+                    let end = min(position + 1024, shares[share].upperBound)
+                    done += try readers[share].readMany(Array(requests[position..<end]))
+                    calls += 1
+                    position = end
+                }
+                return .success((done, calls))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var all: [Bool] = []
+        all.reserveCapacity(requests.count)
+        for outcome in outcomes {
+            switch outcome {
+            case let .success((done, calls)):
+                all += done
+                blockReads += calls
+            case let .failure(error):
+                throw error
+            }
+        }
+        return all
+    }
+
+    /// Below this many bytes one thread copies faster than threads start.
+    static let parallelCopyThreshold = 16 << 20
 }

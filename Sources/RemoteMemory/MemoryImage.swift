@@ -11,6 +11,9 @@ public final class MemoryImage: MemoryReader {
 
     public init() {}
 
+    /// Reads never change an image, so one image serves any number of threads (once it is built).
+    public func concurrentReader() -> (any MemoryReader)? { self }
+
     /// Maps `size` zero bytes at `start`. Segments must not overlap.
     public func map(at start: UInt64, size: Int, bytes: [UInt8]? = nil) {
         precondition(size > 0)

@@ -9,6 +9,10 @@ public protocol MemoryReader: AnyObject {
     /// syscall) override this; the default reads them one by one. Returns, per request, whether it
     /// was read completely.
     func readMany(_ requests: [ReadRequest]) throws(MemoryError) -> [Bool]
+
+    /// Another reader of the same memory that may be used on another thread at the same time as
+    /// this one (for copying a paused target with every core); nil when the source cannot.
+    func concurrentReader() -> (any MemoryReader)?
 }
 
 /// One range of a batched read: `count` bytes from `address` into `destination`.
@@ -22,6 +26,8 @@ public struct ReadRequest {
 }
 
 extension MemoryReader {
+    public func concurrentReader() -> (any MemoryReader)? { nil }
+
     public func readMany(_ requests: [ReadRequest]) throws(MemoryError) -> [Bool] {
         var done: [Bool] = []
         done.reserveCapacity(requests.count)

@@ -42,7 +42,13 @@ enum LiveInspection {
 
         var pausedSeconds = 0.0
         var threads = 0
+        var phases = [("attach", monotonicSeconds() - started)]
         for attempt in 1...options.maxAttempts {
+            // Fault in local memory for the copy before the pause, sized from the mappings as they are now.
+            var phaseStart = monotonicSeconds()
+            let arena = options.pause ? CopyArena(bytes: copySizeEstimate(pid: pid)) : nil
+            phases.append(("prefault", monotonicSeconds() - phaseStart))
+            phaseStart = monotonicSeconds()
             var stopper: ThreadStopper?
             do {
                 if options.pause { stopper = try ThreadStopper.stop(pid: pid) }
@@ -57,18 +63,11 @@ enum LiveInspection {
                 stopper?.resume()
                 throw describe(error, pid: pid)
             }
-            let snapshot = CachedMemory(base: live, regions: ProcMaps.regions(maps))
-            let result: Result<HeapReader.Lists, ReaderError>
-            do {
-                result = .success(try reader.readLists(memory: snapshot, keepObjects: options.findCollectable || options.keepGenerationObjects,
-                                                       strict: options.pause, progress: progress.handler))
-            } catch {
-                result = .failure(error)
-            }
+            let snapshot = CachedMemory(base: live, regions: ProcMaps.regions(maps), arena: arena)
             var copyError: MemoryError?
-            if case .success = result, options.findCollectable, options.pause {
-                // The analysis reads every object's contents: copy the rest of the writable memory now
-                // (the copy floor), then seal the copy, so the target can run while pyinspect works.
+            if options.pause {
+                // The pause is one bulk copy of the writable memory (the copy floor); everything else,
+                // the list walk included, reads the sealed copy after the target runs again.
                 let stacks = ThreadStacks(maps)
                 do { try snapshot.prefetchWritable { !stacks.contains($0) } } catch { copyError = error }
                 snapshot.seal()
@@ -78,11 +77,25 @@ enum LiveInspection {
                 stopper.resume()
                 pausedSeconds += stopper.pauseDuration.map(seconds) ?? 0
             }
+            phases.append(("copy", monotonicSeconds() - phaseStart))
             if let copyError { throw describe(copyError, pid: pid) }
+            let result: Result<HeapReader.Lists, ReaderError>
+            do {
+                result = .success(try reader.readLists(memory: snapshot, keepObjects: options.findCollectable || options.keepGenerationObjects,
+                                                       strict: options.pause, progress: progress.handler))
+            } catch {
+                result = .failure(error)
+            }
             switch result {
             case let .success(lists):
-                let capture = reader.analyse(lists, memory: snapshot, findCollectable: options.findCollectable,
+                var capture = reader.analyse(lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects, progress: progress.handler)
+                // Retried attempts add up under one name each.
+                var merged: [(name: String, seconds: Double)] = []
+                for (name, time) in phases {
+                    if let at = merged.firstIndex(where: { $0.name == name }) { merged[at].seconds += time } else { merged.append((name, time)) }
+                }
+                capture.phases = merged + capture.phases
                 let target = TargetSummary(
                     pid: pid, executable: image.executable, pythonLibrary: image.pythonLibrary,
                     version: reader.detected.display, versionSource: reader.detected.source,
@@ -135,6 +148,15 @@ enum LiveInspection {
             return ReportedError(exit: .internalError, message: "pid \(pid): \(error)")
         }
     }
+}
+
+/// Bytes of writable memory a paused copy will take, from the mappings seen now, with room for
+/// some growth before the pause (what does not fit is allocated during the copy).
+func copySizeEstimate(pid: Int32) -> Int {
+    guard let maps = try? ProcMaps.read(pid: pid) else { return 0 }
+    let stacks = ThreadStacks(maps)
+    let total = ProcMaps.regions(maps).filter { $0.writable && $0.readable && !stacks.contains($0) }.reduce(0) { $0 + Int($1.size) }
+    return total + total / 32 + (2 << 20)
 }
 
 /// Thread stacks: anonymous read-write mappings right after a `---p` guard mapping, and `[stack]`.

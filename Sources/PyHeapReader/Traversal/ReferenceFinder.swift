@@ -5,11 +5,17 @@ import RemoteMemory
 /// Lists the objects one object references, the way its type's `tp_traverse` would visit them.
 /// Every size read from the target is bounded; an object that cannot be read yields no references
 /// and counts as inexact (safe: see UnreachableSet).
-struct ReferenceFinder {
+final class ReferenceFinder {
     let memory: CachedMemory
     let layout: PythonLayout
     /// `PyUnicode_Type`, to name dict keys that are strings.
     let strType: UInt64?
+
+    init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?) {
+        self.memory = memory
+        self.layout = layout
+        self.strType = strType
+    }
 
     /// Largest container pyinspect will traverse (items, dict entries, set slots).
     static let maxItems = 1 << 28
@@ -84,7 +90,7 @@ struct ReferenceFinder {
         let f = layout.frames
         let fixed = PythonNames.labels(f.fieldNames["frameFields"], offsets: f.frameFields)
         for (position, offset) in f.frameFields.enumerated() { sink.add(try memory.word(at: object &+ UInt64(offset)), fixed[position]) }
-        let locals = LocalNames { FrameDescriber(memory: memory, layout: layout).describe(frameObject: object)?.slotNames ?? [] }
+        let locals = LocalNames { [self] in FrameDescriber(memory: memory, layout: layout).describe(frameObject: object)?.slotNames ?? [] }
         if let localsPlus = f.frameLocalsPlus, let codeField = f.frameCode, let nlocals = f.codeNlocals,
            let cellvars = f.codeCellvars, let freevars = f.codeFreevars, let valueStack = f.frameValueStack {
             // 3.8–3.10: fast locals, cells and free variables inline, then the value stack.
@@ -161,7 +167,7 @@ struct ReferenceFinder {
         let f = layout.frames
         let fixed = PythonNames.labels(f.fieldNames["interpreterFrameFields"], offsets: f.interpreterFrameFields)
         for (position, offset) in f.interpreterFrameFields.enumerated() { sink.add(try memory.word(at: frame &+ UInt64(offset)), fixed[position]) }
-        let locals = LocalNames { FrameDescriber(memory: memory, layout: layout).describe(interpreterFrame: frame)?.slotNames ?? [] }
+        let locals = LocalNames { [self] in FrameDescriber(memory: memory, layout: layout).describe(interpreterFrame: frame)?.slotNames ?? [] }
         guard let localsPlus = f.interpreterFrameLocalsPlus, let stackTop = f.interpreterFrameStackTop else { return }
         let count = Int(try memory.load(Int32.self, at: frame &+ UInt64(stackTop)))
         guard count >= 0, count <= Self.maxFrameSlots else {
@@ -201,7 +207,7 @@ struct ReferenceFinder {
             throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: Self.maxItems)
         }
         let count = Int(entryCount)
-        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout)
+        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
         if values != 0 {
             // 3.13+: values embedded in their owner object are visited by the owner, not by the dict.
             // PyDictValues starts {capacity, size, embedded, valid}: `embedded` sits just before `valid`.
@@ -316,7 +322,7 @@ struct ReferenceFinder {
             }
             count = Int(entries)
         }
-        let table = keys == 0 ? nil : try? DictKeysTable(keys: keys, memory: memory, layout: layout)
+        let table = keys == 0 ? nil : try? DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
         try pointerArray(at: values &+ UInt64(layout.traversal.dictValuesItems ?? 0), count: count, &sink) { index in
             guard let table else { return .offset(index * 8) }
             if case let .key(name) = keyLabel(table, index: index) {
