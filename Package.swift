@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module graph (arrows point at what a module imports; nothing imports upward):
 //   pyinspect (CLI) -> HeapRendering -> HeapModel
-//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph   (never sees a pid)
+//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph -> CPrefetch  (never sees a pid)
 //                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -30,6 +30,8 @@ let package = Package(
             // Debian 12's libunwind-ptrace.so uses liblzma without a DT_NEEDED entry for it.
             linkerSettings: [.linkedLibrary("lzma")]
         ),
+        // A cache-prefetch hint for the hot loops over large tables.
+        .target(name: "CPrefetch"),
         .target(name: "RemoteMemory", swiftSettings: strictSwift),
         .target(
             name: "LinuxTarget",
@@ -39,7 +41,7 @@ let package = Package(
         .target(name: "CPythonLayouts", swiftSettings: strictSwift),
         .target(name: "HeapModel", swiftSettings: strictSwift),
         // The object graph and the collector's reachability analysis: pure, no memory access.
-        .target(name: "HeapGraph", swiftSettings: strictSwift),
+        .target(name: "HeapGraph", dependencies: ["CPrefetch"], swiftSettings: strictSwift),
         .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph"],
                 swiftSettings: strictSwift),
         .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),

@@ -3,24 +3,33 @@
 
 For each scale it starts the shared fixture (`leaky.py scale N`, beside the repository in
 ../shared/fixtures), which measures its own full collection in a forked child
-(`full_collect_seconds`), then measures in the same run:
+(`full_collect_seconds`), then measures in the same run, on the same target:
 
   floor     a bare bulk copy of the target's writable private mappings with batched
-            process_vm_readv (1 MiB chunks, 1024 per call) -- the physical floor of a pause
-  full      `pyinspect attach PID --format json` (census, collectable set, cycles): wall of the
-            command, the target's pause, pyinspect's peak RSS (/usr/bin/time)
+            process_vm_readv (1 MiB ranges, 1024 per call, into one reused buffer): the
+            physical floor of a pause, as issue 4 defines it
+  full      `pyinspect attach PID --format json` (census, collectable set, cycles, bytes):
+            wall of the command, the target's pause, pyinspect's peak RSS (/usr/bin/time)
   census    the same with --no-cycles
+  in-proc   the target counting its own objects by type (`Counter(map(type,
+            gc.get_objects()))`, run by a SIGUSR2 handler installed before the fixture starts)
+  py-spy    `py-spy dump --pid PID` (when py-spy is on PATH: `pip install py-spy`): wall, and
+            its pause (first ptrace stop to last detach, from `strace -ttt`)
 
 and prints one table with the ratios: full wall / collect, pause / floor, peak RSS / target RSS,
-full / census. A benchmark, not a test: CI does not run it, nothing here asserts a speed.
+full / census, and seconds per million objects. Each pyinspect figure is the best of --runs runs.
+A benchmark, not a test: CI does not run it, nothing here asserts a speed.
 
-usage: scripts/bench.py [--python PATH] [--scales 100000,1000000,5000000,10000000] [--binary PATH] [--runs R]
+usage: scripts/bench.py [--python PATH] [--scales 100000,1000000,5000000,10000000] [--binary PATH]
+                        [--runs R] [-- EXTRA pyinspect ARGS]
 """
 import argparse
 import ctypes
 import json
 import os
 import re
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +37,21 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEAKY = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "leaky.py")
+
+# Runs the fixture unchanged, after installing a SIGUSR2 handler that times an in-process census.
+TARGET_WRAPPER = r"""
+import collections, gc, json, runpy, signal, sys, time
+out = sys.argv[1]
+def census(signum, frame):
+    began = time.perf_counter()
+    counts = collections.Counter(map(type, gc.get_objects()))
+    seconds = time.perf_counter() - began
+    with open(out, "w") as f:
+        json.dump({"seconds": seconds, "objects": sum(counts.values())}, f)
+signal.signal(signal.SIGUSR2, census)
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
 
 
 class IOVec(ctypes.Structure):
@@ -86,26 +110,75 @@ def run_pyinspect(binary, pid, extra):
     return wall, report["process"]["pause_seconds"], peak, report
 
 
+def in_process_census(pid, out):
+    """Seconds the target takes to count its own objects by type (SIGUSR2 handler)."""
+    if os.path.exists(out):
+        os.unlink(out)
+    os.kill(pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        try:
+            with open(out) as f:
+                return json.load(f)["seconds"]
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    return None
+
+
+def py_spy(pid):
+    """(wall, pause) of `py-spy dump`, or (None, None) without py-spy. The pause is read from
+    strace: first ptrace stop request to last detach."""
+    spy = shutil.which("py-spy")
+    if not spy:
+        return None, None
+    started = time.monotonic()
+    r = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True)
+    wall = time.monotonic() - started
+    if r.returncode != 0:
+        return None, None
+    pause = None
+    if shutil.which("strace"):
+        t = subprocess.run(["strace", "-f", "-ttt", "-e", "trace=ptrace", spy, "dump", "--pid", str(pid)],
+                           capture_output=True, text=True)
+        stops = [float(m.group(1)) for m in re.finditer(r"(\d+\.\d+) ptrace\(PTRACE_(?:ATTACH|SEIZE|INTERRUPT)", t.stderr)]
+        detaches = [float(m.group(1)) for m in re.finditer(r"(\d+\.\d+) ptrace\(PTRACE_DETACH", t.stderr)]
+        if stops and detaches:
+            pause = max(detaches) - min(stops)
+    return wall, pause
+
+
+def fmt(value, spec):
+    return "-" if value is None else spec % value
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or os.path.expanduser("~/.pyenv")
     ap.add_argument("--python", default=os.path.join(root, "versions", "3.12.1", "bin", "python"))
     ap.add_argument("--scales", default="100000,1000000,5000000,10000000")
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "pyinspect"))
-    ap.add_argument("--runs", type=int, default=1, help="pyinspect runs per scale (the best is shown)")
+    ap.add_argument("--runs", type=int, default=3, help="pyinspect runs per scale (the best is shown)")
+    ap.add_argument("extra", nargs="*", help="more pyinspect arguments (after --)")
     a = ap.parse_args()
     if not os.path.exists(LEAKY):
         sys.exit("bench: %s not found (the shared fixtures sit beside the repository)" % LEAKY)
     if not os.access(a.binary, os.X_OK):
         sys.exit("bench: build first: swift build -c release (%s missing)" % a.binary)
-    header = ("objects", "RSS MiB", "collect s", "floor s", "full s", "pause s", "peak MiB", "census s",
-              "full/collect", "pause/floor", "peak/RSS", "full/census", "s per M obj")
-    print("python %s, pyinspect %s" % (a.python, a.binary))
-    print(" ".join("%12s" % h for h in header))
+    columns = [("objects", "%12s"), ("RSS MiB", "%9.1f"), ("collect s", "%9.3f"), ("floor s", "%8.4f"),
+               ("full s", "%7.3f"), ("pause s", "%8.4f"), ("peak MiB", "%8.1f"), ("census s", "%8.3f"),
+               ("in-proc s", "%9.3f"), ("spy s", "%6.3f"), ("spy pause", "%9.4f"),
+               ("full/collect", "%12.2f"), ("pause/floor", "%11.2f"), ("peak/RSS", "%8.2f"),
+               ("full/census", "%11.2f"), ("s/M obj", "%7.3f")]
+    version = subprocess.run([a.python, "-c", "import sys; print(sys.version.split()[0])"],
+                             capture_output=True, text=True).stdout.strip()
+    print("python %s (%s), pyinspect %s, best of %d, %d cores" % (version, a.python, a.binary, a.runs, os.cpu_count()))
+    print(" ".join(name.rjust(int(re.match(r"%(\d+)", spec).group(1))) for name, spec in columns))
     for scale in [int(x) for x in a.scales.split(",")]:
         tmp = tempfile.mkdtemp(prefix="pyinspect-bench-")
         truth = os.path.join(tmp, "truth.json")
-        target = subprocess.Popen([a.python, LEAKY, "scale", str(scale), "--truth", truth, "--lifetime", "1800"],
+        census_out = os.path.join(tmp, "census.json")
+        target = subprocess.Popen([a.python, "-c", TARGET_WRAPPER, census_out, LEAKY, "scale", str(scale),
+                                   "--truth", truth, "--lifetime", "3600"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             if not target.stdout.readline().decode().startswith("READY"):
@@ -113,18 +186,21 @@ def main():
             t = json.load(open(truth))
             objects = t["tracked"]["count"]
             floor, _ = min(copy_floor(target.pid) for _ in range(3))
-            full = min((run_pyinspect(a.binary, target.pid, []) for _ in range(a.runs)), key=lambda r: r[0])
-            census = min((run_pyinspect(a.binary, target.pid, ["--no-cycles"]) for _ in range(a.runs)), key=lambda r: r[0])
+            runs = [run_pyinspect(a.binary, target.pid, a.extra) for _ in range(a.runs)]
+            full = [min(run[i] for run in runs) for i in range(3)]      # best wall, pause and peak
+            census = min(run_pyinspect(a.binary, target.pid, ["--no-cycles"] + a.extra)[0] for _ in range(a.runs))
+            in_proc = in_process_census(target.pid, census_out)
+            spy_wall, spy_pause = py_spy(target.pid)
             rss = rss_mib(target.pid)
             collect = t["full_collect_seconds"]
-            row = (objects, rss, collect, floor, full[0], full[1], full[2], census[0],
-                   full[0] / collect, full[1] / floor, full[2] / rss, full[0] / census[0], full[0] / (objects / 1e6))
-            print("%12s %12.1f %12.3f %12.3f %12.3f %12.3f %12.1f %12.3f %12.2f %12.2f %12.2f %12.2f %12.3f" % (
-                (format(objects, ","),) + row[1:]))
+            row = [format(objects, ","), rss, collect, floor, full[0], full[1], full[2], census, in_proc, spy_wall, spy_pause,
+                   full[0] / collect, full[1] / floor, full[2] / rss, full[0] / census, full[0] / (objects / 1e6)]
+            print(" ".join(fmt(value, spec) for value, (_, spec) in zip(row, columns)))
             sys.stdout.flush()
         finally:
             target.stdin.close()
             target.wait()
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

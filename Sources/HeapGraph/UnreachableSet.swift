@@ -20,22 +20,33 @@ public struct UnreachableSet: Sendable {
     public init(graph: ObjectGraph) {
         let count = graph.count
         var remaining = graph.refcounts
-        for node in 0..<count {
-            for target in graph.referents(of: node) { remaining[Int(target)] &-= 1 }
-        }
         var reachable = [Bool](repeating: false, count: count)
-        var stack: [Int32] = []
         var overcounted: [Int32] = []
-        for node in 0..<count where remaining[node] != 0 {
-            if remaining[node] < 0 { overcounted.append(Int32(node)) }
-            reachable[node] = true
-            stack.append(Int32(node))
-        }
-        // Everything a root reaches is reachable too. Each node is pushed at most once.
-        while let node = stack.popLast() {
-            for target in graph.referents(of: Int(node)) where !reachable[Int(target)] {
-                reachable[Int(target)] = true
-                stack.append(target)
+        // Raw buffers: this runs over every reference of the heap, and slices would retain per node.
+        graph.starts.withUnsafeBufferPointer { starts in
+            graph.targets.withUnsafeBufferPointer { targets in
+                remaining.withUnsafeMutableBufferPointer { remaining in
+                    reachable.withUnsafeMutableBufferPointer { reachable in
+                        // subtract_refs: every reference inside the set, whoever holds it.
+                        for target in targets { remaining[Int(target)] &-= 1 }
+                        var stack: [Int32] = []
+                        for node in 0..<count where remaining[node] != 0 {
+                            if remaining[node] < 0 { overcounted.append(Int32(node)) }
+                            reachable[node] = true
+                            stack.append(Int32(node))
+                        }
+                        // Everything a root reaches is reachable too. Each node is pushed at most once.
+                        while let node = stack.popLast() {
+                            for edge in Int(starts[Int(node)])..<Int(starts[Int(node) + 1]) {
+                                let target = Int(targets[edge])
+                                if !reachable[target] {
+                                    reachable[target] = true
+                                    stack.append(Int32(target))
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         nodes = (0..<count).compactMap { reachable[$0] ? nil : Int32($0) }

@@ -12,18 +12,20 @@ struct CollectableAnalysis {
     let symbols: [String: UInt64]
     var progress: ProgressHandler? = nil
 
-    func run(generations: [TypeCensus], clock: inout PhaseClock) -> CollectableSet {
+    /// Without `keepObjects`, each generation's object list is dropped once copied into the graph's arrays.
+    func run(generations: inout [TypeCensus], keepObjects: Bool, clock: inout PhaseClock) -> CollectableSet {
         var addresses: [UInt64] = [], generationOf: [UInt8] = [], typeOf: [UInt64] = []
         let total = generations.reduce(0) { $0 + ($1.objects?.count ?? 0) }
         addresses.reserveCapacity(total)
         generationOf.reserveCapacity(total)
         typeOf.reserveCapacity(total)
-        for (index, census) in generations.enumerated() {
-            for object in census.objects ?? [] {
+        for index in generations.indices {
+            for object in generations[index].objects ?? [] {
                 addresses.append(object.address)
                 generationOf.append(UInt8(index))
                 typeOf.append(object.type)
             }
+            if !keepObjects { generations[index].objects = nil }
         }
         // Every distinct type, numbered: each is planned once and looked up by number per object.
         var types = Array(Set(generations.flatMap { $0.byType.keys }))
@@ -47,22 +49,31 @@ struct CollectableAnalysis {
         }
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
         let immortalCheck = layout.hasImmortalObjects
-        let shards = Parallel.map(shares: views.count) { share -> Shard in
+        var shards = Parallel.map(shares: views.count) { share -> Shard in
             let finder = share == 0 ? finder : ReferenceFinder(memory: views[share], layout: layout, strType: finder.strType)
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
-            var referents: [UInt64] = []
-            for node in ranges[share] {
-                if share == 0 && node & 0x3FFFF == 0 && node > 0 { progress?("references", node * views.count, addresses.count) }
+            // Batches of nodes: read every object of the batch, then look all its references up at once.
+            var referents: [UInt64] = [], ends: [Int] = [], refcounts: [Int64] = [], exactness: [Bool] = []
+            for batch in stride(from: ranges[share].lowerBound, to: ranges[share].upperBound, by: Self.batchSize) {
+                let nodes = batch..<min(batch + Self.batchSize, ranges[share].upperBound)
+                if share == 0 && batch > 0 && batch % (Self.batchSize * 64) == 0 { progress?("references", batch * views.count, addresses.count) }
                 referents.removeAll(keepingCapacity: true)
-                let number = Int(typeNumber[node])
-                var exact = false
-                if number >= 0 {
-                    exact = plans[number].isExact
-                    if !finder.referents(of: addresses[node], traversal: plans[number], into: &referents) { exact = false }
+                ends.removeAll(keepingCapacity: true)
+                refcounts.removeAll(keepingCapacity: true)
+                exactness.removeAll(keepingCapacity: true)
+                for node in nodes {
+                    let number = Int(typeNumber[node])
+                    var exact = false
+                    if number >= 0 {
+                        exact = plans[number].isExact
+                        if !finder.referents(of: addresses[node], traversal: plans[number], into: &referents) { exact = false }
+                    }
+                    ends.append(referents.count)
+                    refcounts.append(refcountOf(addresses[node], memory: views[share], immortalCheck: immortalCheck))
+                    exactness.append(exact)
+                    if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
                 }
-                let refcount = refcountOf(addresses[node], memory: views[share], immortalCheck: immortalCheck)
-                if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
-                shard.builder.finish(node: node, refcount: refcount, exact: exact, referents: referents)
+                shard.builder.finish(batchFrom: nodes.lowerBound, refcounts: refcounts, exact: exactness, ends: ends, referents: referents)
             }
             return shard
         }
@@ -73,7 +84,9 @@ struct CollectableAnalysis {
             inexact.merge(shard.inexact, uniquingKeysWith: +)
         }
         clock.mark("references")
-        let graph = ObjectGraphBuilder.join(shards.map(\.builder))
+        var builders = shards.map(\.builder)
+        shards = []
+        let graph = ObjectGraphBuilder.join(&builders)
         let unreachable = UnreachableSet(graph: graph)
         clock.mark("unreachable")
         var census = TypeCensus(objects: [])
@@ -109,8 +122,11 @@ struct CollectableAnalysis {
         return set
     }
 
+    /// Objects read before their references are looked up together.
+    static let batchSize = 4096
+
     /// Below this many objects one thread is fast enough.
-    static let parallelThreshold = 20_000
+    static let parallelThreshold = 4096
 
     /// What one thread found for its share of the nodes.
     private struct Shard {

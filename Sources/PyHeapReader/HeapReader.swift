@@ -84,8 +84,8 @@ public struct HeapReader: Sendable {
     /// running and `strict` is set: the caller resumes the target briefly and tries again.
     public func capture(memory: CachedMemory, keepGenerationObjects: Bool, findCollectable: Bool = false,
                         strict: Bool) throws(ReaderError) -> HeapCapture {
-        let lists = try readLists(memory: memory, keepObjects: keepGenerationObjects || findCollectable, strict: strict)
-        return analyse(lists, memory: memory, findCollectable: findCollectable, keepGenerationObjects: keepGenerationObjects)
+        var lists = try readLists(memory: memory, keepObjects: keepGenerationObjects || findCollectable, strict: strict)
+        return analyse(&lists, memory: memory, findCollectable: findCollectable, keepGenerationObjects: keepGenerationObjects)
     }
 
     /// What must be read while the target is stopped: the collector's state and its lists.
@@ -130,20 +130,22 @@ public struct HeapReader: Sendable {
 
     /// Step 2, possibly after the target was resumed (from a sealed copy): the collectable analysis
     /// and the type names. Never fails: what cannot be read is counted and reported.
-    public func analyse(_ lists: Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
+    /// Without `keepGenerationObjects` the object lists in `lists` are dropped as soon as the
+    /// analysis has taken what it needs (on a large heap they are a good part of pyinspect's memory).
+    public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
                         progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
-        var generations = lists.generations
         var issues = lists.issues
         var collectable: CollectableSet?
         if findCollectable {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.progress = progress
-            collectable = analysis.run(generations: generations, clock: &clock)
+            collectable = analysis.run(generations: &lists.generations, keepObjects: keepGenerationObjects, clock: &clock)
         }
         if !keepGenerationObjects {
-            for index in generations.indices { generations[index].objects = nil }
+            for index in lists.generations.indices { lists.generations[index].objects = nil }
         }
+        let generations = lists.generations
         let namer = TypeNamer(objects: ObjectReader(memory: memory, layout: layout))
         for census in generations + [lists.permanent, lists.garbage] + (collectable.map { [$0.census] } ?? []) {
             for type in census.byType.keys { namer.info(for: type) }

@@ -182,6 +182,7 @@ public final class CachedMemory: MemoryReader {
         last.pointee = LastBlock(start: block.start, end: block.end, storage: block.storage)
     }
 
+    /// The block holding `address` (copied now if it was not yet), nil if the source refuses it as a block.
     @usableFromInline
     func block(for address: UInt64) throws(MemoryError) -> Block? {
         guard let region = regions.index(of: address) else {

@@ -86,9 +86,10 @@ enum LiveInspection {
             } catch {
                 result = .failure(error)
             }
-            switch result {
-            case let .success(lists):
-                var capture = reader.analyse(lists, memory: snapshot, findCollectable: options.findCollectable,
+            // Consumed: the analysis frees the object lists as it goes, which a second copy would keep alive.
+            switch consume result {
+            case var .success(lists):
+                var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects, progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []

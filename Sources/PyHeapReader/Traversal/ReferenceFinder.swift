@@ -196,8 +196,7 @@ final class ReferenceFinder {
     }
 
     /// `dict_traverse`: split tables visit their values array; combined tables visit each live
-    /// entry's value (and key, for general keys; unicode keys are never tracked so skipping them
-    /// changes nothing).
+    /// entry's value, and its key in general (non-unicode) tables.
     private func dict<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let d = layout.dict
         let keys = try memory.word(at: object &+ UInt64(d.keys))
@@ -221,6 +220,7 @@ final class ReferenceFinder {
             return
         }
         guard count > 0 else { return }
+        let visitsKeys = table.keyOffset != 0
         try memory.withBytes(at: table.entries, count: count * table.entrySize, limit: Self.maxItems * 24) { raw in
             for index in 0..<count {
                 let base = index * table.entrySize + table.keyOffset
@@ -228,7 +228,9 @@ final class ReferenceFinder {
                 guard value != 0 else { continue }
                 let key = raw.loadUnaligned(fromByteOffset: base, as: UInt64.self)
                 sink.add(value, label(forKey: key))
-                sink.add(key, .attribute("<key>"))
+                // 3.11+ unicode tables (key first in the entry) visit values only, as CPython does;
+                // before 3.11 str keys are visited but never tracked, so visiting them changes nothing.
+                if visitsKeys { sink.add(key, .attribute("<key>")) }
             }
         }
     }
