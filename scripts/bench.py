@@ -9,7 +9,7 @@ For each scale it starts the shared fixture (`leaky.py scale N`, beside the repo
             process_vm_readv (1 MiB ranges, 1024 per call, into one reused buffer): the
             physical floor of a pause, as issue 4 defines it
   full      `pyinspect attach PID --format json` (census, collectable set, cycles, bytes):
-            wall of the command, the target's pause, pyinspect's peak RSS (/usr/bin/time)
+            wall of the command, the target's pause, pyinspect's peak RSS (rusage)
   census    the same with --no-cycles
   in-proc   the target counting its own objects by type (`Counter(map(type,
             gc.get_objects()))`, run by a SIGUSR2 handler installed before the fixture starts)
@@ -99,15 +99,19 @@ def rss_mib(pid):
 
 
 def run_pyinspect(binary, pid, extra):
+    """Wall, pause, peak RSS (MiB, from the kernel's rusage of the child) and the report of one run."""
     started = time.monotonic()
-    r = subprocess.run(["/usr/bin/time", "-f", "MAXRSS %M", binary, "attach", str(pid), "--format", "json"] + extra,
-                       capture_output=True, text=True)
+    child = subprocess.Popen([binary, "attach", str(pid), "--format", "json"] + extra,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out = child.stdout.read()
+    err = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
     wall = time.monotonic() - started
-    if r.returncode != 0:
-        sys.exit("bench: pyinspect failed: %s" % r.stderr.strip())
-    report = json.loads(r.stdout)
-    peak = int(re.search(r"MAXRSS (\d+)", r.stderr).group(1)) / 1024.0
-    return wall, report["process"]["pause_seconds"], peak, report
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode != 0:
+        sys.exit("bench: pyinspect failed: %s" % err.decode().strip())
+    report = json.loads(out)
+    return wall, report["process"]["pause_seconds"], usage.ru_maxrss / 1024.0, report
 
 
 def in_process_census(pid, out):

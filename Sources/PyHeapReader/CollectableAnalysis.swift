@@ -12,21 +12,12 @@ struct CollectableAnalysis {
     let symbols: [String: UInt64]
     var progress: ProgressHandler? = nil
 
-    /// Without `keepObjects`, each generation's object list is dropped once copied into the graph's arrays.
-    func run(generations: inout [TypeCensus], keepObjects: Bool, clock: inout PhaseClock) -> CollectableSet {
-        var addresses: [UInt64] = [], generationOf: [UInt8] = [], typeOf: [UInt64] = []
-        let total = generations.reduce(0) { $0 + ($1.objects?.count ?? 0) }
-        addresses.reserveCapacity(total)
-        generationOf.reserveCapacity(total)
-        typeOf.reserveCapacity(total)
-        for index in generations.indices {
-            for object in generations[index].objects ?? [] {
-                addresses.append(object.address)
-                generationOf.append(UInt8(index))
-                typeOf.append(object.type)
-            }
-            if !keepObjects { generations[index].objects = nil }
-        }
+    /// `objects` are the tracked objects of generations 0-2; without `keepObjects` they are moved
+    /// out (and freed with the analysis).
+    func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, clock: inout PhaseClock) -> CollectableSet {
+        let addresses = objects.addresses, generationOf = objects.generations, typeOf = objects.types
+        if !keepObjects { objects = TrackedObjects() }
+        let total = addresses.count
         // Every distinct type, numbered: each is planned once and looked up by number per object.
         var types = Array(Set(generations.flatMap { $0.byType.keys }))
         let typeIndex = AddressIndex(types)
@@ -83,10 +74,10 @@ struct CollectableAnalysis {
             exactCount += shard.exact
             inexact.merge(shard.inexact, uniquingKeysWith: +)
         }
-        clock.mark("references")
         var builders = shards.map(\.builder)
         shards = []
         let graph = ObjectGraphBuilder.join(&builders)
+        clock.mark("references")
         let unreachable = UnreachableSet(graph: graph)
         clock.mark("unreachable")
         var census = TypeCensus(objects: [])
@@ -105,9 +96,10 @@ struct CollectableAnalysis {
             return CycleGroup(count: group.count, objects: group.nodes.count, byType: byType, path: path,
                               sample: group.representative.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
         }
+        let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
         let held = heldMemory(unreachable.nodes, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
         for (index, group) in grouping.groups.enumerated() {
-            cycles[index].heldBytes = group.nodes.reduce(0) { $0 + held.perNode[Int($1)] }
+            cycles[index].heldBytes = group.nodes.reduce(0) { $0 + held.perGarbageNode[garbagePosition[$1]!] }
         }
         cycles.sort { $0.heldBytes != $1.heldBytes ? $0.heldBytes > $1.heldBytes : $0.objects > $1.objects }
         clock.mark("cycles")
@@ -140,8 +132,9 @@ struct CollectableAnalysis {
         var ownByType: [UInt64: Int] = [:]
         var untracked = 0
         var untrackedObjects = 0
-        /// Own size plus this node's share of untracked objects, per node (0 outside the garbage).
-        var perNode: [Int] = []
+        /// Own size plus this node's share of untracked objects, per garbage node (by position in
+        /// the garbage list: an array the size of the whole heap would cost more than the garbage).
+        var perGarbageNode: [Int] = []
     }
 
     /// Own sizes of the garbage, plus every untracked object whose refcount equals the number of
@@ -153,19 +146,19 @@ struct CollectableAnalysis {
                                 dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],
                                 orderedDictType: symbols["PyODict_Type"],
                                 generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }))
-        var held = HeldMemory(perNode: [Int](repeating: 0, count: graph.count))
-        var references: [UInt64: (count: Int, holder: Int32)] = [:]
+        var held = HeldMemory(perGarbageNode: [Int](repeating: 0, count: garbage.count))
+        var references: [UInt64: (count: Int, holder: Int)] = [:]
         var referents: [UInt64] = []
-        for node in garbage {
+        for (position, node) in garbage.enumerated() {
             let index = Int(node)
             let own = sizes.size(of: graph.addresses[index], type: typeOf[index])
             held.own += own
             held.ownByType[typeOf[index], default: 0] += own
-            held.perNode[index] += own
+            held.perGarbageNode[position] += own
             referents.removeAll(keepingCapacity: true)
             _ = finder.referents(of: graph.addresses[index], traversal: planner.traversal(ofType: typeOf[index]), into: &referents)
             for address in referents where graph.node(of: address) == nil {
-                references[address, default: (0, node)].count += 1
+                references[address, default: (0, position)].count += 1
             }
         }
         let immortalCheck = layout.hasImmortalObjects
@@ -178,7 +171,7 @@ struct CollectableAnalysis {
             let size = sizes.size(of: address, type: type)
             held.untracked += size
             held.untrackedObjects += 1
-            held.perNode[Int(reference.holder)] += size
+            held.perGarbageNode[reference.holder] += size
         }
         return held
     }

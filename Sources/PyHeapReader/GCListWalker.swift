@@ -24,9 +24,9 @@ struct GCListWalker {
     /// Low bits of both link words carry flags (FINALIZED, COLLECTING, NEXT_MASK_UNREACHABLE).
     static let linkMask: UInt64 = ~3
 
-    func walk(head: UInt64, keepObjects: Bool, label: String) throws(ReaderError) -> Result {
+    /// Walks the list at `head`; with a `generation`, appends every object to `objects`.
+    func walk(head: UInt64, label: String, generation: UInt8? = nil, into objects: inout TrackedObjects) throws(ReaderError) -> Result {
         var result = Result()
-        if keepObjects { result.census.objects = [] }
         let headSize = UInt64(layout.gc.headSize)
         let typeOffset = UInt64(layout.object.type)
         var counts = TypeCounter()
@@ -65,7 +65,7 @@ struct GCListWalker {
             let object = current &+ headSize
             if let type = try? memory.word(at: object &+ typeOffset) {
                 counts.add(type)
-                if keepObjects { result.census.objects!.append(ObjectRef(address: object, type: type)) }
+                if let generation { objects.append(object, type: type, generation: generation) }
             } else {
                 result.unreadable += 1
             }
@@ -75,6 +75,28 @@ struct GCListWalker {
         result.census.count = steps
         result.census.byType = counts.dictionary
         return result
+    }
+}
+
+/// The tracked objects of the collected generations as columns, in list order: what the
+/// collectable analysis works on, without an `ObjectRef` array per generation in between.
+public struct TrackedObjects: Sendable {
+    public var addresses: [UInt64] = []
+    public var types: [UInt64] = []
+    public var generations: [UInt8] = []
+
+    public var count: Int { addresses.count }
+
+    @inline(__always)
+    mutating func append(_ address: UInt64, type: UInt64, generation: UInt8) {
+        addresses.append(address)
+        types.append(type)
+        generations.append(generation)
+    }
+
+    /// The objects of one generation, as the model lists them.
+    func objects(inGeneration generation: UInt8) -> [ObjectRef] {
+        zip(zip(addresses, types), generations).compactMap { $1 == generation ? ObjectRef(address: $0.0, type: $0.1) : nil }
     }
 }
 

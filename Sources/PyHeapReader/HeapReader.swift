@@ -92,6 +92,8 @@ public struct HeapReader: Sendable {
     public struct Lists: Sendable {
         var collector: CollectorState
         var generations: [TypeCensus]
+        /// Every object of generations 0-2 (empty unless the walk was asked to keep them).
+        var tracked: TrackedObjects
         var permanent: TypeCensus
         var garbage: TypeCensus
         var issues: ScanIssues
@@ -111,20 +113,22 @@ public struct HeapReader: Sendable {
         walker.progress = progress
         let g = layout.gc
         var generations: [TypeCensus] = []
+        var tracked = TrackedObjects()
         for index in 0..<g.generationCount {
             let head = gcState &+ UInt64(g.generations + index * g.generationSize)
-            let result = try walker.walk(head: head, keepObjects: keepObjects, label: "generation \(index)")
+            let result = try walker.walk(head: head, label: "generation \(index)", generation: keepObjects ? UInt8(index) : nil,
+                                         into: &tracked)
             generations.append(result.census)
             issues.unreadableObjects += result.unreadable
             issues.truncatedLists += result.truncated ? 1 : 0
         }
-        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), keepObjects: false,
-                                        label: "permanent generation")
+        var none = TrackedObjects()
+        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), label: "permanent generation", into: &none)
         issues.unreadableObjects += permanent.unreadable
         issues.truncatedLists += permanent.truncated ? 1 : 0
         let garbage = try readGarbage(objects: ObjectReader(memory: memory, layout: layout), issues: &issues)
         clock.mark("walk")
-        return Lists(collector: collector, generations: generations, permanent: permanent.census, garbage: garbage,
+        return Lists(collector: collector, generations: generations, tracked: tracked, permanent: permanent.census, garbage: garbage,
                      issues: issues, phases: clock.phases)
     }
 
@@ -140,11 +144,15 @@ public struct HeapReader: Sendable {
         if findCollectable {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.progress = progress
-            collectable = analysis.run(generations: &lists.generations, keepObjects: keepGenerationObjects, clock: &clock)
+            collectable = analysis.run(objects: &lists.tracked, generations: lists.generations, keepObjects: keepGenerationObjects,
+                                       clock: &clock)
         }
-        if !keepGenerationObjects {
-            for index in lists.generations.indices { lists.generations[index].objects = nil }
+        if keepGenerationObjects {
+            for index in lists.generations.indices {
+                lists.generations[index].objects = lists.tracked.objects(inGeneration: UInt8(index))
+            }
         }
+        lists.tracked = TrackedObjects()
         let generations = lists.generations
         let namer = TypeNamer(objects: ObjectReader(memory: memory, layout: layout))
         for census in generations + [lists.permanent, lists.garbage] + (collectable.map { [$0.census] } ?? []) {
