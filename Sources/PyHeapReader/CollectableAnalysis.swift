@@ -40,8 +40,11 @@ struct CollectableAnalysis {
         }
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
         let immortalCheck = layout.hasImmortalObjects
+        let exactPlans = plans.map(\.isExact)
         var shards = Parallel.map(shares: views.count) { share -> Shard in
-            let finder = share == 0 ? finder : ReferenceFinder(memory: views[share], layout: layout, strType: finder.strType)
+            let memory = views[share]
+            let finder = share == 0 ? finder : ReferenceFinder(memory: memory, layout: layout, strType: finder.strType)
+            let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
             // Batches of nodes: read every object of the batch, then look all its references up at once.
             var referents: [UInt64] = [], ends: [Int] = [], refcounts: [Int64] = [], exactness: [Bool] = []
@@ -56,11 +59,11 @@ struct CollectableAnalysis {
                     let number = Int(typeNumber[node])
                     var exact = false
                     if number >= 0 {
-                        exact = plans[number].isExact
+                        exact = exactPlans[number]
                         if !finder.referents(of: addresses[node], traversal: plans[number], into: &referents) { exact = false }
                     }
                     ends.append(referents.count)
-                    refcounts.append(refcountOf(addresses[node], memory: views[share], immortalCheck: immortalCheck))
+                    refcounts.append(refcountOf(addresses[node], memory: memory, immortalCheck: immortalCheck))
                     exactness.append(exact)
                     if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
                 }

@@ -16,7 +16,7 @@ struct DictKeysTable {
 
     static let maxSlots = 1 << 30
 
-    init(keys: UInt64, memory: any MemoryReader, layout d: DictLayout) throws(MemoryError) {
+    init<Memory: MemoryReader>(keys: UInt64, memory: Memory, layout d: DictLayout) throws(MemoryError) {
         entrySize = d.entrySize
         keyOffset = 8
         if let sizeField = d.keysSize {

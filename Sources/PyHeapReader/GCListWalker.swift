@@ -87,6 +87,12 @@ public struct TrackedObjects: Sendable {
 
     public var count: Int { addresses.count }
 
+    mutating func reserve(_ count: Int) {
+        addresses.reserveCapacity(count)
+        types.reserveCapacity(count)
+        generations.reserveCapacity(count)
+    }
+
     @inline(__always)
     mutating func append(_ address: UInt64, type: UInt64, generation: UInt8) {
         addresses.append(address)

@@ -114,6 +114,12 @@ public struct HeapReader: Sendable {
         let g = layout.gc
         var generations: [TypeCensus] = []
         var tracked = TrackedObjects()
+        if keepObjects {
+            // No object takes less than 32 bytes with its gc header: reserving for the largest count
+            // the copy could hold costs address space only (untouched pages are never resident) and
+            // spares the walk the regrowth copies.
+            tracked.reserve(memory.bytesCopied / 32)
+        }
         for index in 0..<g.generationCount {
             let head = gcState &+ UInt64(g.generations + index * g.generationSize)
             let result = try walker.walk(head: head, label: "generation \(index)", generation: keepObjects ? UInt8(index) : nil,

@@ -26,7 +26,7 @@ public final class CachedMemory: MemoryReader {
     public let base: any MemoryReader
     public let regions: RegionTable
     public let blockSize: UInt64
-    private let blockShift: UInt64
+    @usableFromInline let blockShift: UInt64
     /// Per region, per block index (`address >> blockShift` minus the region's first), created on first use.
     private var slots: [[Slot]]
     private let arena: CopyArena?
@@ -39,9 +39,16 @@ public final class CachedMemory: MemoryReader {
         @usableFromInline var storage = UnsafeMutableRawPointer(bitPattern: 0x10)!
     }
 
-    /// The last block used, behind a pointer: the hot path touches no reference count and no
-    /// exclusivity check (a class's stored `var`s cost a runtime access check on every read).
-    @usableFromInline let last: UnsafeMutablePointer<LastBlock>
+    /// Recently used blocks, direct-mapped by address (`recentSlots` entries), behind a pointer: the
+    /// hot path finds most blocks without the binary search over mappings, and touches no reference
+    /// count and no exclusivity check (a class's stored `var`s cost a runtime access check per read).
+    @usableFromInline let recent: UnsafeMutablePointer<LastBlock>
+    @usableFromInline static let recentSlots = 256
+
+    @inlinable
+    func recentBlock(_ address: UInt64) -> LastBlock {
+        recent[Int(truncatingIfNeeded: address >> blockShift) & (Self.recentSlots - 1)]
+    }
 
     /// Once sealed, memory that was not copied while the target was stopped is never read from the
     /// live process again (it may have changed): such reads fail and count in `sealedMisses`.
@@ -65,8 +72,8 @@ public final class CachedMemory: MemoryReader {
         slots = Array(repeating: [], count: self.regions.regions.count)
         self.arena = arena
         owner = nil
-        last = .allocate(capacity: 1)
-        last.initialize(to: LastBlock())
+        recent = .allocate(capacity: Self.recentSlots)
+        recent.initialize(repeating: LastBlock(), count: Self.recentSlots)
     }
 
     /// The cache a view reads blocks of (kept alive by the view).
@@ -81,8 +88,8 @@ public final class CachedMemory: MemoryReader {
         slots = source.slots
         arena = nil
         sealed = source.sealed
-        last = .allocate(capacity: 1)
-        last.initialize(to: LastBlock())
+        recent = .allocate(capacity: Self.recentSlots)
+        recent.initialize(repeating: LastBlock(), count: Self.recentSlots)
     }
 
     /// A reader of the same copy for another thread: it shares every block copied so far (never
@@ -96,7 +103,7 @@ public final class CachedMemory: MemoryReader {
 
     deinit {
         for pointer in owned { pointer.deallocate() }
-        last.deallocate()
+        recent.deallocate()
     }
 
     /// Copies every block of the writable mappings that `include` accepts and that is not cached
@@ -117,11 +124,21 @@ public final class CachedMemory: MemoryReader {
     /// Fast path for one machine word: the last block used answers most reads of a list walk.
     @inlinable
     public func word(at address: UInt64) throws(MemoryError) -> UInt64 {
-        let block = last.pointee
+        let block = recentBlock(address)
         if address >= block.start, address < block.end, block.end - address >= 8 {
             return block.storage.loadUnaligned(fromByteOffset: Int(address - block.start), as: UInt64.self)
         }
-        return try load(UInt64.self, at: address)
+        return try readLoad(UInt64.self, at: address)
+    }
+
+    /// Fast path for any small integer: straight from the last block used when it holds it.
+    @inlinable
+    public func load<T: FixedWidthInteger>(_: T.Type = T.self, at address: UInt64) throws(MemoryError) -> T {
+        let block = recentBlock(address)
+        if address >= block.start, address < block.end, block.end - address >= UInt64(MemoryLayout<T>.size) {
+            return block.storage.loadUnaligned(fromByteOffset: Int(address - block.start), as: T.self)
+        }
+        return try readLoad(T.self, at: address)
     }
 
     /// Calls `body` with `count` bytes at `address`: a view straight into the cached block when the
@@ -132,9 +149,9 @@ public final class CachedMemory: MemoryReader {
         guard count >= 0, count <= limit else {
             throw MemoryError.limitExceeded(what: "byte count", value: count, limit: limit)
         }
-        let recent = last.pointee
-        if address >= recent.start, address < recent.end, UInt64(count) <= recent.end - address {
-            return body(UnsafeRawBufferPointer(start: recent.storage + Int(address - recent.start), count: count))
+        let cached = recentBlock(address)
+        if address >= cached.start, address < cached.end, UInt64(count) <= cached.end - address {
+            return body(UnsafeRawBufferPointer(start: cached.storage + Int(address - cached.start), count: count))
         }
         if count > 0, let block = try? block(for: address), UInt64(count) <= block.end - address {
             remember(block)
@@ -179,7 +196,8 @@ public final class CachedMemory: MemoryReader {
 
     @usableFromInline
     func remember(_ block: Block) {
-        last.pointee = LastBlock(start: block.start, end: block.end, storage: block.storage)
+        recent[Int(truncatingIfNeeded: block.start >> blockShift) & (Self.recentSlots - 1)] =
+            LastBlock(start: block.start, end: block.end, storage: block.storage)
     }
 
     /// The block holding `address` (copied now if it was not yet), nil if the source refuses it as a block.

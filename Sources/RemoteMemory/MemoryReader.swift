@@ -13,6 +13,10 @@ public protocol MemoryReader: AnyObject {
     /// Another reader of the same memory that may be used on another thread at the same time as
     /// this one (for copying a paused target with every core); nil when the source cannot.
     func concurrentReader() -> (any MemoryReader)?
+
+    /// Loads a fixed-width integer stored at `address` (little-endian, as on x86_64). Sources with
+    /// a faster way than `read` (a cache) provide their own.
+    func load<T: FixedWidthInteger>(_: T.Type, at address: UInt64) throws(MemoryError) -> T
 }
 
 /// One range of a batched read: `count` bytes from `address` into `destination`.
@@ -46,6 +50,12 @@ extension MemoryReader {
     /// Loads a fixed-width integer stored at `address` (little-endian, as on x86_64).
     @inlinable
     public func load<T: FixedWidthInteger>(_: T.Type = T.self, at address: UInt64) throws(MemoryError) -> T {
+        try readLoad(T.self, at: address)
+    }
+
+    /// `load` through `read`: what every source can do.
+    @inlinable
+    public func readLoad<T: FixedWidthInteger>(_: T.Type, at address: UInt64) throws(MemoryError) -> T {
         var value: T = 0
         var failure: MemoryError?
         withUnsafeMutableBytes(of: &value) { bytes in

@@ -28,6 +28,32 @@ indirect enum Traversal: Sendable, Equatable {
     /// `subtype_traverse`: a class from a `class` statement.
     case instance(InstancePlan)
 
+    /// The same plan in storage of its own. Threads that read one plan for every object would
+    /// otherwise all bump the reference counts of the same boxes and arrays, and the cache line
+    /// holding each count would bounce between the cores.
+    func privateCopy() -> Traversal {
+        switch self {
+        case .opaque: return .opaque
+        case .nothing: return .nothing
+        case .tuple: return .tuple
+        case .list: return .list
+        case .dict: return .dict
+        case .set: return .set
+        case .frame: return .frame
+        case let .fields(offsets, labels): return .fields(offsets.map { $0 }, labels: labels.map { $0 })
+        case let .generator(offsets, labels): return .generator(offsets.map { $0 }, labels: labels.map { $0 })
+        case let .dictSubtype(offsets, labels): return .dictSubtype(offsets.map { $0 }, labels: labels.map { $0 })
+        case let .array(offset, count): return .array(offset: offset, count: count)
+        case let .deque(layout):
+            var copy = layout
+            copy.tpName = String(decoding: Array(layout.tpName.utf8), as: UTF8.self)
+            return .deque(copy)
+        case let .instance(plan):
+            return .instance(InstancePlan(slots: plan.slots.map { Slot(offset: $0.offset, name: String(decoding: Array($0.name.utf8), as: UTF8.self)) },
+                                          dict: plan.dict, type: plan.type, base: plan.base.privateCopy()))
+        }
+    }
+
     /// Whether the references found are exactly the collector's.
     var isExact: Bool {
         switch self {
