@@ -5,6 +5,7 @@ import PackageDescription
 //   pyinspect (CLI) -> HeapRendering -> HeapModel
 //                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph -> CPrefetch  (never sees a pid)
 //                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
+//                   -> SnapshotStore -> HeapModel, CSQLite
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -23,6 +24,7 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CUnwindPtrace", pkgConfig: "libunwind-ptrace", providers: [.apt(["libunwind-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "CPyInspectShims",
             dependencies: ["CElf", "CUnwindPtrace"],
@@ -45,10 +47,12 @@ let package = Package(
         .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph"],
                 swiftSettings: strictSwift),
         .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),
+        // The snapshot file: a versioned SQLite schema, written atomically, read back and validated.
+        .target(name: "SnapshotStore", dependencies: ["CSQLite", "HeapModel"], swiftSettings: strictSwift),
         .executableTarget(
             name: "pyinspect",
             dependencies: [
-                "LinuxTarget", "PyHeapReader", "HeapRendering", "HeapModel", "RemoteMemory", "CPythonLayouts",
+                "LinuxTarget", "PyHeapReader", "HeapRendering", "HeapModel", "RemoteMemory", "CPythonLayouts", "SnapshotStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift
@@ -59,6 +63,7 @@ let package = Package(
         .testTarget(name: "PyHeapReaderTests", dependencies: ["PyHeapReader", "RemoteMemory", "CPythonLayouts", "HeapModel"]),
         .testTarget(name: "HeapRenderingTests", dependencies: ["HeapRendering", "HeapModel"]),
         .testTarget(name: "HeapGraphTests", dependencies: ["HeapGraph"]),
+        .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "HeapModel"]),
         // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI.
         .testTarget(name: "IntegrationTests", exclude: ["Targets"]),
     ],

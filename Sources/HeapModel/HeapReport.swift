@@ -11,6 +11,8 @@ public struct HeapCapture: Sendable {
     /// Every type that appears in any census, by address.
     /// What the next full collection would free; nil when the analysis was not asked for.
     public var collectable: CollectableSet?
+    /// Every tracked object of generations 0-2 with sizes and references; nil unless asked for (snapshots).
+    public var objects: HeapObjects?
     public var types: [UInt64: TypeInfo]
     public var issues: ScanIssues
     /// Seconds spent in each phase of the read, in order (for benchmarks and `--format json`).

@@ -10,14 +10,14 @@ public func grouped(_ value: Int) -> String {
 }
 
 /// Seconds as a short human duration: "812 µs", "4.1 ms", "1.25 s".
-func duration(_ seconds: Double) -> String {
+public func duration(_ seconds: Double) -> String {
     if seconds < 0.001 { return "\(Int((seconds * 1_000_000).rounded())) µs" }
     if seconds < 1 { return fixed(seconds * 1000, 1) + " ms" }
     return fixed(seconds, 2) + " s"
 }
 
 /// Bytes as "512 B", "12.0 KiB", "3.4 MiB", "1.20 GiB".
-func byteSize(_ bytes: Int) -> String {
+public func byteSize(_ bytes: Int) -> String {
     let value = Double(bytes)
     if bytes < 1024 { return "\(bytes) B" }
     if bytes < 1 << 20 { return fixed(value / 1024, 1) + " KiB" }
@@ -25,7 +25,7 @@ func byteSize(_ bytes: Int) -> String {
     return fixed(value / 1_073_741_824, 2) + " GiB"
 }
 
-func fixed(_ value: Double, _ decimals: Int) -> String {
+public func fixed(_ value: Double, _ decimals: Int) -> String {
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
     let scaled = Int((value * scale).rounded())

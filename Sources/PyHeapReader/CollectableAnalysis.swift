@@ -14,7 +14,10 @@ struct CollectableAnalysis {
 
     /// `objects` are the tracked objects of generations 0-2; without `keepObjects` they are moved
     /// out (and freed with the analysis).
-    func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, clock: inout PhaseClock) -> CollectableSet {
+    /// With `recordObjects`, also returns every object with its size, refcount, references and
+    /// whether it is collectable (for snapshots).
+    func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, recordObjects: Bool = false,
+             clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?) {
         let addresses = objects.addresses, generationOf = objects.generations, typeOf = objects.types
         if !keepObjects { objects = TrackedObjects() }
         let total = addresses.count
@@ -45,6 +48,7 @@ struct CollectableAnalysis {
             let memory = views[share]
             let finder = share == 0 ? finder : ReferenceFinder(memory: memory, layout: layout, strType: finder.strType)
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
+            let sizes = recordObjects ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
             // Batches of nodes: read every object of the batch, then look all its references up at once.
             var referents: [UInt64] = [], ends: [Int] = [], refcounts: [Int64] = [], exactness: [Bool] = []
@@ -66,6 +70,7 @@ struct CollectableAnalysis {
                     refcounts.append(refcountOf(addresses[node], memory: memory, immortalCheck: immortalCheck))
                     exactness.append(exact)
                     if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
+                    if let sizes { shard.sizes.append(sizes.size(of: addresses[node], type: typeOf[node])) }
                 }
                 shard.builder.finish(batchFrom: nodes.lowerBound, refcounts: refcounts, exact: exactness, ends: ends, referents: referents)
             }
@@ -73,6 +78,8 @@ struct CollectableAnalysis {
         }
         var exactCount = 0
         var inexact: [UInt64: Int] = [:]
+        var recordedSizes: [Int] = []
+        if recordObjects { recordedSizes = shards.flatMap(\.sizes) }
         for shard in shards {
             exactCount += shard.exact
             inexact.merge(shard.inexact, uniquingKeysWith: +)
@@ -114,7 +121,22 @@ struct CollectableAnalysis {
         set.bytesByType = held.ownByType
         set.untrackedBytes = held.untracked
         set.untrackedObjects = held.untrackedObjects
-        return set
+        guard recordObjects else { return (set, nil) }
+        var collectable = [Bool](repeating: false, count: addresses.count)
+        for node in unreachable.nodes { collectable[Int(node)] = true }
+        let recorded = HeapObjects(addresses: addresses, types: typeOf, generations: generationOf, sizes: recordedSizes,
+                                   refcounts: graph.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
+                                   collectable: collectable, starts: graph.starts, targets: graph.targets)
+        return (set, recorded)
+    }
+
+    /// `sys.getsizeof` for objects read through `memory`.
+    private func objectSizes(_ memory: CachedMemory) -> ObjectSizes {
+        ObjectSizes(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"], listType: symbols["PyList_Type"],
+                    setTypes: Set([symbols["PySet_Type"], symbols["PyFrozenSet_Type"]].compactMap { $0 }),
+                    dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],
+                    orderedDictType: symbols["PyODict_Type"],
+                    generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }))
     }
 
     /// Objects read before their references are looked up together.
@@ -128,6 +150,7 @@ struct CollectableAnalysis {
         var builder: ObjectGraphBuilder
         var exact = 0
         var inexact: [UInt64: Int] = [:]
+        var sizes: [Int] = []
     }
 
     struct HeldMemory {
@@ -144,11 +167,7 @@ struct CollectableAnalysis {
     /// references the garbage holds to it (so nothing else keeps it alive).
     private func heldMemory(_ garbage: [Int32], graph: ObjectGraph, typeOf: [UInt64], planner: TraversalPlanner,
                             finder: ReferenceFinder) -> HeldMemory {
-        let sizes = ObjectSizes(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"], listType: symbols["PyList_Type"],
-                                setTypes: Set([symbols["PySet_Type"], symbols["PyFrozenSet_Type"]].compactMap { $0 }),
-                                dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],
-                                orderedDictType: symbols["PyODict_Type"],
-                                generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }))
+        let sizes = objectSizes(memory)
         var held = HeldMemory(perGarbageNode: [Int](repeating: 0, count: garbage.count))
         var references: [UInt64: (count: Int, holder: Int)] = [:]
         var referents: [UInt64] = []

@@ -142,16 +142,19 @@ public struct HeapReader: Sendable {
     /// and the type names. Never fails: what cannot be read is counted and reported.
     /// Without `keepGenerationObjects` the object lists in `lists` are dropped as soon as the
     /// analysis has taken what it needs (on a large heap they are a good part of pyinspect's memory).
+    /// With `recordObjects` (implies `findCollectable`) the capture carries every object with its
+    /// size and references (`HeapCapture.objects`, for snapshots).
     public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
-                        progress: ProgressHandler? = nil) -> HeapCapture {
+                        recordObjects: Bool = false, progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
         var issues = lists.issues
         var collectable: CollectableSet?
-        if findCollectable {
+        var objects: HeapObjects?
+        if findCollectable || recordObjects {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.progress = progress
-            collectable = analysis.run(objects: &lists.tracked, generations: lists.generations, keepObjects: keepGenerationObjects,
-                                       clock: &clock)
+            (collectable, objects) = analysis.run(objects: &lists.tracked, generations: lists.generations,
+                                                  keepObjects: keepGenerationObjects, recordObjects: recordObjects, clock: &clock)
         }
         if keepGenerationObjects {
             for index in lists.generations.indices {
@@ -172,6 +175,7 @@ public struct HeapReader: Sendable {
         clock.mark("names")
         var capture = HeapCapture(collector: lists.collector, generations: generations, permanent: lists.permanent,
                                   garbage: lists.garbage, collectable: collectable, types: namer.types, issues: issues)
+        capture.objects = objects
         capture.phases = lists.phases + clock.phases
         return capture
     }

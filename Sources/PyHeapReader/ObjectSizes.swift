@@ -5,7 +5,8 @@ import RemoteMemory
 /// (and, from 3.12, the pre-header of managed dicts/weakrefs). Exact for the common builtins
 /// (str, bytes, tuple, list, set, plain instances); for other types the generic
 /// `tp_basicsize + |ob_size| * tp_itemsize` rule, which is what `object.__sizeof__` does.
-struct ObjectSizes {
+/// What depends on the type alone is worked out once per type (a snapshot sizes every object).
+final class ObjectSizes {
     let memory: CachedMemory
     let layout: PythonLayout
     let strType: UInt64?
@@ -19,6 +20,20 @@ struct ObjectSizes {
     /// Flags whose presence adds the 16-byte pre-header (3.11: managed dict; 3.12+: managed dict or
     /// weakref), worked out once from the series.
     private let preHeader: UInt64
+    /// The builtins whose `__sizeof__` a subclass inherits.
+    private let special: Set<UInt64>
+
+    private struct TypeFacts {
+        var basic: Int
+        var item: Int
+        var flags: UInt64
+        /// The builtin base whose `__sizeof__` applies (see `builtinBase`).
+        var base: UInt64
+    }
+
+    private var facts: [UInt64: TypeFacts] = [:]
+    private var lastType: UInt64 = 0
+    private var lastFacts = TypeFacts(basic: 0, item: 0, flags: 0, base: 0)
 
     init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, listType: UInt64?, setTypes: Set<UInt64>,
          dictType: UInt64?, frameType: UInt64?, orderedDictType: UInt64?, generatorTypes: Set<UInt64>) {
@@ -32,6 +47,24 @@ struct ObjectSizes {
         self.orderedDictType = orderedDictType
         self.generatorTypes = generatorTypes
         preHeader = layout.minor >= 12 ? Self.preHeaderFlags : layout.minor == 11 ? UInt64(1 << 4) : 0
+        special = Set([orderedDictType, listType, dictType].compactMap { $0 }).union(setTypes)
+    }
+
+    private func typeFacts(_ type: UInt64) throws(MemoryError) -> TypeFacts {
+        if type == lastType && type != 0 { return lastFacts }
+        if let known = facts[type] {
+            lastType = type
+            lastFacts = known
+            return known
+        }
+        let known = TypeFacts(basic: Int(Int64(bitPattern: try memory.word(at: type &+ UInt64(layout.type.basicSize)))),
+                              item: Int(Int64(bitPattern: try memory.word(at: type &+ UInt64(layout.type.itemSize)))),
+                              flags: try memory.word(at: type &+ UInt64(layout.type.flags)),
+                              base: builtinBase(of: type))
+        facts[type] = known
+        lastType = type
+        lastFacts = known
+        return known
     }
 
     static let haveGCFlag: UInt64 = 1 << 14
@@ -43,12 +76,11 @@ struct ObjectSizes {
     }
 
     private func read(_ object: UInt64, _ type: UInt64) throws(MemoryError) -> Int {
-        let basic = Int(Int64(bitPattern: try memory.word(at: type &+ UInt64(layout.type.basicSize))))
-        let item = Int(Int64(bitPattern: try memory.word(at: type &+ UInt64(layout.type.itemSize))))
-        let flags = try memory.word(at: type &+ UInt64(layout.type.flags))
+        let known = try typeFacts(type)
+        let basic = known.basic, item = known.item, flags = known.flags
         var size: Int
         // A subclass inherits its builtin base's __sizeof__, applied with its own basicsize (read above).
-        let type = builtinBase(of: type)
+        let type = known.base
         if type == strType {
             size = try stringSize(object)
         } else if type == listType {
@@ -92,7 +124,6 @@ struct ObjectSizes {
     /// The first of OrderedDict, list, dict, set, frozenset or deque found walking `tp_base` from
     /// `type`, else `type`.
     private func builtinBase(of type: UInt64) -> UInt64 {
-        let special = Set([orderedDictType, listType, dictType].compactMap { $0 }).union(setTypes)
         var cursor = type
         for _ in 0..<32 {
             if special.contains(cursor) { return cursor }

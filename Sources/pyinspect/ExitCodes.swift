@@ -17,6 +17,8 @@ enum PyInspectExit: Int32, CaseIterable {
     case demoFailed = 19
     case noSuchCycle = 20
     case graphvizMissing = 21
+    case badSnapshot = 22
+    case newerSnapshot = 23
     case usage = 64
     case internalError = 70
 
@@ -25,7 +27,7 @@ enum PyInspectExit: Int32, CaseIterable {
     var meaning: String {
         switch self {
         case .success: return "success"
-        case .limitExceeded: return "a `check` limit was exceeded (reserved)"
+        case .limitExceeded: return "a `check` limit was exceeded"
         case .noSuchProcess: return "no such process"
         case .notPython: return "the process is not a CPython interpreter"
         case .permissionDenied: return "permission denied (ptrace or /proc access)"
@@ -38,6 +40,8 @@ enum PyInspectExit: Int32, CaseIterable {
         case .demoFailed: return "the demo target could not be started"
         case .noSuchCycle: return "--cycle names a cycle shape the report does not have"
         case .graphvizMissing: return "--format svg needs Graphviz's `dot`, which is not installed"
+        case .badSnapshot: return "the file is not a pyinspect snapshot, or it is truncated or damaged"
+        case .newerSnapshot: return "the snapshot was written by a newer pyinspect (unknown schema)"
         case .usage: return "usage error"
         case .internalError: return "internal error"
         }

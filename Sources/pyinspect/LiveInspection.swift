@@ -13,6 +13,8 @@ struct InspectionOptions {
     var keepGenerationObjects = false
     /// Work out what the next full collection would free (reads every tracked object).
     var findCollectable = true
+    /// Keep every object with its size and references in the report (for snapshots).
+    var recordObjects = false
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
@@ -81,7 +83,8 @@ enum LiveInspection {
             if let copyError { throw describe(copyError, pid: pid) }
             let result: Result<HeapReader.Lists, ReaderError>
             do {
-                result = .success(try reader.readLists(memory: snapshot, keepObjects: options.findCollectable || options.keepGenerationObjects,
+                result = .success(try reader.readLists(memory: snapshot,
+                                                       keepObjects: options.findCollectable || options.keepGenerationObjects || options.recordObjects,
                                                        strict: options.pause, progress: progress.handler))
             } catch {
                 result = .failure(error)
@@ -90,7 +93,8 @@ enum LiveInspection {
             switch consume result {
             case var .success(lists):
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
-                                             keepGenerationObjects: options.keepGenerationObjects, progress: progress.handler)
+                                             keepGenerationObjects: options.keepGenerationObjects,
+                                             recordObjects: options.recordObjects, progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []
                 for (name, time) in phases {

@@ -24,6 +24,7 @@ enum Paths {
 
     static let targetScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/census_target.py").path
     static let cyclesScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/cycles_target.py").path
+    static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.
     static var cliCandidate: String {
@@ -143,6 +144,8 @@ func makePipe() throws -> (read: Int32, write: Int32) {
 enum Redirect {
     case devNull
     case file(String)
+    /// A file to read from.
+    case input(String)
     case fd(Int32)
 }
 
@@ -157,6 +160,8 @@ func spawn(_ argv: [String], stdin: Redirect, stdout: Redirect, stderr: Redirect
             posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0)
         case let .file(path):
             posix_spawn_file_actions_addopen(&actions, target, path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        case let .input(path):
+            posix_spawn_file_actions_addopen(&actions, target, path, O_RDONLY, 0)
         case let .fd(fd):
             posix_spawn_file_actions_adddup2(&actions, fd, target)
         }
@@ -285,6 +290,18 @@ final class TargetProcess {
         }
     }
 
+    /// Writes one command line to the target's stdin and returns the line it answers with.
+    func command(_ line: String, timeout: Double = 30) throws -> String {
+        let bytes = Array((line + "\n").utf8)
+        guard stdinWrite >= 0, bytes.withUnsafeBytes({ write(stdinWrite, $0.baseAddress, $0.count) }) == bytes.count else {
+            throw IntegrationFailure("\(interpreter): cannot write `\(line)` to the target")
+        }
+        guard let answer = readLine(fd: stdoutRead, timeout: timeout) else {
+            throw IntegrationFailure("\(interpreter): no answer to `\(line)` within \(timeout)s")
+        }
+        return answer
+    }
+
     /// Closes stdin (the target exits 0 on EOF), waits up to `timeout`, SIGKILLs if needed; idempotent.
     @discardableResult
     func stop(timeout: Double = 15) -> ExitStatus {
@@ -326,13 +343,18 @@ struct CLIResult: CustomStringConvertible {
     }
 }
 
-/// Runs `argv` (already including the program) with stdin from /dev/null, capturing stdout and
-/// stderr in files; kills it after `timeout` seconds.
-func runProgram(_ argv: [String], timeout: Double = 120) throws -> CLIResult {
+/// Runs `argv` (already including the program) with stdin from /dev/null (or the text `stdin`),
+/// capturing stdout and stderr in files; kills it after `timeout` seconds.
+func runProgram(_ argv: [String], stdin: String? = nil, timeout: Double = 120) throws -> CLIResult {
     let directory = try makeTempDirectory(mode: 0o755)
     defer { try? FileManager.default.removeItem(atPath: directory) }
-    let out = directory + "/stdout", err = directory + "/stderr"
-    let pid = try spawn(argv, stdin: .devNull, stdout: .file(out), stderr: .file(err))
+    let out = directory + "/stdout", err = directory + "/stderr", input = directory + "/stdin"
+    var source = Redirect.devNull
+    if let stdin {
+        try Data(stdin.utf8).write(to: URL(fileURLWithPath: input))
+        source = .input(input)
+    }
+    let pid = try spawn(argv, stdin: source, stdout: .file(out), stderr: .file(err))
     guard let status = waitForExit(pid, timeout: timeout) else {
         killAndReap(pid)
         throw IntegrationFailure("`\(argv.joined(separator: " "))` did not finish within \(timeout)s; killed")

@@ -1,0 +1,88 @@
+/// The `refs` column: a JSON array of object addresses (`id()`), e.g. `[140234,140562]`, so that
+/// stock SQLite can expand it (`json_each`). Written and read here by hand: a million objects'
+/// worth must take milliseconds.
+enum JSONIntegers {
+    static func append<C: Collection>(_ values: C, to out: inout [UInt8]) where C.Element: BinaryInteger {
+        out.append(UInt8(ascii: "["))
+        var first = true
+        var digits = [UInt8](repeating: 0, count: 20)
+        for value in values {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            var number = UInt64(truncatingIfNeeded: value)
+            var count = 0
+            repeat {
+                digits[count] = UInt8(ascii: "0") + UInt8(number % 10)
+                number /= 10
+                count += 1
+            } while number > 0
+            while count > 0 {
+                count -= 1
+                out.append(digits[count])
+            }
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// `[a,b,...]` of the addresses of `positions` (object positions into `addresses`).
+    static func append(addressesOf positions: Slice<UnsafeBufferPointer<Int32>>, in addresses: UnsafeBufferPointer<UInt64>,
+                       to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "["))
+        var first = true
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no allocation
+        for position in positions {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            var number = addresses[Int(position)]
+            withUnsafeMutableBytes(of: &digits) { scratch in
+                var count = 0
+                repeat {
+                    scratch[count] = UInt8(ascii: "0") + UInt8(number % 10)
+                    number /= 10
+                    count += 1
+                } while number > 0
+                while count > 0 {
+                    count -= 1
+                    out.append(scratch[count])
+                }
+            }
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// Appends the non-negative integers of a `[a,b,...]` array, each below 2^63, to `out`;
+    /// false (and `out` unchanged) when the text is anything else.
+    static func parse(_ text: UnsafeRawBufferPointer, into out: inout [UInt64]) -> Bool {
+        let mark = out.count
+        guard text.count >= 2, text.first == UInt8(ascii: "["), text.last == UInt8(ascii: "]") else { return false }
+        var value: UInt64 = 0
+        var inNumber = false
+        for position in 1..<text.count {
+            let byte = text[position]
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
+                guard !overflow, times10 <= UInt64(Int64.max) - UInt64(byte - UInt8(ascii: "0")) else {
+                    out.removeSubrange(mark...)
+                    return false
+                }
+                value = times10 + UInt64(byte - UInt8(ascii: "0"))
+                inNumber = true
+            case UInt8(ascii: ","), UInt8(ascii: "]"):
+                guard inNumber || (byte == UInt8(ascii: "]") && position == 1) else {
+                    out.removeSubrange(mark...)
+                    return false
+                }
+                if inNumber { out.append(value) }
+                value = 0
+                inNumber = false
+                if byte == UInt8(ascii: "]") { return position == text.count - 1 }
+            default:
+                out.removeSubrange(mark...)
+                return false
+            }
+        }
+        out.removeSubrange(mark...)
+        return false
+    }
+}

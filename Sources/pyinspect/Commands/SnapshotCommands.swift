@@ -1,0 +1,82 @@
+import ArgumentParser
+import HeapModel
+import HeapRendering
+import SnapshotStore
+
+extension PyInspect {
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a snapshot file as JSON lines (for jq): one record per type, object, gc.garbage entry and cycle shape.")
+
+        @Argument(help: "A snapshot file written by `pyinspect snapshot`.")
+        var file: String
+
+        @Option(name: .long, help: "Output format: json (JSON lines).")
+        var format: ExportFormat = .json
+
+        enum ExportFormat: String, ExpressibleByArgument { case json }
+
+        func run() throws {
+            let snapshot = readSnapshot(file, references: true)
+            SnapshotJSONLines.write(snapshot) { writeStdout($0) }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare two snapshots: growth by type, new objects still alive, new collectable garbage.",
+            discussion: "Objects are the same in both snapshots only when address and type match. The process is not needed.")
+
+        @Argument(help: "The earlier snapshot.")
+        var before: String
+
+        @Argument(help: "The later snapshot.")
+        var after: String
+
+        @Option(name: .long, help: "Output format: text or json (schema pyinspect-diff/1, docs/snapshot-schema.md).")
+        var format: DiffFormat = .text
+
+        @Option(name: .long, help: "How many types to show per section in text output.")
+        var top = 20
+
+        @Flag(name: .long, help: "Show every type.")
+        var all = false
+
+        @Flag(name: .long, help: "Name types as module.qualname.")
+        var qualified = false
+
+        enum DiffFormat: String, ExpressibleByArgument { case text, json }
+
+        func validate() throws {
+            if top < 1 { throw ValidationError("--top must be at least 1") }
+        }
+
+        func run() throws {
+            let a = readSnapshot(before, references: false)
+            let b = readSnapshot(after, references: false)
+            let naming: TypeNaming = qualified ? .qualified : .name
+            let diff = HeapDiff(from: a, to: b, naming: naming)
+            let renderer = DiffRenderer(options: RenderOptions(naming: naming, topTypes: all ? nil : top))
+            switch format {
+            case .text: writeStdout(renderer.text(diff, before: label(before, a), after: label(after, b)))
+            case .json: writeStdout(renderer.json(diff, before: before, after: after))
+            }
+        }
+
+        private func label(_ path: String, _ snapshot: HeapSnapshot) -> String {
+            "\(path) (pid \(snapshot.meta["pid"] ?? "?"), \(snapshot.meta["python_version"] ?? "?"))"
+        }
+    }
+}
+
+/// Reads a snapshot or exits with its documented code and one line.
+func readSnapshot(_ path: String, references: Bool) -> HeapSnapshot {
+    do {
+        return try SnapshotFile.read(path, references: references)
+    } catch {
+        switch error {
+        case .unsupportedSchema: fail(ReportedError(exit: .newerSnapshot, message: error.description))
+        default: fail(ReportedError(exit: .badSnapshot, message: error.description))
+        }
+    }
+}
