@@ -13,6 +13,7 @@ public struct DiffRenderer {
         var out = "diff \(before) -> \(after)\n"
         if !diff.sameProcess {
             out += "  note: the snapshots come from different processes: growth by type is meaningful, object identities are not\n"
+            out += "        (new, gone and new collectable objects are left out)\n"
         }
         let b = diff.before, a = diff.after
         out += "  objects      \(grouped(b.objects)) -> \(grouped(a.objects)) (\(signed(a.objects - b.objects)))"
@@ -34,6 +35,7 @@ public struct DiffRenderer {
             }
             if shown.count < diff.growth.count { out += "  … \(diff.growth.count - shown.count) more (--all shows every type)\n" }
         }
+        guard diff.sameProcess else { return out }
         out += "\n" + section("new objects still alive", diff.newObjects)
         out += "\n" + section("new collectable garbage", diff.newCollectable)
         out += "\n" + section("gone since the first snapshot", diff.gone)
@@ -76,6 +78,6 @@ public struct DiffRenderer {
     }
 }
 
-func signed(_ value: Int) -> String { value > 0 ? "+" + grouped(value) : grouped(value) }
+public func signed(_ value: Int) -> String { value > 0 ? "+" + grouped(value) : grouped(value) }
 
 func signedBytes(_ value: Int) -> String { value < 0 ? "-" + byteSize(-value) : "+" + byteSize(value) }

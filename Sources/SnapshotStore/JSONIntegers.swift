@@ -2,28 +2,6 @@
 /// stock SQLite can expand it (`json_each`). Written and read here by hand: a million objects'
 /// worth must take milliseconds.
 enum JSONIntegers {
-    static func append<C: Collection>(_ values: C, to out: inout [UInt8]) where C.Element: BinaryInteger {
-        out.append(UInt8(ascii: "["))
-        var first = true
-        var digits = [UInt8](repeating: 0, count: 20)
-        for value in values {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            var number = UInt64(truncatingIfNeeded: value)
-            var count = 0
-            repeat {
-                digits[count] = UInt8(ascii: "0") + UInt8(number % 10)
-                number /= 10
-                count += 1
-            } while number > 0
-            while count > 0 {
-                count -= 1
-                out.append(digits[count])
-            }
-        }
-        out.append(UInt8(ascii: "]"))
-    }
-
     /// `[a,b,...]` of the addresses of `positions` (object positions into `addresses`).
     static func append(addressesOf positions: Slice<UnsafeBufferPointer<Int32>>, in addresses: UnsafeBufferPointer<UInt64>,
                        to out: inout [UInt8]) {

@@ -24,6 +24,7 @@ enum Paths {
 
     static let targetScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/census_target.py").path
     static let cyclesScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/cycles_target.py").path
+    static let masterScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/master_target.py").path
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.
@@ -289,6 +290,9 @@ final class TargetProcess {
                 + "(got \(line.map { "`\($0)`" } ?? "nothing"); \(status)); stderr:\n\(stderr)")
         }
     }
+
+    /// The next line the target prints.
+    func nextLine(timeout: Double = 30) -> String? { readLine(fd: stdoutRead, timeout: timeout) }
 
     /// Writes one command line to the target's stdin and returns the line it answers with.
     func command(_ line: String, timeout: Double = 30) throws -> String {

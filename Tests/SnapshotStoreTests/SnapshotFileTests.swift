@@ -92,9 +92,15 @@ import Testing
 
     @Test func referencesText() {
         var out: [UInt8] = []
-        JSONIntegers.append([UInt64](), to: &out)
-        JSONIntegers.append([0, 7, 140_234_567_890_123, UInt64(Int64.max)] as [UInt64], to: &out)
-        #expect(String(decoding: out, as: UTF8.self) == "[][0,7,140234567890123,9223372036854775807]")
+        let addresses: [UInt64] = [0, 7, 140_234_567_890_123, UInt64(Int64.max)]
+        let positions: [Int32] = [3, 2, 1, 0, 2]
+        addresses.withUnsafeBufferPointer { addresses in
+            positions.withUnsafeBufferPointer { positions in
+                JSONIntegers.append(addressesOf: positions[0..<0], in: addresses, to: &out)
+                JSONIntegers.append(addressesOf: positions[0..<5], in: addresses, to: &out)
+            }
+        }
+        #expect(String(decoding: out, as: UTF8.self) == "[][9223372036854775807,140234567890123,7,0,140234567890123]")
         func parse(_ text: String) -> [UInt64]? {
             var values: [UInt64] = [9]
             let ok = Array(text.utf8).withUnsafeBytes { JSONIntegers.parse($0, into: &values) }

@@ -7,17 +7,47 @@ extension PyInspect {
         static let configuration = CommandConfiguration(
             abstract: "Report the gc state, every generation and gc.garbage of a running Python process.")
 
-        @Argument(help: "The process id of a running CPython 3.8–3.13.")
-        var pid: Int32
-
+        @OptionGroup var targets: TargetSelection
         @OptionGroup var report: ReportOptions
         @OptionGroup var read: ReadOptions
+
+        func validate() throws {
+            if (report.format == .dot || report.format == .svg) && (targets.pids.count > 1 || targets.children) {
+                throw ValidationError("--format \(report.format.rawValue) draws one process's cycle: give one PID")
+            }
+        }
 
         func run() throws {
             var options = InspectionOptions()
             options.pause = !read.noPause
             options.findCollectable = !read.noCycles
-            printReport(pid: pid, inspection: options, report: report)
+            let pids = targets.resolved
+            guard pids.count > 1 else {
+                printReport(pid: pids[0], inspection: options, report: report)
+                return
+            }
+            // Several processes: each report in turn (JSON: one array); an error is reported and the
+            // rest are still read; the exit code is the first error's.
+            var failure: ReportedError?
+            var documents: [JSONValue] = []
+            let rendering = RenderOptions(naming: report.qualified ? .qualified : .name, topTypes: report.all ? nil : report.top,
+                                         listObjects: report.list)
+            for (position, pid) in pids.enumerated() {
+                do {
+                    let heap = try LiveInspection.run(pid: pid, options: options)
+                    if report.format == .json {
+                        documents.append(JSONRenderer(options: rendering).document(heap))
+                    } else {
+                        writeStdout((position > 0 ? "\n" : "") + TextRenderer(options: rendering).render(heap))
+                    }
+                } catch {
+                    let reported = LiveInspection.describe(error, pid: pid)
+                    writeStderr("pyinspect: \(reported.message)")
+                    failure = failure ?? reported
+                }
+            }
+            if report.format == .json { writeStdout(JSONValue.array(documents).serialized() + "\n") }
+            if let failure { throw ExitCode(failure.exit.rawValue) }
         }
     }
 }
