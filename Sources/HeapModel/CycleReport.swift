@@ -14,17 +14,24 @@ public enum EdgeLabel: Sendable, Equatable {
     /// A reference pyinspect cannot name (a C field it knows only by offset).
     case offset(Int)
 
-    /// The label as it is printed after the referrer's type name.
-    public var text: String {
+    /// The label as it is printed after the referrer's type name. A dict key is a value from the
+    /// target (it may be a token or an e-mail address), so it is shown only when `showingValues`
+    /// (`--values`), cut to `valueLimit` characters; otherwise only its type: `[<str>]`.
+    public func text(showingValues: Bool = false, valueLimit: Int = EdgeLabel.valueLimit) -> String {
         switch self {
         case let .attribute(name): return "." + name
         case let .index(position): return "[\(position)]"
-        case let .key(key): return "['\(key)']"
+        case let .key(key):
+            guard showingValues else { return "[<str>]" }
+            return key.count > valueLimit ? "['\(key.prefix(valueLimit))…']" : "['\(key)']"
         case let .opaqueKey(type): return "[<\(type)>]"
         case .element: return "{}"
         case let .offset(offset): return ".<+\(offset)>"
         }
     }
+
+    /// How much of a value `--values` shows.
+    public static let valueLimit = 32
 }
 
 /// One hop of a cycle: the object, and how it refers to the next one.

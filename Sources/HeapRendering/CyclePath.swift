@@ -3,7 +3,9 @@ import HeapModel
 /// A cycle as one line of attribute names:
 /// `RequestAborted.__traceback__ -> traceback.tb_frame -> frame handle (asgi.py:183) .tasks -> list[1] -> Task._exception -> RequestAborted`.
 enum CyclePath {
-    static func text(_ steps: [CycleStep], types: [UInt64: TypeInfo], naming: TypeNaming) -> String {
+    /// Dict keys are values from the target: printed only with `showingValues`. The keys of an
+    /// instance's `__dict__` are attribute names (code, not data) and always printed.
+    static func text(_ steps: [CycleStep], types: [UInt64: TypeInfo], naming: TypeNaming, showingValues: Bool) -> String {
         var parts: [String] = []
         var index = 0
         while index < steps.count {
@@ -20,7 +22,7 @@ enum CyclePath {
                 label = .attribute(key)
                 index += 1
             }
-            parts.append(name + label.text)
+            parts.append(name + label.text(showingValues: showingValues))
             index += 1
         }
         return parts.joined(separator: " -> ")

@@ -26,7 +26,7 @@ public struct DOTRenderer {
             out.append("  \"o\(hexAddress(step.object.address))\" [label=\"\(type)\\n\(hexAddress(step.object.address))\"\(color)];")
         }
         for (step, next) in zip(group.path, group.path.dropFirst()) {
-            let label = step.label.map { escape($0.text) } ?? ""
+            let label = step.label.map { escape($0.text(showingValues: options.showValues)) } ?? ""
             out.append("  \"o\(hexAddress(step.object.address))\" -> \"o\(hexAddress(next.object.address))\" [label=\"\(label)\"];")
         }
         out.append("}")

@@ -6,7 +6,8 @@ import HeapModel
 /// description of the read as documented meta keys (the whole JSON report among them, under `report`).
 public enum SnapshotContent {
     /// nil when the report carries no recorded objects (the analysis was not asked for them).
-    public static func make(from report: HeapReport, naming: TypeNaming = .name, pyinspectVersion: String) -> HeapSnapshot? {
+    public static func make(from report: HeapReport, naming: TypeNaming = .name, showValues: Bool = false,
+                            pyinspectVersion: String) -> HeapSnapshot? {
         guard let objects = report.objects else { return nil }
         let t = report.target
         let c = report.collector
@@ -32,7 +33,7 @@ public enum SnapshotContent {
             "tracked_count": String(report.capture.tracked.count),
             "permanent_count": String(report.permanent.count),
             "garbage_count": String(report.garbage.count),
-            "report": JSONRenderer(options: RenderOptions(naming: naming)).render(report),
+            "report": JSONRenderer(options: RenderOptions(naming: naming, showValues: showValues)).render(report),
         ]
         if let library = t.pythonLibrary { meta["python_library"] = library }
         if let set = report.collectable {
@@ -41,7 +42,7 @@ public enum SnapshotContent {
         }
         let cycles = (report.collectable?.cycles ?? []).map {
             SnapshotCycle(count: $0.count, objects: $0.objects, heldBytes: $0.heldBytes,
-                          path: CyclePath.text($0.path, types: report.types, naming: naming))
+                          path: CyclePath.text($0.path, types: report.types, naming: naming, showingValues: showValues))
         }
         return HeapSnapshot(meta: meta, objects: objects, types: report.types, garbage: report.garbage.objects ?? [], cycles: cycles)
     }

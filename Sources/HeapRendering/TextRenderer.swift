@@ -107,7 +107,7 @@ public struct TextRenderer {
                     .map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \($0.value)" }
                 out.append("  #\(index + 1)  \(grouped(group.count)) cycle\(group.count == 1 ? "" : "s") of this shape, "
                            + "\(grouped(group.objects)) objects holding \(byteSize(group.heldBytes)): \(types.joined(separator: ", "))")
-                if !group.path.isEmpty { out.append("      " + CyclePath.text(group.path, types: report.types, naming: options.naming)) }
+                if !group.path.isEmpty { out.append("      " + CyclePath.text(group.path, types: report.types, naming: options.naming, showingValues: options.showValues)) }
             }
             if shown.count < set.cycles.count {
                 out.append("  … \(set.cycles.count - shown.count) more shapes (--all shows every shape)")

@@ -1,3 +1,5 @@
+import Glibc
+
 /// A read-through cache of whole blocks of target memory.
 ///
 /// While the target is paused, every read pulls in the surrounding block (up to 1 MiB, clamped to
@@ -107,9 +109,11 @@ public final class CachedMemory: MemoryReader {
     }
 
     /// Copies every block of the writable mappings that `include` accepts and that is not cached
-    /// yet, in batches of up to 1024 blocks per read. Returns the bytes copied.
+    /// yet, in batches of up to 1024 blocks per read. Returns the bytes copied. With a `deadline`
+    /// (CLOCK_MONOTONIC seconds), a copy still running then stops between batches and throws
+    /// `.deadlinePassed`: the caller resumes the target rather than hold it longer than promised.
     @discardableResult
-    public func prefetchWritable(include: (MemoryRegion) -> Bool = { _ in true }) throws(MemoryError) -> Int {
+    public func prefetchWritable(deadline: Double? = nil, include: (MemoryRegion) -> Bool = { _ in true }) throws(MemoryError) -> Int {
         let before = bytesCopied
         var wanted: [(region: Int, index: Int)] = []
         for (regionIndex, region) in regions.regions.enumerated() where region.writable && include(region) {
@@ -117,7 +121,7 @@ public final class CachedMemory: MemoryReader {
                 wanted.append((regionIndex, index))
             }
         }
-        try fill(wanted)
+        try fill(wanted, deadline: deadline)
         return bytesCopied - before
     }
 
@@ -251,7 +255,7 @@ public final class CachedMemory: MemoryReader {
         return pointer
     }
 
-    private func fill(_ wanted: [(region: Int, index: Int)]) throws(MemoryError) {
+    private func fill(_ wanted: [(region: Int, index: Int)], deadline: Double? = nil) throws(MemoryError) {
         let blocks = wanted.map { slot -> Block in
             let (start, end) = bounds(slot.region, slot.index)
             return Block(start: start, end: end, storage: storage(Int(end - start)))
@@ -259,7 +263,7 @@ public final class CachedMemory: MemoryReader {
         let requests = blocks.map {
             ReadRequest(address: $0.start, destination: UnsafeMutableRawBufferPointer(start: $0.storage, count: Int($0.end - $0.start)))
         }
-        let results = try readInParallel(requests)
+        let results = try readInParallel(requests, deadline: deadline)
         for ((slot, block), ok) in zip(zip(wanted, blocks), results) {
             if slots[slot.region].isEmpty { slots[slot.region] = Array(repeating: .unknown, count: blockCount(slot.region)) }
             if ok {
@@ -273,20 +277,25 @@ public final class CachedMemory: MemoryReader {
 
     /// Batches of up to 1024 ranges per call; a large copy is split in contiguous shares, one per
     /// core, each read by its own reader (one memory bus, but one core alone cannot saturate it).
-    private func readInParallel(_ requests: [ReadRequest]) throws(MemoryError) -> [Bool] {
+    private func readInParallel(_ requests: [ReadRequest], deadline: Double?) throws(MemoryError) -> [Bool] {
         let bytes = requests.reduce(0) { $0 + $1.destination.count }
         var readers: [any MemoryReader] = [base]
         if bytes >= Self.parallelCopyThreshold {
             while readers.count < min(Parallel.cores, 4), let extra = base.concurrentReader() { readers.append(extra) }
         }
         let shares = Parallel.ranges(of: requests.count, shares: readers.count)
+        // With a deadline, smaller batches (32 MiB, a few milliseconds) so that it is checked often enough.
+        let batch = deadline == nil ? 1024 : 32
         let outcomes = Parallel.map(shares: readers.count) { share -> Result<([Bool], Int), MemoryError> in
             var done: [Bool] = []
             var calls = 0
             var position = shares[share].lowerBound
             do throws(MemoryError) {
                 while position < shares[share].upperBound {
-                    let end = min(position + 1024, shares[share].upperBound)
+                    if let deadline, monotonicNow() > deadline {
+                        throw MemoryError.deadlinePassed(totalBytes: bytes)
+                    }
+                    let end = min(position + batch, shares[share].upperBound)
                     done += try readers[share].readMany(Array(requests[position..<end]))
                     calls += 1
                     position = end
@@ -308,6 +317,12 @@ public final class CachedMemory: MemoryReader {
             }
         }
         return all
+    }
+
+    private func monotonicNow() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Below this many bytes one thread copies faster than threads start.

@@ -11,6 +11,8 @@ public enum MemoryError: Error, Equatable, Sendable, CustomStringConvertible {
     case limitExceeded(what: String, value: Int, limit: Int)
     /// Any other failure of the underlying source.
     case system(errno: Int32, address: UInt64)
+    /// A copy with a deadline (the longest pause allowed) was not done in time.
+    case deadlinePassed(totalBytes: Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum MemoryError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) \(value) exceeds the limit \(limit)"
         case let .system(errno, address):
             return "read at 0x\(String(address, radix: 16)) failed (errno \(errno))"
+        case let .deadlinePassed(total):
+            return "the copy of \(total >> 20) MiB was not done in time"
         }
     }
 }

@@ -19,8 +19,10 @@ enum PyInspectExit: Int32, CaseIterable {
     case graphvizMissing = 21
     case badSnapshot = 22
     case newerSnapshot = 23
+    case pauseLimit = 24
     case usage = 64
     case internalError = 70
+    case interrupted = 130
 
     var code: ExitCode { ExitCode(rawValue) }
 
@@ -42,8 +44,10 @@ enum PyInspectExit: Int32, CaseIterable {
         case .graphvizMissing: return "--format svg needs Graphviz's `dot`, which is not installed"
         case .badSnapshot: return "the file is not a pyinspect snapshot, or it is truncated or damaged"
         case .newerSnapshot: return "the snapshot was written by a newer pyinspect (unknown schema)"
+        case .pauseLimit: return "the read could not finish within --max-pause; the target was resumed"
         case .usage: return "usage error"
         case .internalError: return "internal error"
+        case .interrupted: return "interrupted (SIGINT or SIGTERM); the target was resumed"
         }
     }
 }

@@ -18,6 +18,10 @@ struct InspectionOptions {
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
+    /// The longest the target may stay stopped per attempt; a copy that takes longer is abandoned.
+    var maxPauseSeconds = 5.0
+    /// Stop with `.interrupted` once the target is resumed if SIGINT/SIGTERM arrived (`watch` handles it itself).
+    var stopOnInterrupt = true
 }
 
 /// Glue between the live process (LinuxTarget) and the heap reader (PyHeapReader): open, find the
@@ -51,9 +55,16 @@ enum LiveInspection {
             let arena = options.pause ? CopyArena(bytes: copySizeEstimate(pid: pid)) : nil
             phases.append(("prefault", monotonicSeconds() - phaseStart))
             phaseStart = monotonicSeconds()
+            if options.stopOnInterrupt {
+                if StopRequest.requested { throw interrupted(pid) }
+                StopRequest.install()
+            }
             var stopper: ThreadStopper?
+            let pauseStarted = monotonicSeconds()
             do {
-                if options.pause { stopper = try ThreadStopper.stop(pid: pid) }
+                if options.pause {
+                    stopper = try ThreadStopper.stop(pid: pid, stopTimeout: .milliseconds(Int(min(options.maxPauseSeconds, 5) * 1000)))
+                }
             } catch {
                 throw describe(error, pid: pid)
             }
@@ -71,7 +82,11 @@ enum LiveInspection {
                 // The pause is one bulk copy of the writable memory (the copy floor); everything else,
                 // the list walk included, reads the sealed copy after the target runs again.
                 let stacks = ThreadStacks(maps)
-                do { try snapshot.prefetchWritable { !stacks.contains($0) } } catch { copyError = error }
+                do {
+                    try snapshot.prefetchWritable(deadline: pauseStarted + options.maxPauseSeconds) { !stacks.contains($0) }
+                } catch {
+                    copyError = error
+                }
                 snapshot.seal()
             }
             if let stopper {
@@ -80,7 +95,15 @@ enum LiveInspection {
                 pausedSeconds += stopper.pauseDuration.map(seconds) ?? 0
             }
             phases.append(("copy", monotonicSeconds() - phaseStart))
+            if case let .deadlinePassed(total) = copyError {
+                throw ReportedError(exit: .pauseLimit, message: "pid \(pid): copying \(total >> 20) MiB took longer than --max-pause "
+                    + "\(options.maxPauseSeconds) s; the target was resumed (raise --max-pause, or read with --no-pause)")
+            }
             if let copyError { throw describe(copyError, pid: pid) }
+            if options.stopOnInterrupt {
+                if StopRequest.requested { throw interrupted(pid) }
+                StopRequest.restoreDefault()
+            }
             let result: Result<HeapReader.Lists, ReaderError>
             do {
                 result = .success(try reader.readLists(memory: snapshot,
@@ -120,6 +143,10 @@ enum LiveInspection {
             }
         }
         throw ReportedError(exit: .internalError, message: "unreachable: no attempt was made")
+    }
+
+    static func interrupted(_ pid: Int32) -> ReportedError {
+        ReportedError(exit: .interrupted, message: "pid \(pid): interrupted; the target is running")
     }
 
     /// One line and an exit code for anything the layers below can throw.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import HeapModel
+import HeapRendering
 
 @main
 struct PyInspect: ParsableCommand {
@@ -40,16 +42,40 @@ struct ReportOptions: ParsableArguments {
     @Flag(name: .long, help: "Name types as module.qualname (heap types) instead of type(o).__name__.")
     var qualified = false
 
+    @Flag(name: .long, help: "Show values from the target (dict keys in cycle paths, at most 32 characters). Off by default: they may be secrets.")
+    var values = false
+
+    var rendering: RenderOptions {
+        RenderOptions(naming: qualified ? .qualified : .name, topTypes: all ? nil : top, listObjects: list, showValues: values)
+    }
+
     func validate() throws {
         if top < 1 { throw ValidationError("--top must be at least 1") }
         if cycle < 1 { throw ValidationError("--cycle must be at least 1") }
     }
 }
 
-/// How to read the target.
-struct ReadOptions: ParsableArguments {
+/// Whether and how long the target may be stopped.
+struct PauseOptions: ParsableArguments {
     @Flag(name: .long, help: "Read without stopping the target (the result is marked approximate).")
     var noPause = false
+
+    @Option(name: .long, help: "The longest the target may be stopped (e.g. 500ms, 5s); a read that needs longer is abandoned and the target resumed (exit 24).")
+    var maxPause: Interval = Interval(seconds: 5)
+
+    /// Inspection options with these choices, and SIGINT/SIGTERM turned into a clean stop.
+    func inspection() -> InspectionOptions {
+        StopRequest.install()
+        var options = InspectionOptions()
+        options.pause = !noPause
+        options.maxPauseSeconds = maxPause.seconds
+        return options
+    }
+}
+
+/// How to read the target.
+struct ReadOptions: ParsableArguments {
+    @OptionGroup var pause: PauseOptions
 
     @Flag(name: .long, help: "Census only: skip finding what the next full collection would free.")
     var noCycles = false

@@ -18,8 +18,7 @@ extension PyInspect {
         }
 
         func run() throws {
-            var options = InspectionOptions()
-            options.pause = !read.noPause
+            var options = read.pause.inspection()
             options.findCollectable = !read.noCycles
             let pids = targets.resolved
             guard pids.count > 1 else {
@@ -30,8 +29,7 @@ extension PyInspect {
             // rest are still read; the exit code is the first error's.
             var failure: ReportedError?
             var documents: [JSONValue] = []
-            let rendering = RenderOptions(naming: report.qualified ? .qualified : .name, topTypes: report.all ? nil : report.top,
-                                         listObjects: report.list)
+            let rendering = report.rendering
             for (position, pid) in pids.enumerated() {
                 do {
                     let heap = try LiveInspection.run(pid: pid, options: options)
@@ -56,8 +54,7 @@ extension PyInspect {
 func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOptions) {
     do {
         let heap = try LiveInspection.run(pid: pid, options: inspection)
-        let options = RenderOptions(naming: report.qualified ? .qualified : .name,
-                                    topTypes: report.all ? nil : report.top, listObjects: report.list)
+        let options = report.rendering
         switch report.format {
         case .text: writeStdout(TextRenderer(options: options).render(heap))
         case .json: writeStdout(JSONRenderer(options: options).render(heap))

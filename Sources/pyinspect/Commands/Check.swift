@@ -28,16 +28,14 @@ extension PyInspect {
         @Option(name: .long, help: "Output format: text, json (schema pyinspect-check/1) or openmetrics.")
         var format: CheckFormat = .text
 
-        @Flag(name: .long, help: "Read without stopping the target (the figures are approximate).")
-        var noPause = false
+        @OptionGroup var pause: PauseOptions
 
         enum CheckFormat: String, ExpressibleByArgument { case text, json, openmetrics }
 
         func run() throws {
             let limits = CheckLimits(maxCollectable: maxCollectable, maxCollectableBytes: maxCollectableBytes?.bytes,
                                      maxGarbage: maxGarbage, maxTypes: maxType.map { ($0.type, $0.limit) })
-            var options = InspectionOptions()
-            options.pause = !noPause
+            let options = pause.inspection()
             var results: [CheckResult] = []
             var error: ReportedError?
             for pid in targets.resolved {

@@ -21,8 +21,7 @@ extension PyInspect {
             }
             defer { target.stop() }
             writeStderr("pyinspect demo: started \(python) (pid \(target.pid)) running the bundled leaky program")
-            var options = InspectionOptions()
-            options.pause = !read.noPause
+            var options = read.pause.inspection()
             options.findCollectable = !read.noCycles
             printReport(pid: target.pid, inspection: options, report: report)
         }

@@ -18,8 +18,10 @@ extension PyInspect {
         @Option(name: [.short, .long], help: "The snapshot file to write (replaced atomically); {pid} is replaced by each pid.")
         var output: String
 
-        @Flag(name: .long, help: "Read without stopping the target (the snapshot is marked approximate).")
-        var noPause = false
+        @OptionGroup var pause: PauseOptions
+
+        @Flag(name: .long, help: "Keep values from the target (dict keys in cycle paths, at most 32 characters). Off by default: they may be secrets.")
+        var values = false
 
         func validate() throws {
             if targets.pids.count > 1 || targets.children, !output.contains("{pid}") {
@@ -28,8 +30,7 @@ extension PyInspect {
         }
 
         func run() throws {
-            var options = InspectionOptions()
-            options.pause = !noPause
+            var options = pause.inspection()
             options.recordObjects = true
             var failure: ReportedError?
             for pid in targets.resolved {
@@ -37,7 +38,8 @@ extension PyInspect {
                 do {
                     let started = monotonicSeconds()
                     let report = try LiveInspection.run(pid: pid, options: options)
-                    guard let snapshot = SnapshotContent.make(from: report, pyinspectVersion: PyInspect.configuration.version) else {
+                    guard let snapshot = SnapshotContent.make(from: report, showValues: values,
+                                                                    pyinspectVersion: PyInspect.configuration.version) else {
                         throw ReportedError(exit: .internalError, message: "pid \(pid): the analysis recorded no objects")
                     }
                     do {

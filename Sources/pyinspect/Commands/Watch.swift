@@ -26,15 +26,17 @@ extension PyInspect {
         @Flag(name: .long, help: "Census only: skip the collectable set (cheaper on huge heaps).")
         var noCycles = false
 
+        @OptionGroup var pause: PauseOptions
+
         func validate() throws {
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
             if top < 0 { throw ValidationError("--top cannot be negative") }
         }
 
         func run() throws {
-            StopRequest.install()
-            var options = InspectionOptions()
+            var options = pause.inspection()
             options.findCollectable = !noCycles
+            options.stopOnInterrupt = false  // finish the current read, then print the totals
             let naming: TypeNaming = qualified ? .qualified : .name
             let pids = targets.resolved
             var watchers = pids.map { GrowthWatcher(pid: $0, naming: naming, top: top) }
@@ -158,33 +160,4 @@ struct Interval: ExpressibleByArgument {
     }
 
     var defaultValueDescription: String { "\(seconds)s" }
-}
-
-/// SIGINT and SIGTERM ask the loop to stop after the current read instead of killing pyinspect
-/// in the middle of one (the kernel would resume the target, but the totals would be lost).
-enum StopRequest {
-    nonisolated(unsafe) private static var flag: sig_atomic_t = 0
-
-    static var requested: Bool { flag != 0 }
-
-    static func install() {
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber) { _ in StopRequest.flag = 1 }
-            sigaddset(&unblock, signalNumber)
-        }
-        // A parent may have started pyinspect with them blocked (they are inherited): unblock them.
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-    }
-
-    /// Sleeps up to `seconds`, waking early when a stop is requested.
-    static func sleep(seconds: Double) {
-        let deadline = monotonicSeconds() + seconds
-        while !requested {
-            let left = deadline - monotonicSeconds()
-            if left <= 0 { return }
-            usleep(UInt32(min(left, 0.1) * 1_000_000))
-        }
-    }
 }

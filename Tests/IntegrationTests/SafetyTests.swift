@@ -1,0 +1,173 @@
+import Foundation
+import Glibc
+import Testing
+
+/// The target is never left stopped: whatever happens to pyinspect, it keeps making progress.
+@Suite("safety: never left stopped")
+struct SafetyTests {
+    /// Starts the ticker; returns it and a function that waits for a tick newer than any seen so far.
+    func startTicker(_ interpreter: Interpreter, objects: Int = 200_000) throws -> (TargetProcess, () -> Int?) {
+        let ticker = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.tickerScript, String(objects)],
+                                       directory: try makeTempDirectory())
+        var last = 0
+        let progress = { () -> Int? in
+            // Drain what is buffered, then require one more tick within 2 s.
+            let deadline = Date().addingTimeInterval(5)
+            var fresh: Int?
+            while Date() < deadline {
+                guard let line = ticker.nextLine(timeout: 2), line.hasPrefix("TICK "), let tick = Int(line.dropFirst(5)) else { return nil }
+                if tick <= last { return nil }  // ticks must only grow
+                last = tick
+                if fresh == nil { fresh = tick; continue }
+                return tick
+            }
+            return nil
+        }
+        return (ticker, progress)
+    }
+
+    @Test("SIGKILL at random moments of attach: the target always runs on", arguments: Interpreters.installed.prefix(1))
+    func killAtRandomMoments(_ interpreter: Interpreter) throws {
+        let (ticker, progress) = try startTicker(interpreter)
+        defer { ticker.stop() }
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<12 {
+            let attach = try spawn([try Paths.cli(), "attach", String(ticker.pid)], stdin: .devNull, stdout: .devNull, stderr: .devNull)
+            // 0–150 ms covers opening, the pause and the analysis of this heap in a debug build.
+            usleep(UInt32.random(in: 0...150_000, using: &generator))
+            kill(attach, SIGKILL)
+            _ = waitForExit(attach, timeout: 10)
+            #expect(progress() != nil, "trial \(trial): the target made no progress after pyinspect was killed")
+            #expect(processState(ticker.pid) != "t" && processState(ticker.pid) != "T", "trial \(trial)")
+        }
+    }
+
+    @Test("SIGINT or SIGTERM during attach: a clean stop (130 or the signal), the target runs on", arguments: Interpreters.installed.prefix(1))
+    func interruptAtRandomMoments(_ interpreter: Interpreter) throws {
+        let (ticker, progress) = try startTicker(interpreter)
+        defer { ticker.stop() }
+        var generator = SystemRandomNumberGenerator()
+        for trial in 0..<8 {
+            let stderr = ticker.directory + "/stderr-\(trial)"
+            let attach = try spawn([try Paths.cli(), "attach", String(ticker.pid)], stdin: .devNull, stdout: .devNull, stderr: .file(stderr))
+            usleep(UInt32.random(in: 0...150_000, using: &generator))
+            let signal = trial % 2 == 0 ? SIGINT : SIGTERM
+            kill(attach, signal)
+            let status = waitForExit(attach, timeout: 10)
+            // Stopped while the target was paused: exit 130 with one line; later: the default action.
+            let clean = status == .exited(130) || status == .exited(0) || status == .signaled(signal)
+            #expect(clean, "trial \(trial): \(String(describing: status))")
+            if status == .exited(130) {
+                let text = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
+                #expect(text == "pyinspect: pid \(ticker.pid): interrupted; the target is running\n", "\(text)")
+            }
+            #expect(progress() != nil, "trial \(trial): no progress after pyinspect was interrupted")
+        }
+    }
+
+    @Test("--max-pause: a read that cannot finish in time resumes the target and exits 24")
+    func maxPause() throws {
+        guard let interpreter = Interpreters.any else { return }
+        let (ticker, progress) = try startTicker(interpreter, objects: 300_000)
+        defer { ticker.stop() }
+        let result = try runCLI(["attach", String(ticker.pid), "--max-pause", "1ms"])
+        #expect(result.status == .exited(24), "\(result)")
+        #expect(result.stderr.hasPrefix("pyinspect: pid \(ticker.pid): copying ") && result.stderr.contains("--max-pause"), "\(result)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(progress() != nil)
+        let generous = try runCLI(["attach", String(ticker.pid), "--max-pause", "10s", "--no-cycles"])
+        #expect(generous.status == .exited(0), "\(generous)")
+        let malformed = try runCLI(["attach", String(ticker.pid), "--max-pause", "soon"])
+        #expect(malformed.status == .exited(64), "\(malformed)")
+    }
+
+    @Test("read-only: the target's heap is byte for byte the same before and after an attach")
+    func readOnly() throws {
+        guard let interpreter = Interpreters.any else { return }
+        // A target that is stopped (SIGSTOP) cannot change its own memory, so any difference is ours.
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.requestsScript], directory: try makeTempDirectory())
+        defer { target.stop() }
+        #expect(try target.command("requests 20") == "DONE 20")
+        kill(target.pid, SIGSTOP)
+        defer { kill(target.pid, SIGCONT) }
+        try #require(waitForState(target.pid, "T"))
+        let before = try heapChecksum(target.pid)
+        let result = try runCLI(["attach", String(target.pid), "--no-pause", "--format", "json"])
+        #expect(result.status == .exited(0), "\(result)")
+        let snapshot = try runCLI(["snapshot", String(target.pid), "--no-pause", "-o", target.directory + "/s.db"])
+        #expect(snapshot.status == .exited(0), "\(snapshot)")
+        #expect(try heapChecksum(target.pid) == before)
+    }
+
+    func waitForState(_ pid: pid_t, _ state: Character) -> Bool {
+        for _ in 0..<200 {
+            if processState(pid) == state { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    /// FNV-1a over every readable, writable private mapping of `pid` (read through /proc/PID/mem).
+    func heapChecksum(_ pid: pid_t) throws -> UInt64 {
+        let maps = try String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)
+        let fd = open("/proc/\(pid)/mem", O_RDONLY)
+        guard fd >= 0 else { throw IntegrationFailure("cannot open /proc/\(pid)/mem") }
+        defer { close(fd) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var regions = 0
+        for line in maps.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 5, fields[1].hasPrefix("rw"), fields[1].hasSuffix("p"), !line.hasSuffix("[vvar]"),
+                  !line.hasSuffix("[vsyscall]") else { continue }
+            let bounds = fields[0].split(separator: "-").compactMap { UInt64($0, radix: 16) }
+            var address = bounds[0]
+            while address < bounds[1] {
+                let count = Int(min(UInt64(buffer.count), bounds[1] - address))
+                let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(Int64(bitPattern: address))) }
+                guard got == count else { break }  // a region the kernel will not read: skipped, both times
+                for byte in buffer[0..<count] { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+                address += UInt64(count)
+            }
+            regions += 1
+        }
+        guard regions > 0 else { throw IntegrationFailure("no writable mappings in pid \(pid)") }
+        return hash
+    }
+}
+
+/// Values from the target stay in the target unless asked for.
+@Suite("safety: secrets stay in the target")
+struct SecretsTests {
+    static let secret = "sk_live_4eC39HqLyjWDarjtT1zdp7dcQx9Zz7Yw"
+    static let number = "31337424242"
+
+    @Test("no output format shows a planted secret; --values shows the dict key, cut to 32 characters", arguments: Interpreters.installed)
+    func plantedSecrets(_ interpreter: Interpreter) throws {
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.secretsScript], directory: try makeTempDirectory())
+        defer { target.stop() }
+        let pid = String(target.pid)
+        let snapshotFile = target.directory + "/s.db"
+        let outputs: [[String]] = [
+            ["attach", pid], ["attach", pid, "--list", "--all", "--qualified"], ["attach", pid, "--format", "json"],
+            ["attach", pid, "--format", "dot", "--cycle", "1"], ["check", pid, "--format", "openmetrics"], ["check", pid, "--format", "json"],
+            ["watch", pid, "--count", "1"], ["snapshot", pid, "-o", snapshotFile], ["export", snapshotFile],
+        ]
+        for argv in outputs {
+            let result = try runCLI(argv)
+            try #require(result.status == .exited(0), "\(result)")
+            for planted in [Self.secret, String(Self.secret.prefix(16)), Self.number] {
+                #expect(!result.stdout.contains(planted) && !result.stderr.contains(planted), "\(argv.joined(separator: " ")) shows \(planted)")
+            }
+        }
+        // The snapshot file itself, byte for byte.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: snapshotFile))
+        #expect(bytes.range(of: Data(Self.secret.prefix(16).utf8)) == nil)
+        // The cycle is there, with the key shown as its type only.
+        let text = try runCLI(["attach", pid])
+        #expect(text.stdout.contains("Holder.index -> dict[<str>] -> Holder"), "\(text)")
+        // Asked for: shown, cut short.
+        let shown = try runCLI(["attach", pid, "--values"])
+        #expect(shown.stdout.contains("Holder.index -> dict['\(Self.secret.prefix(32))…'] -> Holder"), "\(shown)")
+    }
+}

@@ -1,0 +1,31 @@
+"""pyinspect integration target: a process that keeps making visible progress, for proving it is
+never left stopped. Builds N live containers (so a read takes a while), prints `READY <pid>`,
+then prints a strictly increasing tick every 2 ms until stdin reaches EOF.
+
+usage: python ticker_target.py [N]
+"""
+import os
+import select
+import signal
+import sys
+import time
+
+if hasattr(signal, "pthread_sigmask"):
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+HEAP = [[i, {"n": i}] for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 100000)]
+
+
+def main():
+    os.write(1, ("READY %d\n" % os.getpid()).encode("ascii"))
+    tick = 0
+    while True:
+        ready, _, _ = select.select([0], [], [], 0.002)
+        if ready and not os.read(0, 4096):
+            return
+        tick += 1
+        os.write(1, ("TICK %d\n" % tick).encode("ascii"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Stress pyinspect against live targets (issue 6). Not a test: it runs long and prints figures.
+
+  kill   N trials: start `pyinspect attach` on a ticking target and send it SIGKILL, SIGINT or
+         SIGTERM at a random moment; after each, the target must not be stopped (/proc state
+         t/T) and must print new ticks. Counts trials, targets left stopped (must be 0), lost
+         progress (must be 0), pyinspect crashes (a signal other than the one sent; must be 0).
+  busy   N paused attaches of `leaky.py --busy` (a main thread allocating and freeing all the
+         time, from ../shared/fixtures): every one must succeed with a consistent census; then N
+         `--no-pause` attaches must all finish in bounded time without crashing, marked approximate.
+
+usage: scripts/stress.py kill [--trials 200] | busy [--trials 100]   [--binary PATH] [--python PATH]
+"""
+import argparse
+import json
+import os
+import random
+import select
+import signal
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TICKER = os.path.join(REPO, "Tests", "IntegrationTests", "Targets", "ticker_target.py")
+LEAKY = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "leaky.py")
+
+
+def state(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().rsplit(")", 1)[1].split()[0]
+
+
+class Ticker:
+    def __init__(self, python, objects):
+        self.process = subprocess.Popen([python, "-S", TICKER, str(objects)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.buffer = b""
+        self.last = 0
+        if not self.line(30).startswith(b"READY"):
+            sys.exit("stress: the ticker did not start")
+
+    def line(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.process.stdout], [], [], left)[0]:
+                return b""
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:
+                return b""
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def progressed(self):
+        """True if a tick newer than any seen arrives within 2 s (ticks must only grow)."""
+        deadline = time.monotonic() + 2
+        while time.monotonic() < deadline:
+            line = self.line(2)
+            if not line.startswith(b"TICK "):
+                return False
+            tick = int(line[5:])
+            if tick <= self.last:
+                return False
+            newer = self.buffer.count(b"\n") == 0  # caught up with the buffered ticks
+            self.last = tick
+            if newer:
+                return True
+        return False
+
+    def stop(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def stress_kill(a):
+    ticker = Ticker(a.python, a.objects)
+    counts = {"trials": 0, "left stopped": 0, "lost progress": 0, "crashes": 0}
+    exits = {}
+    for trial in range(a.trials):
+        sent = random.choice([signal.SIGKILL, signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
+        attach = subprocess.Popen([a.binary, "attach", str(ticker.process.pid)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(random.uniform(0, a.window))
+        attach.send_signal(sent)
+        code = attach.wait()
+        exits[code] = exits.get(code, 0) + 1
+        counts["trials"] += 1
+        if code < 0 and -code != sent:
+            counts["crashes"] += 1
+        if state(ticker.process.pid) in ("t", "T"):
+            counts["left stopped"] += 1
+        if not ticker.progressed():
+            counts["lost progress"] += 1
+    ticker.stop()
+    print("kill: " + ", ".join("%s %d" % item for item in counts.items()))
+    print("  pyinspect exits: " + ", ".join("%s %d" % (("signal %d" % -k) if k < 0 else ("exit %d" % k), v) for k, v in sorted(exits.items())))
+    return counts["left stopped"] == counts["lost progress"] == counts["crashes"] == 0
+
+
+def stress_busy(a):
+    if not os.path.exists(LEAKY):
+        sys.exit("stress: %s not found (the shared fixtures sit beside the repository)" % LEAKY)
+    target = subprocess.Popen([a.python, LEAKY, "runner", "cached", "--busy", "--lifetime", "3600"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    if not target.stdout.readline().startswith(b"READY"):
+        sys.exit("stress: leaky.py --busy did not start")
+    pid = str(target.pid)
+    paused = {"ok": 0, "failed": 0, "inconsistent": 0}
+    longest = 0.0
+    for _ in range(a.trials):
+        started = time.monotonic()
+        r = subprocess.run([a.binary, "attach", pid, "--format", "json"], capture_output=True, text=True)
+        longest = max(longest, time.monotonic() - started)
+        if r.returncode != 0:
+            paused["failed"] += 1
+            print("  paused attach failed: %s" % r.stderr.strip())
+            continue
+        report = json.loads(r.stdout)
+        total = sum(g["count"] for g in report["generations"])
+        by_type = sum(sum(g["by_type"].values()) for g in report["generations"])
+        if total != by_type or report["process"].get("approximate"):
+            paused["inconsistent"] += 1
+        else:
+            paused["ok"] += 1
+    unpaused = {"ok": 0, "crashed": 0, "hung": 0, "approximate": 0}
+    slowest = 0.0
+    for _ in range(a.trials):
+        started = time.monotonic()
+        try:
+            r = subprocess.run([a.binary, "attach", pid, "--no-pause", "--format", "json"], capture_output=True, text=True, timeout=60)
+        except subprocess.TimeoutExpired:
+            unpaused["hung"] += 1
+            continue
+        slowest = max(slowest, time.monotonic() - started)
+        if r.returncode < 0:
+            unpaused["crashed"] += 1
+        elif r.returncode == 0:
+            unpaused["ok"] += 1
+            if json.loads(r.stdout)["process"].get("approximate"):
+                unpaused["approximate"] += 1
+    target.stdin.close()
+    target.wait()
+    print("busy, paused: %s; longest %.2f s" % (", ".join("%s %d" % i for i in paused.items()), longest))
+    print("busy, --no-pause: %s; slowest %.2f s" % (", ".join("%s %d" % i for i in unpaused.items()), slowest))
+    return paused["failed"] == paused["inconsistent"] == unpaused["crashed"] == unpaused["hung"] == 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["kill", "busy"])
+    root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or os.path.expanduser("~/.pyenv")
+    ap.add_argument("--python", default=os.path.join(root, "versions", "3.12.1", "bin", "python"))
+    ap.add_argument("--binary", default=os.path.join(REPO, ".build", "debug", "pyinspect"))
+    ap.add_argument("--trials", type=int, default=200)
+    ap.add_argument("--objects", type=int, default=300000, help="kill: the ticker's heap size")
+    ap.add_argument("--window", type=float, default=0.3, help="kill: signals land within this many seconds of the start")
+    a = ap.parse_args()
+    ok = stress_kill(a) if a.mode == "kill" else stress_busy(a)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
