@@ -24,6 +24,13 @@ public final class MemoryImage: MemoryReader {
         segments.sort { $0.start < $1.start }
     }
 
+    /// An independent copy (for tests that damage one image many ways).
+    public func copy() -> MemoryImage {
+        let copy = MemoryImage()
+        copy.segments = segments
+        return copy
+    }
+
     /// The mapped segments, as regions (all readable and writable).
     public var regions: [MemoryRegion] {
         segments.map { MemoryRegion(start: $0.start, end: $0.end) }

@@ -138,12 +138,20 @@ enum LiveInspection {
                 usleep(UInt32(options.retryDelaySeconds * 1_000_000))
             case .failure(.collectionInProgress):
                 throw describe(ReaderError.collectionInProgress(attempts: attempt), pid: pid)
+            case .failure(.inconsistent) where options.pause && attempt < Self.inconsistentRetries:
+                // A thread stopped between the two stores that link an object into a gc list (an
+                // allocation or a free in progress) leaves the list broken for a few instructions:
+                // let it run a millisecond and read again. A heap that stays broken is reported.
+                usleep(1000)
             case let .failure(error):
                 throw describe(error, pid: pid)
             }
         }
         throw ReportedError(exit: .internalError, message: "unreachable: no attempt was made")
     }
+
+    /// Reads of a paused target whose gc lists were caught mid-update, before giving up.
+    static let inconsistentRetries = 5
 
     static func interrupted(_ pid: Int32) -> ReportedError {
         ReportedError(exit: .interrupted, message: "pid \(pid): interrupted; the target is running")

@@ -171,3 +171,34 @@ struct SecretsTests {
         #expect(shown.stdout.contains("Holder.index -> dict['\(Self.secret.prefix(32))…'] -> Holder"), "\(shown)")
     }
 }
+
+/// A heap that moves all the time: paused reads are consistent, unpaused ones bounded and marked.
+@Suite("safety: a moving heap")
+struct MovingHeapTests {
+    @Test("paused attaches of a busy target all succeed, consistently; --no-pause ones finish, approximate")
+    func busyTarget() throws {
+        guard let interpreter = Interpreters.any else { return }
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.tickerScript, "50000", "busy"],
+                                       directory: try makeTempDirectory())
+        defer { target.stop() }
+        let pid = String(target.pid)
+        for attempt in 0..<10 {
+            let result = try runCLI(["attach", pid, "--format", "json"], timeout: 60)
+            try #require(result.status == .exited(0), "paused attach \(attempt): \(result)")
+            let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
+            for generation in try J.array(report["generations"], "generations") {
+                let section = try J.object(generation, "generation")
+                #expect(try J.counts(section["by_type"], "by_type").values.reduce(0, +) == J.int(section["count"], "count"))
+            }
+            #expect(try J.bool(J.object(report["process"], "process")["approximate"], "approximate") == false)
+        }
+        for attempt in 0..<5 {
+            let started = Date()
+            let result = try runCLI(["attach", pid, "--no-pause", "--format", "json"], timeout: 60)
+            try #require(result.status == .exited(0), "unpaused attach \(attempt): \(result)")
+            #expect(Date().timeIntervalSince(started) < 30)
+            let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
+            #expect(try J.bool(J.object(report["process"], "process")["approximate"], "approximate"))
+        }
+    }
+}

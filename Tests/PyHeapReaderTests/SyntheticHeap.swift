@@ -10,6 +10,8 @@ final class SyntheticHeap {
     let runtime: UInt64 = 0x10_0000
     let interpreter: UInt64 = 0x20_0000
     private var cursor: UInt64 = 0x100_0000
+    /// Where objects have been laid out so far.
+    var usedRange: Range<UInt64> { 0x100_0000..<cursor }
     private(set) var gcState: UInt64 = 0
 
     init(layout: PythonLayout) {
