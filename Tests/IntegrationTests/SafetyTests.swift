@@ -202,3 +202,55 @@ struct MovingHeapTests {
         }
     }
 }
+
+/// A target that goes away in the middle of a read: one line and a documented code, never a crash.
+@Suite("safety: a process that goes away")
+struct VanishingTargetTests {
+    /// 0 (read before it went), 10 (gone before the start), 11 (now another program), 15 (exited
+    /// mid-read), 16 (its memory changed under the read).
+    static let acceptable: Set<Int32> = [0, 10, 11, 15, 16]
+
+    func check(_ result: CLIResult, _ what: String) {
+        #expect(Self.acceptable.contains(result.exitCode), "\(what): \(result)")
+        if result.exitCode != 0 {
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("pyinspect: "), "\(what): \(result)")
+        }
+    }
+
+    @Test("killed, exiting or exec'ing at random moments of a read")
+    func goesAway() throws {
+        guard let interpreter = Interpreters.any else { return }
+        var generator = SystemRandomNumberGenerator()
+        var codes: [Int32: Int] = [:]
+        for trial in 0..<12 {
+            let delay = Double.random(in: 0...0.12, using: &generator)
+            switch trial % 3 {
+            case 0, 1:
+                // Killed (SIGKILL) or exiting on its own (stdin closed) while pyinspect reads it.
+                let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.tickerScript, "200000"],
+                                               directory: try makeTempDirectory())
+                let output = try makeTempDirectory() + "/out"  // not the target's directory: stop() removes that
+                let attach = try spawn([try Paths.cli(), "attach", String(target.pid)], stdin: .devNull, stdout: .file(output),
+                                       stderr: .file(output + ".err"))
+                usleep(UInt32(delay * 1_000_000))
+                if trial % 3 == 0 { kill(target.pid, SIGKILL) } else { target.stop(timeout: 0.01) }
+                let status = waitForExit(attach, timeout: 60)
+                target.stop()
+                let result = CLIResult(status: status ?? .signaled(-1), stdout: (try? String(contentsOfFile: output, encoding: .utf8)) ?? "",
+                                       stderr: (try? String(contentsOfFile: output + ".err", encoding: .utf8)) ?? "", argv: ["attach"])
+                check(result, "trial \(trial) (\(trial % 3 == 0 ? "killed" : "exited") after \(delay) s)")
+                codes[result.exitCode, default: 0] += 1
+            default:
+                // exec: the pid now runs /bin/sleep.
+                let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.execScript, String(delay)],
+                                               directory: try makeTempDirectory())
+                defer { target.stop(timeout: 0.1) }
+                let result = try runCLI(["attach", String(target.pid)], timeout: 60)
+                check(result, "trial \(trial) (exec after \(delay) s)")
+                codes[result.exitCode, default: 0] += 1
+            }
+        }
+        #expect(codes.values.reduce(0, +) == 12, "\(codes)")
+    }
+}

@@ -27,6 +27,7 @@ enum Paths {
     static let masterScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/master_target.py").path
     static let tickerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/ticker_target.py").path
     static let secretsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/secrets_target.py").path
+    static let execScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/exec_target.py").path
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.
