@@ -126,8 +126,33 @@ struct ErrorPathTests {
         defer { target.stop() }
         let result = try runProgram(drop + [binary, "attach", String(target.pid)])
         expectError(result, code: 12, mentioning: [String(target.pid), "sudo"])
+        // doctor says the same up front, and why.
+        let doctor = try runProgram(drop + [binary, "doctor", String(target.pid)])
+        #expect(doctor.status == .exited(12), "\(doctor)")
+        #expect(doctor.stdout.contains("CAP_SYS_PTRACE: not held"), "\(doctor)")
+        #expect(doctor.stdout.contains("FAIL  "), "\(doctor)")
+        #expect(doctor.stdout.hasSuffix("pyinspect cannot read pid \(target.pid) now (exit 12: permission denied (ptrace or /proc access))\n"), "\(doctor)")
         let state = processState(target.pid)
         #expect(state != nil && state != "t" && state != "T", "target left in state \(state.map(String.init) ?? "gone")")
         #expect(target.stop() == .exited(0))
+    }
+
+    @Test("doctor: 0 and the Python it would read; 10 for no such process; 11 for a non-Python process")
+    func doctor() throws {
+        let target = try TargetProcess.census(try anyInterpreter())
+        defer { target.stop() }
+        let ok = try runCLI(["doctor", String(target.pid)])
+        #expect(ok.status == .exited(0), "\(ok)")
+        #expect(ok.stdout.contains("ok    PTRACE_SEIZE: allowed"), "\(ok)")
+        #expect(ok.stdout.contains("ok    python: \(target.interpreter.versionFromDirectory ?? "")"), "\(ok)")
+        #expect(ok.stdout.hasSuffix("pyinspect can read pid \(target.pid)\n"), "\(ok)")
+        #expect(processState(target.pid) != "t" && processState(target.pid) != "T")
+        let gone = try runCLI(["doctor", "999999999"])
+        #expect(gone.status == .exited(10), "\(gone)")
+        let sleeper = try spawn(["/bin/sleep", "30"], stdin: .devNull, stdout: .devNull, stderr: .devNull)
+        defer { killAndReap(sleeper) }
+        usleep(100_000)
+        let notPython = try runCLI(["doctor", String(sleeper)])
+        #expect(notPython.status == .exited(11), "\(notPython)")
     }
 }
