@@ -74,6 +74,8 @@ public struct TargetSummary: Sendable {
     public var bytesCopied: Int
     public var readCalls: Int
     public var wallSeconds: Double
+    /// The pid as the target's own pid namespace numbers it (a container), when it differs.
+    public var namespacePid: Int32?
 
     public init(pid: Int32, executable: String, pythonLibrary: String?, version: String, versionSource: String,
                 buildKind: String, stripped: Bool, layout: String, pause: PauseSummary, bytesCopied: Int, readCalls: Int,

@@ -110,6 +110,7 @@ public struct JSONRenderer {
     private func process(_ t: TargetSummary, phases: [(name: String, seconds: Double)]) -> JSONValue {
         .object([
             ("pid", .int(Int(t.pid))),
+            ("namespace_pid", t.namespacePid.map { .int(Int($0)) } ?? .null),
             ("executable", .string(t.executable)),
             ("python_library", t.pythonLibrary.map { .string($0) } ?? .null),
             ("python_version", .string(t.version)),

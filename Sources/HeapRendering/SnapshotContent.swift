@@ -36,6 +36,7 @@ public enum SnapshotContent {
             "report": JSONRenderer(options: RenderOptions(naming: naming, showValues: showValues)).render(report),
         ]
         if let library = t.pythonLibrary { meta["python_library"] = library }
+        if let inner = t.namespacePid { meta["namespace_pid"] = String(inner) }
         if let set = report.collectable {
             meta["collectable_count"] = String(set.census.count)
             meta["collectable_bytes"] = String(set.heldBytes)

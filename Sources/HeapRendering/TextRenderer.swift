@@ -43,7 +43,7 @@ public struct TextRenderer {
 
     private func header(_ report: HeapReport, _ out: inout [String]) {
         let t = report.target
-        out.append("pid \(t.pid)  \(t.executable)")
+        out.append("pid \(t.pid)" + (t.namespacePid.map { " (\($0) in its pid namespace)" } ?? "") + "  \(t.executable)")
         var build = t.buildKind
         if let library = t.pythonLibrary { build += " (\(library))" }
         if t.stripped { build += ", stripped" }

@@ -124,7 +124,7 @@ enum LiveInspection {
                     if let at = merged.firstIndex(where: { $0.name == name }) { merged[at].seconds += time } else { merged.append((name, time)) }
                 }
                 capture.phases = merged + capture.phases
-                let target = TargetSummary(
+                var target = TargetSummary(
                     pid: pid, executable: image.executable, pythonLibrary: image.pythonLibrary,
                     version: reader.detected.display, versionSource: reader.detected.source,
                     buildKind: image.pythonLibrary == nil ? "static" : "shared libpython",
@@ -132,6 +132,7 @@ enum LiveInspection {
                     pause: PauseSummary(paused: options.pause, seconds: pausedSeconds, threads: threads, attempts: attempt),
                     bytesCopied: snapshot.bytesCopied, readCalls: snapshot.blockReads,
                     wallSeconds: monotonicSeconds() - started)
+                target.namespacePid = AccessCheck.namespacePid(of: pid)
                 return HeapReport(target: target, capture: capture)
             case .failure(.collectionInProgress) where attempt < options.maxAttempts:
                 // Let the collection finish, then read again.

@@ -254,3 +254,61 @@ struct VanishingTargetTests {
         #expect(codes.values.reduce(0, +) == 12, "\(codes)")
     }
 }
+
+/// A target in its own pid and mount namespace, as in a container: its executable exists only in
+/// its mount namespace, and its pid there is 1.
+@Suite("containers: pid and mount namespaces")
+struct NamespaceTests {
+    static let unshareWorks: Bool = {
+        guard access("/usr/bin/unshare", X_OK) == 0,
+              let pid = try? spawn(["/usr/bin/unshare", "--pid", "--mount", "--fork", "/bin/true"], stdin: .devNull, stdout: .devNull, stderr: .devNull)
+        else { return false }
+        return waitForExit(pid, timeout: 10) == .exited(0)
+    }()
+
+    @Test("found through /proc/PID/root, reported with both pids",
+          .enabled(if: getuid() == 0, "unshare --pid --mount needs root"),
+          .enabled(if: access("/usr/bin/unshare", X_OK) == 0, "/usr/bin/unshare not installed"),
+          .enabled(if: NamespaceTests.unshareWorks, "unshare --pid --mount is refused here (no CAP_SYS_ADMIN)"),
+          .enabled(if: access(Interpreters.debianPath, X_OK) == 0, "\(Interpreters.debianPath) (a static python to copy) not installed"))
+    func unsharedTarget() throws {
+        let directory = try makeTempDirectory(mode: 0o755)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let hidden = (directory + "/mnt").replacingOccurrences(of: "//", with: "/")  // as the kernel spells it
+        try FileManager.default.createDirectory(atPath: hidden, withIntermediateDirectories: true)
+        // Inside: a tmpfs over `hidden` (invisible outside), python copied onto it, run from there.
+        let script = "mount -t tmpfs none \(hidden) && cp \(Interpreters.debianPath) \(hidden)/python3 && "
+            + "PYTHONHOME=/usr exec \(hidden)/python3 -S \(Paths.requestsScript)"
+        let input = try makePipe(), output = try makePipe()
+        let unshare = try spawn(["/usr/bin/unshare", "--pid", "--mount", "--fork", "--mount-proc", "/bin/sh", "-c", script],
+                                stdin: .fd(input.read), stdout: .fd(output.write), stderr: .file(directory + "/stderr"))
+        close(input.read)
+        close(output.write)
+        defer {
+            close(input.write)
+            _ = waitForExit(unshare, timeout: 10) ?? killAndReap(unshare)
+            close(output.read)
+        }
+        let ready = readLine(fd: output.read, timeout: 30)
+        let stderr = (try? String(contentsOfFile: directory + "/stderr", encoding: .utf8)) ?? ""
+        try #require(ready == "READY 1", "got \(ready ?? "nothing"); stderr: \(stderr)")
+        let children = try String(contentsOfFile: "/proc/\(unshare)/task/\(unshare)/children", encoding: .utf8)
+        let pid = try #require(children.split(separator: " ").first.flatMap { Int32($0) }, "unshare has no child")
+        #expect(access(hidden + "/python3", F_OK) != 0, "the executable must not be visible outside the namespace")
+
+        let result = try runCLI(["attach", String(pid), "--format", "json"])
+        try #require(result.status == .exited(0), "\(result)")
+        let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
+        let process = try J.object(report["process"], "process")
+        #expect(try J.int(process["pid"], "pid") == Int(pid))
+        #expect(try J.int(process["namespace_pid"], "namespace_pid") == 1)
+        #expect(try J.string(process["executable"], "executable") == hidden + "/python3")
+        #expect(try J.string(process["build"], "build") == "static")
+        #expect(try J.array(report["generations"], "generations").count == 3)
+        let text = try runCLI(["attach", String(pid), "--no-cycles"])
+        #expect(text.stdout.hasPrefix("pid \(pid) (1 in its pid namespace)  \(hidden)/python3"), "\(text)")
+        let doctor = try runCLI(["doctor", String(pid)])
+        #expect(doctor.status == .exited(0), "\(doctor)")
+        #expect(doctor.stdout.contains("pid namespace: pid 1 in its own namespace"), "\(doctor)")
+    }
+}
