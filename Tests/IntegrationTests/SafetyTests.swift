@@ -312,3 +312,22 @@ struct NamespaceTests {
         #expect(doctor.stdout.contains("pid namespace: pid 1 in its own namespace"), "\(doctor)")
     }
 }
+
+/// Corrupt memory on real heaps: a recording of each interpreter's memory, damaged many ways.
+@Suite("safety: damaged recordings of real heaps")
+struct RecordedFuzzTests {
+    @Test("pyinspect fuzz: damaged copies of a real heap are read or refused, never crash", arguments: Interpreters.installed)
+    func recordedHeaps(_ interpreter: Interpreter) throws {
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.requestsScript], directory: try makeTempDirectory())
+        defer { target.stop() }
+        #expect(try target.command("requests 10") == "DONE 10")
+        let result = try runCLI(["fuzz", String(target.pid), "--cases", "60", "--seed", "3"], timeout: 300)
+        try #require(result.status == .exited(0), "\(result)")
+        let words = result.stdout.split(separator: " ")
+        let read = words.firstIndex(of: "read,").flatMap { Int(words[words.index(before: $0)]) } ?? -1
+        let refused = words.firstIndex(of: "refused,").flatMap { Int(words[words.index(before: $0)]) } ?? -1
+        #expect(read + refused == 60, "\(result)")
+        #expect(read > 0, "\(result)")
+        #expect(processState(target.pid) != "t" && processState(target.pid) != "T")
+    }
+}

@@ -50,19 +50,16 @@ import Testing
         var target = heap.targetImage()
         target.symbols = symbols
         let used = heap.usedRange
-        var random = SplitMix(seed: 0x5EED_0000 + UInt64(layout.minor))
+        var random = MemoryDamage(seed: 0x5EED_0000 + UInt64(layout.minor))
         var outcomes = [String: Int]()
         let started = Date()
         for _ in 0..<Self.cases {
             let image = heap.image.copy()
-            for _ in 0..<(1 + Int(random.next() % 12)) {
-                let address = (used.lowerBound + random.next() % UInt64(used.count)) & ~7
-                image.store(Self.interesting(&random, objects: objects, used: used, at: address), at: address)
-            }
+            random.damage(image, regions: [used], pointers: objects, maxWrites: 12)
             // Now and then the collector's own state is hit too.
             if random.next() % 8 == 0 {
                 let head = heap.generationHead(Int(random.next() % 3))
-                image.store(Self.interesting(&random, objects: objects, used: used, at: head), at: head + 8 * (random.next() % 2))
+                image.store(random.value(at: head, pointers: objects, heap: used), at: head + 8 * (random.next() % 2))
             }
             for strict in [true, false] {
                 do {
@@ -83,36 +80,5 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 120)
         #expect(outcomes["read", default: 0] > 0)
         #expect(outcomes.count > 1, "\(outcomes)")
-    }
-
-    /// The values that break readers: zero, all ones, huge counts, negative sizes, pointers into
-    /// the heap, at the object itself, just past the end, unmapped, and noise.
-    static func interesting(_ random: inout SplitMix, objects: [UInt64], used: Range<UInt64>, at address: UInt64) -> UInt64 {
-        switch random.next() % 11 {
-        case 0: return 0
-        case 1: return UInt64.max
-        case 2: return 1 << 40
-        case 3: return UInt64(bitPattern: -5)
-        case 4: return objects[Int(random.next() % UInt64(objects.count))]
-        case 5: return address            // a list that loops onto itself
-        case 6: return address &- 8
-        case 7: return used.upperBound    // just past the end
-        case 8: return 0xdead_0000_0000
-        case 9: return (used.lowerBound + random.next() % UInt64(used.count)) & ~7
-        default: return random.next()
-        }
-    }
-}
-
-/// A small deterministic generator: every run damages the same way, so a failure reproduces.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
