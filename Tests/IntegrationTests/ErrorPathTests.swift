@@ -155,4 +155,30 @@ struct ErrorPathTests {
         let notPython = try runCLI(["doctor", String(sleeper)])
         #expect(notPython.status == .exited(11), "\(notPython)")
     }
+
+    @Test("root without CAP_SYS_PTRACE (a container started without it) against another user's python -> 12",
+          .enabled(if: getuid() == 0, "needs root to run the target as uid 65534"),
+          .enabled(if: access("/usr/bin/setpriv", X_OK) == 0, "/usr/bin/setpriv not installed"),
+          .enabled(if: access(Interpreters.debianPath, X_OK) == 0, "\(Interpreters.debianPath) not installed"))
+    func withoutPtraceCapability() throws {
+        // The target runs as nobody (setpriv execs python: same pid); pyinspect as root, but with
+        // CAP_SYS_PTRACE dropped from its bounding set, as in a container without --cap-add=SYS_PTRACE.
+        let asNobody = Interpreter(series: "debian", path: "/usr/bin/setpriv", versionFromDirectory: nil)
+        let target = try TargetProcess(interpreter: asNobody,
+                                       arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", Interpreters.debianPath, "-S",
+                                                   Paths.requestsScript],
+                                       directory: try makeTempDirectory(mode: 0o755))
+        defer { target.stop() }
+        let drop = ["/usr/bin/setpriv", "--bounding-set=-sys_ptrace"]
+        let result = try runProgram(drop + [try Paths.cli(), "attach", String(target.pid)])
+        expectError(result, code: 12, mentioning: [String(target.pid), "--cap-add=SYS_PTRACE"])
+        let doctor = try runProgram(drop + [try Paths.cli(), "doctor", String(target.pid)])
+        #expect(doctor.status == .exited(12), "\(doctor)")
+        #expect(doctor.stdout.contains("CAP_SYS_PTRACE: not held"), "\(doctor)")
+        #expect(doctor.stdout.contains("FAIL  "), "\(doctor)")
+        // With the capability, the same read works.
+        let allowed = try runCLI(["attach", String(target.pid), "--no-cycles"])
+        #expect(allowed.status == .exited(0), "\(allowed)")
+        #expect(processState(target.pid) != "t" && processState(target.pid) != "T")
+    }
 }
