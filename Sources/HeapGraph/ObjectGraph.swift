@@ -1,3 +1,5 @@
+import Dispatch
+
 /// The tracked objects of the collected generations and the strong references among them, as the
 /// collector's `tp_traverse` calls see them. Flat arrays indexed by node number: a million-object
 /// heap is a few arrays, not a million class instances.
@@ -112,30 +114,60 @@ public struct ObjectGraphBuilder: @unchecked Sendable {
         return Self.join(&shards)
     }
 
-    /// Joins shards that cover 0..<count in order into one graph, emptying `shards` as it goes
-    /// (each shard's arrays are freed once copied).
+    /// Joins shards that cover 0..<count in order into one graph, emptying `shards`. Each shard
+    /// copies its part into place on its own thread (the copy is bound by page faults on the new
+    /// arrays, which the cores take in parallel).
     public static func join(_ shards: inout [ObjectGraphBuilder]) -> ObjectGraph {
         guard let first = shards.first else {
             return ObjectGraph(addresses: [], refcounts: [], generations: [], exact: [], starts: [0], targets: [])
         }
         let (addresses, generations, index) = (first.addresses, first.generations, first.index)
-        var refcounts: [Int64] = [], exact: [Bool] = [], starts: [Int32] = [0], targets: [Int32] = []
-        refcounts.reserveCapacity(addresses.count)
-        exact.reserveCapacity(addresses.count)
-        starts.reserveCapacity(addresses.count + 1)
-        targets.reserveCapacity(shards.reduce(0) { $0 + $1.targets.count })
-        for position in shards.indices {
-            let shard = shards[position]
-            shards[position] = ObjectGraphBuilder(addresses: [], generations: [], index: index, nodes: 0..<0)
-            precondition(shard.nodes.lowerBound == refcounts.count && shard.ends.count == shard.nodes.count, "shards must cover the nodes in order")
-            let base = Int32(targets.count)
-            refcounts += shard.refcounts
-            exact += shard.exact
-            starts += shard.ends.lazy.map { $0 + base }
-            targets += shard.targets
+        var nodeBase: [Int] = [], targetBase: [Int] = []
+        var nodes = 0, edges = 0
+        for shard in shards {
+            precondition(shard.nodes.lowerBound == nodes && shard.ends.count == shard.nodes.count, "shards must cover the nodes in order")
+            nodeBase.append(nodes)
+            targetBase.append(edges)
+            nodes += shard.nodes.count
+            edges += shard.targets.count
         }
+        precondition(nodes == addresses.count, "shards must cover the nodes in order")
+        let parts = shards, nodeBases = nodeBase, targetBases = targetBase
         shards = []
+        var refcounts: [Int64] = [], exact: [Bool] = [], starts: [Int32] = [], targets: [Int32] = []
+        refcounts = [Int64](unsafeUninitializedCapacity: nodes) { refcountBuffer, refcountCount in
+            exact = [Bool](unsafeUninitializedCapacity: nodes) { exactBuffer, exactCount in
+                starts = [Int32](unsafeUninitializedCapacity: nodes + 1) { startBuffer, startCount in
+                    targets = [Int32](unsafeUninitializedCapacity: edges) { targetBuffer, targetCount in
+                        let out = JoinBuffers(refcounts: refcountBuffer.baseAddress, exact: exactBuffer.baseAddress,
+                                              starts: startBuffer.baseAddress, targets: targetBuffer.baseAddress)
+                        DispatchQueue.concurrentPerform(iterations: parts.count) { position in
+                            let part = parts[position], node = nodeBases[position], base = Int32(targetBases[position])
+                            part.refcounts.withUnsafeBufferPointer { out.refcounts!.advanced(by: node).update(from: $0.baseAddress!, count: $0.count) }
+                            part.exact.withUnsafeBufferPointer { out.exact!.advanced(by: node).update(from: $0.baseAddress!, count: $0.count) }
+                            for (offset, end) in part.ends.enumerated() { out.starts![node + 1 + offset] = end + base }
+                            part.targets.withUnsafeBufferPointer {
+                                if $0.count > 0 { out.targets!.advanced(by: Int(base)).update(from: $0.baseAddress!, count: $0.count) }
+                            }
+                        }
+                        startBuffer[0] = 0
+                        targetCount = edges
+                    }
+                    startCount = nodes + 1
+                }
+                exactCount = nodes
+            }
+            refcountCount = nodes
+        }
         return ObjectGraph(addresses: addresses, refcounts: refcounts, generations: generations, exact: exact,
                            starts: starts, targets: targets, index: index)
     }
+}
+
+/// Where the shards of a join write, each at its own offsets.
+private struct JoinBuffers: @unchecked Sendable {
+    let refcounts: UnsafeMutablePointer<Int64>?
+    let exact: UnsafeMutablePointer<Bool>?
+    let starts: UnsafeMutablePointer<Int32>?
+    let targets: UnsafeMutablePointer<Int32>?
 }

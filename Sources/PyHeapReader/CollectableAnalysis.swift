@@ -18,14 +18,17 @@ struct CollectableAnalysis {
     /// whether it is collectable (for snapshots).
     func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, recordObjects: Bool = false,
              clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?) {
-        let addresses = objects.addresses, generationOf = objects.generations, typeOf = objects.types
+        // Nodes are numbered in address order: the index then maps an address to its node with no
+        // table between, and snapshots are written in their key order.
+        let total = objects.count
+        let (index, sorted) = Self.sortedByAddress(objects)
         if !keepObjects { objects = TrackedObjects() }
-        let total = addresses.count
+        let addresses = sorted.addresses, typeOf = sorted.types, generationOf = sorted.generations
+        clock.mark("index")
         // Every distinct type, numbered: each is planned once and looked up by number per object.
         var types = Array(Set(generations.flatMap { $0.byType.keys }))
-        let typeIndex = AddressIndex(types)
-        var typeNumber = [Int32](repeating: -1, count: total)
-        for node in 0..<total { typeNumber[node] = typeIndex.node(of: typeOf[node]) ?? -1 }
+        var typeNumbers = TypeCounter()
+        for (number, type) in types.enumerated() { typeNumbers.add(type, count: number + 1) }
         // Heap types vote for which traverse function is subtype_traverse (stripped builds).
         var candidateTypes = types
         if let typeType = symbols["PyType_Type"] {
@@ -35,7 +38,6 @@ struct CollectableAnalysis {
         let plans = types.map { planner.traversal(ofType: $0) }
         types.removeAll()
         let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"])
-        let index = AddressIndex(addresses)
         // Contiguous shares of the nodes, one per core, each reading through its own view of the copy.
         var views: [CachedMemory] = [memory]
         if addresses.count >= Self.parallelThreshold {
@@ -60,7 +62,7 @@ struct CollectableAnalysis {
                 refcounts.removeAll(keepingCapacity: true)
                 exactness.removeAll(keepingCapacity: true)
                 for node in nodes {
-                    let number = Int(typeNumber[node])
+                    let number = typeNumbers.count(of: typeOf[node]) - 1
                     var exact = false
                     if number >= 0 {
                         exact = exactPlans[number]
@@ -128,6 +130,47 @@ struct CollectableAnalysis {
                                    refcounts: graph.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
                                    collectable: collectable, starts: graph.starts, targets: graph.targets)
         return (set, recorded)
+    }
+
+    /// The objects in address order, and an index whose node numbers are their positions.
+    private static func sortedByAddress(_ objects: TrackedObjects) -> (AddressIndex, TrackedObjects) {
+        let total = objects.count
+        let shares = Parallel.ranges(of: total, shares: total >= parallelThreshold ? Parallel.cores : 1)
+        let index: AddressIndex, numbers: [Int32]
+        if let ranked = AddressIndex.rankedByAddress(objects.addresses) {
+            index = ranked
+            numbers = [Int32](unsafeUninitializedCapacity: total) { buffer, count in
+                let destination = UncheckedPointer(buffer.baseAddress)
+                Parallel.run(shares: shares.count) { share in
+                    for position in shares[share] {
+                        (destination.pointer! + position).initialize(to: ranked.node(of: objects.addresses[position])!)
+                    }
+                }
+                count = total
+            }
+        } else {
+            (index, numbers) = AddressIndex.numberedByAddress(objects.addresses)
+        }
+        var sorted = TrackedObjects()
+        sorted.addresses = reordered(objects.addresses, by: numbers, shares: shares)
+        sorted.types = reordered(objects.types, by: numbers, shares: shares)
+        sorted.generations = reordered(objects.generations, by: numbers, shares: shares)
+        return (index, sorted)
+    }
+
+    /// `column` with element `i` moved to position `numbers[i]` (a permutation), in parallel.
+    private static func reordered<T>(_ column: [T], by numbers: [Int32], shares: [Range<Int>]) -> [T] {
+        [T](unsafeUninitializedCapacity: column.count) { buffer, count in
+            let destination = UncheckedPointer(buffer.baseAddress)
+            Parallel.run(shares: shares.count) { share in
+                column.withUnsafeBufferPointer { column in
+                    numbers.withUnsafeBufferPointer { numbers in
+                        for position in shares[share] { (destination.pointer! + Int(numbers[position])).initialize(to: column[position]) }
+                    }
+                }
+            }
+            count = column.count
+        }
     }
 
     /// `sys.getsizeof` for objects read through `memory`.
@@ -241,4 +284,10 @@ struct CollectableAnalysis {
         let value = Int64(bitPattern: word)
         return value > 0 ? value : ObjectGraph.immortal
     }
+}
+
+/// A buffer that threads of `Parallel.run` fill at disjoint positions.
+private struct UncheckedPointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>?
+    init(_ pointer: UnsafeMutablePointer<T>?) { self.pointer = pointer }
 }

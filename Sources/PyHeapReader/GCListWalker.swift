@@ -108,8 +108,9 @@ public struct TrackedObjects: Sendable {
 
 func hex(_ value: UInt64) -> String { String(value, radix: 16) }
 
-/// Counts objects per type address. A heap has a few thousand types at most, so a small
-/// open-addressing table with a multiplicative hash beats `Dictionary` (SipHash) on the hot path.
+/// Counts objects per type address (or numbers types: a count is any value). A heap has a few
+/// thousand types at most, so a small open-addressing table with a multiplicative hash beats
+/// `Dictionary` (SipHash) on the hot path.
 struct TypeCounter {
     private var keys = [UInt64](repeating: 0, count: 1024)
     private var counts = [Int](repeating: 0, count: 1024)
@@ -133,6 +134,14 @@ struct TypeCounter {
         }
         counts[index] += count
         if used * 2 > keys.count { grow() }
+    }
+
+    /// The count of `type`; 0 for a type never added.
+    @inline(__always)
+    func count(of type: UInt64) -> Int {
+        guard type != 0 else { return 0 }
+        let index = slot(for: type, in: keys)
+        return keys[index] == type ? counts[index] : 0
     }
 
     /// Doubles the table and re-inserts every type with its count.
