@@ -81,29 +81,47 @@ public struct AddressIndex: Sendable {
     /// Appends the node of each of `addresses` that has one to `out`; `ends[i]` is the end of
     /// group `i` in `addresses`, and `groupEnds` receives each group's end in `out`.
     public func resolve(_ addresses: [UInt64], ends: [Int], into out: inout [Int32], groupEnds: inout [Int32]) {
-        guard case .ranks(let bitmap) = storage else {
-            if case .hashed(let table) = storage { table.resolve(addresses, ends: ends, into: &out, groupEnds: &groupEnds) }
-            return
+        let targets = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, addresses.count))
+        let groups = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, ends.count))
+        defer {
+            targets.deallocate()
+            groups.deallocate()
         }
-        var group = 0
-        ends.withUnsafeBufferPointer { ends in
-            addresses.withUnsafeBufferPointer { addresses in
-                bitmap.withLookup { rankOf in
-                    for position in 0..<addresses.count {
-                        while group < ends.count && ends[group] == position {
-                            groupEnds.append(Int32(out.count))
-                            group += 1
-                        }
-                        guard let rank = rankOf(addresses[position]) else { continue }
-                        out.append(nodeOfRank.map { $0[Int(rank)] } ?? Int32(rank))
-                    }
+        let written = addresses.withUnsafeBufferPointer { addresses in
+            ends.withUnsafeBufferPointer { ends in
+                resolve(addresses, ends: ends, targets: targets, groupEnds: groups, base: Int32(out.count))
+            }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(start: targets, count: written))
+        groupEnds.append(contentsOf: UnsafeBufferPointer(start: groups, count: ends.count))
+    }
+
+    /// Writes the node of each of `addresses` that has one to `targets` (room for all of them)
+    /// and, for each group end in `ends` (positions in `addresses`), the matching end in
+    /// `targets` plus `base` to `groupEnds`. Returns how many targets were written.
+    func resolve(_ addresses: UnsafeBufferPointer<UInt64>, ends: UnsafeBufferPointer<Int>, targets: UnsafeMutablePointer<Int32>,
+                 groupEnds: UnsafeMutablePointer<Int32>, base: Int32) -> Int {
+        guard case .ranks(let bitmap) = storage else {
+            guard case .hashed(let table) = storage else { return 0 }
+            return table.resolve(addresses, ends: ends, targets: targets, groupEnds: groupEnds, base: base)
+        }
+        var written = 0, group = 0
+        bitmap.withLookup { rankOf in
+            for position in 0..<addresses.count {
+                while group < ends.count && ends[group] == position {
+                    groupEnds[group] = base + Int32(written)
+                    group += 1
                 }
+                guard let rank = rankOf(addresses[position]) else { continue }
+                targets[written] = nodeOfRank.map { $0[Int(rank)] } ?? Int32(rank)
+                written += 1
             }
         }
         while group < ends.count {
-            groupEnds.append(Int32(out.count))
+            groupEnds[group] = base + Int32(written)
             group += 1
         }
+        return written
     }
 }
 

@@ -38,44 +38,44 @@ struct HashedAddressTable: Sendable {
         slot + 1 == Int(truncatingIfNeeded: capacity) ? 0 : slot + 1
     }
 
-    /// Appends the node of each of `addresses` that has one to `out`; `ends[i]` is the end of
-    /// group `i` in `addresses`, and `groupEnds` receives each group's end in `out`. Slots are
-    /// prefetched a few lookups ahead, so the cache misses of a large index overlap.
-    func resolve(_ addresses: [UInt64], ends: [Int], into out: inout [Int32], groupEnds: inout [Int32]) {
+    /// `AddressIndex.resolve`'s contract. Slots are prefetched a few lookups ahead, so the cache
+    /// misses of a large table overlap.
+    func resolve(_ addresses: UnsafeBufferPointer<UInt64>, ends: UnsafeBufferPointer<Int>, targets: UnsafeMutablePointer<Int32>,
+                 groupEnds: UnsafeMutablePointer<Int32>, base: Int32) -> Int {
         let lookahead = 12
+        var written = 0, group = 0
         entries.withUnsafeBufferPointer { entries in
-            addresses.withUnsafeBufferPointer { addresses in
-                for position in 0..<min(lookahead, addresses.count) {
-                    pyi_prefetch(entries.baseAddress! + slotFor(addresses[position]))
-                }
-                var group = 0
-                for position in 0..<addresses.count {
-                    while group < ends.count && ends[group] == position {
-                        groupEnds.append(Int32(out.count))
-                        group += 1
-                    }
-                    if position + lookahead < addresses.count {
-                        pyi_prefetch(entries.baseAddress! + slotFor(addresses[position + lookahead]))
-                    }
-                    let address = addresses[position]
-                    guard address != 0 else { continue }
-                    var slot = slotFor(address)
-                    while true {
-                        let entry = entries[slot]
-                        if entry.key == address {
-                            out.append(entry.node)
-                            break
-                        }
-                        if entry.key == 0 { break }
-                        slot = next(slot)
-                    }
-                }
-                while group < ends.count {
-                    groupEnds.append(Int32(out.count))
+            for position in 0..<min(lookahead, addresses.count) {
+                pyi_prefetch(entries.baseAddress! + slotFor(addresses[position]))
+            }
+            for position in 0..<addresses.count {
+                while group < ends.count && ends[group] == position {
+                    groupEnds[group] = base + Int32(written)
                     group += 1
+                }
+                if position + lookahead < addresses.count {
+                    pyi_prefetch(entries.baseAddress! + slotFor(addresses[position + lookahead]))
+                }
+                let address = addresses[position]
+                guard address != 0 else { continue }
+                var slot = slotFor(address)
+                while true {
+                    let entry = entries[slot]
+                    if entry.key == address {
+                        targets[written] = entry.node
+                        written += 1
+                        break
+                    }
+                    if entry.key == 0 { break }
+                    slot = next(slot)
                 }
             }
         }
+        while group < ends.count {
+            groupEnds[group] = base + Int32(written)
+            group += 1
+        }
+        return written
     }
 
     /// The node of `address`, or nil.

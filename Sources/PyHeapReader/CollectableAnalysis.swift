@@ -53,28 +53,24 @@ struct CollectableAnalysis {
             let sizes = recordObjects ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
             // Batches of nodes: read every object of the batch, then look all its references up at once.
-            var referents: [UInt64] = [], ends: [Int] = [], refcounts: [Int64] = [], exactness: [Bool] = []
-            for batch in stride(from: ranges[share].lowerBound, to: ranges[share].upperBound, by: Self.batchSize) {
-                let nodes = batch..<min(batch + Self.batchSize, ranges[share].upperBound)
-                if share == 0 && batch > 0 && batch % (Self.batchSize * 64) == 0 { progress?("references", batch * views.count, addresses.count) }
-                referents.removeAll(keepingCapacity: true)
-                ends.removeAll(keepingCapacity: true)
-                refcounts.removeAll(keepingCapacity: true)
-                exactness.removeAll(keepingCapacity: true)
+            var batch = ReferentBatch(capacity: Self.batchSize)
+            defer { batch.deallocate() }
+            for first in stride(from: ranges[share].lowerBound, to: ranges[share].upperBound, by: Self.batchSize) {
+                let nodes = first..<min(first + Self.batchSize, ranges[share].upperBound)
+                if share == 0 && first > 0 && first % (Self.batchSize * 64) == 0 { progress?("references", first * views.count, addresses.count) }
+                batch.reset()
                 for node in nodes {
                     let number = typeNumbers.count(of: typeOf[node]) - 1
                     var exact = false
                     if number >= 0 {
                         exact = exactPlans[number]
-                        if !finder.referents(of: addresses[node], traversal: plans[number], into: &referents) { exact = false }
+                        if !finder.referents(of: addresses[node], traversal: plans[number], into: &batch) { exact = false }
                     }
-                    ends.append(referents.count)
-                    refcounts.append(refcountOf(addresses[node], memory: memory, immortalCheck: immortalCheck))
-                    exactness.append(exact)
+                    batch.endNode(refcount: refcountOf(addresses[node], memory: memory, immortalCheck: immortalCheck), exact: exact)
                     if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
                     if let sizes { shard.sizes.append(sizes.size(of: addresses[node], type: typeOf[node])) }
                 }
-                shard.builder.finish(batchFrom: nodes.lowerBound, refcounts: refcounts, exact: exactness, ends: ends, referents: referents)
+                shard.builder.finish(batchFrom: nodes.lowerBound, batch)
             }
             return shard
         }

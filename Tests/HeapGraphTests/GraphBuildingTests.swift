@@ -53,6 +53,32 @@ import Testing
         #expect(joined.node(of: 0x5000) == 4)
     }
 
+    /// A batch grows past its first allocation, and a node whose read failed half way keeps none
+    /// of its referents.
+    @Test func referentBatchGrowsAndDrops() {
+        var batch = ReferentBatch(capacity: 2)
+        defer { batch.deallocate() }
+        for _ in 0..<100 { batch.appendReferent(0x2000) }  // 100 > the 8 allocated for 2 nodes
+        batch.endNode(refcount: 101, exact: true)
+        let mark = batch.referentCount
+        batch.appendReferent(0x1000)
+        batch.appendReferent(0x3000)
+        batch.dropReferents(to: mark)
+        batch.endNode(refcount: 1, exact: false)
+        #expect(batch.isFull)
+        var builder = ObjectGraphBuilder(addresses: [0x1000, 0x2000, 0x3000], generations: [0, 0, 0],
+                                         index: AddressIndex([0x1000, 0x2000, 0x3000]), nodes: 0..<3)
+        builder.finish(batchFrom: 0, batch)
+        batch.reset()
+        batch.endNode(refcount: 1, exact: true)
+        builder.finish(batchFrom: 2, batch)
+        let g = builder.graph
+        #expect(g.starts == [0, 100, 100, 100])
+        #expect(g.targets == [Int32](repeating: 1, count: 100))
+        #expect(g.refcounts == [101, 1, 1])
+        #expect(g.exact == [true, false, true])
+    }
+
     @Test func resolveKeepsEmptyGroups() {
         let index = AddressIndex(addresses)
         var out: [Int32] = [], ends: [Int32] = []

@@ -1,4 +1,5 @@
 import CPythonLayouts
+import HeapGraph
 import HeapModel
 import RemoteMemory
 
@@ -31,6 +32,19 @@ final class ReferenceFinder {
             return true
         } catch {
             sink.addresses.removeSubrange(mark...)
+            return false
+        }
+    }
+
+    /// Adds the referents of `object` to the node `batch` is reading; returns false (having added
+    /// none) when they could not all be read.
+    func referents(of object: UInt64, traversal: Traversal, into batch: inout ReferentBatch) -> Bool {
+        let mark = batch.referentCount
+        do {
+            try visit(object, traversal, &batch)
+            return true
+        } catch {
+            batch.dropReferents(to: mark)
             return false
         }
     }

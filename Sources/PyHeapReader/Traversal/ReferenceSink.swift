@@ -1,3 +1,4 @@
+import HeapGraph
 import HeapModel
 
 /// Where the reference finder puts what it finds. The label is an autoclosure so that the hot path
@@ -22,5 +23,13 @@ struct LabeledSink: ReferenceSink {
 
     mutating func add(_ pointer: UInt64, _ label: @autoclosure () -> EdgeLabel) {
         if pointer != 0 { edges.append((pointer, label())) }
+    }
+}
+
+/// The hot path: addresses straight into the graph builder's batch.
+extension ReferentBatch: ReferenceSink {
+    @inline(__always)
+    mutating func add(_ pointer: UInt64, _ label: @autoclosure () -> EdgeLabel) {
+        if pointer != 0 { appendReferent(pointer) }
     }
 }
