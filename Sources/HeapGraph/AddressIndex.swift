@@ -132,8 +132,9 @@ struct RankBitmap: Sendable {
     static let chunkShift: UInt64 = 16
     static let granuleShift: UInt64 = 4
     static let wordsPerChunk = 1 << Int(chunkShift - granuleShift - 6)
-    /// Above this bitmap size per object (beyond a first megabyte) the hashed table is smaller.
-    static let maxBytesPerObject = 64
+    /// Above this bitmap size per object (beyond a first megabyte) the hashed table (25.6 bytes per
+    /// object) is the smaller one. A dense heap needs about 2 (one 64th of the heap's size).
+    static let maxBytesPerObject = 24
     /// x86-64 and arm64 user space: a chunk number plus one fits in 32 bits.
     static let addressLimit: UInt64 = 1 << 47
 
