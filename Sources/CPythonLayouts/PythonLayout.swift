@@ -15,6 +15,11 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
 
     /// Objects can be immortal (refcount's low 32 bits negative as int32) from 3.12.
     public var hasImmortalObjects: Bool { minor >= 12 }
+
+    /// `_Py_IsImmortal` of a 64-bit build, for a series with `hasImmortalObjects`: the low 32 bits
+    /// of `ob_refcnt`, as int32, are negative. (Static: hot loops test `hasImmortalObjects` once.)
+    @inline(__always)
+    public static func isImmortal(refcount: UInt64) -> Bool { Int32(truncatingIfNeeded: refcount) < 0 }
     public var interpreter: InterpreterLayout
     public var gc: GCLayout
     public var object: ObjectLayout

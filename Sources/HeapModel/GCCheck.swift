@@ -29,6 +29,11 @@ public struct CheckResult: Sendable {
         public var name: String
         public var value: Int
         public var limit: Int?
+        /// For `type:NAME`: whether any tracked object has a type of that name. A limit on a type
+        /// that does not exist can never fire, so the output says so (a typo, or the wrong naming).
+        public var matched = true
+        /// For an unmatched type: tracked types with a similar name.
+        public var similar: [String] = []
         public var exceeded: Bool { limit.map { value > $0 } ?? false }
     }
 
@@ -46,13 +51,42 @@ public struct CheckResult: Sendable {
             Figure(name: "garbage", value: report.garbage.count, limit: limits.maxGarbage),
         ]
         let tracked = report.capture.tracked
+        let infos = tracked.byType.map { (info: report.types[$0.key] ?? .unreadable($0.key), count: $0.value) }
         for (type, limit) in limits.maxTypes {
-            let count = tracked.byType.reduce(0) { total, entry in
-                let info = report.types[entry.key] ?? .unreadable(entry.key)
-                return info.name == type || info.qualified == type ? total + entry.value : total
+            let matching = infos.filter { $0.info.name == type || $0.info.qualified == type }
+            var figure = Figure(name: "type:\(type)", value: matching.reduce(0) { $0 + $1.count }, limit: limit)
+            if matching.isEmpty {
+                figure.matched = false
+                figure.similar = Self.similarNames(to: type, among: infos.flatMap { [$0.info.name, $0.info.qualified] })
             }
-            figures.append(Figure(name: "type:\(type)", value: count, limit: limit))
+            figures.append(figure)
         }
         self.figures = figures
+    }
+
+    /// Names within two edits of `name` (case ignored), closest first, at most three.
+    static func similarNames(to name: String, among names: [String]) -> [String] {
+        let wanted = Array(name.lowercased().unicodeScalars)
+        var scored: [(name: String, distance: Int)] = []
+        for candidate in Set(names) {
+            let distance = editDistance(wanted, Array(candidate.lowercased().unicodeScalars), atMost: 2)
+            if distance <= 2 { scored.append((candidate, distance)) }
+        }
+        return scored.sorted { $0.distance != $1.distance ? $0.distance < $1.distance : $0.name < $1.name }.prefix(3).map(\.name)
+    }
+
+    /// Levenshtein distance, giving up (returning `atMost + 1`) once it must exceed `atMost`.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], atMost: Int) -> Int {
+        if abs(a.count - b.count) > atMost { return atMost + 1 }
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1] + Array(repeating: 0, count: b.count)
+            for (j, y) in b.enumerated() {
+                current[j + 1] = min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))
+            }
+            if current.min()! > atMost { return atMost + 1 }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

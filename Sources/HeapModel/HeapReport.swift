@@ -6,6 +6,10 @@ public struct HeapCapture: Sendable {
     public var generations: [TypeCensus]
     /// Objects moved out of collection by `gc.freeze()` (and, from 3.12, immortal objects the collector met).
     public var permanent: TypeCensus
+    /// How many of `permanent` are immortal (3.12+): put there by the collector, not by `gc.freeze()`.
+    public var permanentImmortal = 0
+    /// What `gc.freeze()` put in the permanent generation.
+    public var frozen: Int { permanent.count - permanentImmortal }
     /// `gc.garbage`.
     public var garbage: TypeCensus
     /// Every type that appears in any census, by address.

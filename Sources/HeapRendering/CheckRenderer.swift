@@ -1,7 +1,40 @@
 import HeapModel
 
+/// One process of a `check` run: measured, or not read (with the exit code and line it got), or
+/// skipped (a `--children` descendant that is not Python or exited first).
+public enum CheckRow: Sendable {
+    case checked(CheckResult)
+    case failed(pid: Int32, exitCode: Int32, message: String)
+    case skipped(pid: Int32, reason: String)
+
+    public var pid: Int32 {
+        switch self {
+        case let .checked(result): return result.report.target.pid
+        case let .failed(pid, _, _), let .skipped(pid, _): return pid
+        }
+    }
+
+    /// A process that was read and is within every limit, or skipped.
+    public var ok: Bool {
+        switch self {
+        case let .checked(result): return result.ok
+        case .failed: return false
+        case .skipped: return true
+        }
+    }
+
+    var status: String {
+        switch self {
+        case let .checked(result): return result.ok ? "ok" : "exceeded"
+        case .failed: return "error"
+        case .skipped: return "skipped"
+        }
+    }
+}
+
 /// `pyinspect check`: one line per process for people, JSON (`pyinspect-check/1`), or OpenMetrics
-/// text for Prometheus (node_exporter's textfile collector reads it as it is).
+/// text for Prometheus (node_exporter's textfile collector reads it as it is). Every process asked
+/// for appears in every format, read or not.
 public struct CheckRenderer {
     public static let schema = "pyinspect-check/1"
     public var naming: TypeNaming
@@ -10,36 +43,65 @@ public struct CheckRenderer {
         self.naming = naming
     }
 
-    public func text(_ results: [CheckResult]) -> String {
-        results.map { result in
-            let figures = result.figures.map { figure in
-                "\(figure.name) \(grouped(figure.value))" + (figure.limit.map { figure.exceeded ? " > \(grouped($0)) EXCEEDED" : " <= \(grouped($0))" } ?? "")
+    public func text(_ rows: [CheckRow]) -> String {
+        rows.map { row in
+            switch row {
+            case let .checked(result):
+                let figures = result.figures.map { figure in
+                    "\(figure.name) \(grouped(figure.value))" + (figure.limit.map { figure.exceeded ? " > \(grouped($0)) EXCEEDED" : " <= \(grouped($0))" } ?? "")
+                        + (figure.matched ? "" : " (\(Self.unmatched(figure)))")
+                }
+                return "pid \(result.report.target.pid): \(result.ok ? "ok" : "LIMIT EXCEEDED"): \(figures.joined(separator: ", "))\n"
+            case let .failed(pid, code, message):
+                return "pid \(pid): NOT READ (exit \(code)): \(message)\n"
+            case let .skipped(pid, reason):
+                return "pid \(pid): skipped: \(reason)\n"
             }
-            return "pid \(result.report.target.pid): \(result.ok ? "ok" : "LIMIT EXCEEDED"): \(figures.joined(separator: ", "))\n"
         }.joined()
     }
 
-    public func json(_ results: [CheckResult]) -> String {
+    /// "no tracked object has this type; similar: Session, session".
+    public static func unmatched(_ figure: CheckResult.Figure) -> String {
+        "no tracked object has this type" + (figure.similar.isEmpty ? "" : "; similar: \(figure.similar.joined(separator: ", "))")
+    }
+
+    /// `exitCode`: the run's, as the command exits with it.
+    public func json(_ rows: [CheckRow], exitCode: Int32) -> String {
         let document: JSONValue = .object([
             ("schema", .string(Self.schema)),
-            ("ok", .bool(results.allSatisfy(\.ok))),
-            ("processes", .array(results.map { result in
-                .object([
-                    ("pid", .int(Int(result.report.target.pid))),
-                    ("ok", .bool(result.ok)),
-                    ("pause_seconds", .double(result.report.target.pause.seconds)),
-                    ("figures", .array(result.figures.map { figure in
-                        .object([("name", .string(figure.name)), ("value", .int(figure.value)),
-                                 ("limit", figure.limit.map { .int($0) } ?? .null), ("exceeded", .bool(figure.exceeded))])
-                    })),
-                ])
-            })),
+            ("ok", .bool(exitCode == 0 && rows.allSatisfy(\.ok))),
+            ("exit_code", .int(Int(exitCode))),
+            ("processes", .array(rows.map(entry))),
         ])
         return document.serialized() + "\n"
     }
 
-    /// OpenMetrics text: one family per figure, a sample per process, `# EOF` at the end.
-    public func openMetrics(_ results: [CheckResult]) -> String {
+    private func entry(_ row: CheckRow) -> JSONValue {
+        var members: [(String, JSONValue)] = [("pid", .int(Int(row.pid))), ("status", .string(row.status)), ("ok", .bool(row.ok))]
+        switch row {
+        case let .checked(result):
+            members.append(("pause_seconds", .double(result.report.target.pause.seconds)))
+            members.append(("figures", .array(result.figures.map { figure in
+                var fields: [(String, JSONValue)] = [("name", .string(figure.name)), ("value", .int(figure.value)),
+                                                     ("limit", figure.limit.map { .int($0) } ?? .null), ("exceeded", .bool(figure.exceeded))]
+                if figure.name.hasPrefix("type:") {
+                    fields.append(("matched", .bool(figure.matched)))
+                    if !figure.similar.isEmpty { fields.append(("similar", .array(figure.similar.map { .string($0) }))) }
+                }
+                return .object(fields)
+            })))
+        case let .failed(_, code, message):
+            members.append(("exit_code", .int(Int(code))))
+            members.append(("error", .string(message)))
+        case let .skipped(_, reason):
+            members.append(("reason", .string(reason)))
+        }
+        return .object(members)
+    }
+
+    /// OpenMetrics text: one family per figure, a sample per process, `# EOF` at the end. A process
+    /// that could not be read has `pyinspect_up 0` (and no other samples), so an alert sees it.
+    public func openMetrics(_ rows: [CheckRow]) -> String {
         var out = ""
         func family(_ name: String, _ help: String, _ samples: [(labels: [(String, String)], value: String)]) {
             guard !samples.isEmpty else { return }
@@ -49,7 +111,19 @@ public struct CheckRenderer {
                 out += "\(name){\(labels)} \(sample.value)\n"
             }
         }
+        let results = rows.compactMap { row -> CheckResult? in
+            if case let .checked(result) = row { return result }
+            return nil
+        }
         let pid = { (r: CheckResult) in ("pid", String(r.report.target.pid)) }
+        family("pyinspect_up", "1 when pyinspect read the process, 0 when it could not (the error is on stderr and in --format json).",
+               rows.compactMap { row in
+                   switch row {
+                   case .checked: return ([("pid", String(row.pid))], "1")
+                   case .failed: return ([("pid", String(row.pid))], "0")
+                   case .skipped: return nil
+                   }
+               })
         family("pyinspect_tracked_objects", "Objects tracked by the garbage collector, by generation.",
                results.flatMap { r in r.report.generations.enumerated().map { ([pid(r), ("generation", String($0.offset))], String($0.element.count)) } })
         family("pyinspect_collectable_objects", "Objects the next full collection would free.",

@@ -31,6 +31,8 @@ public struct JSONRenderer {
             })),
             ("collecting", .bool(c.collecting)),
             ("freeze_count", .int(report.permanent.count)),
+            ("frozen", .int(report.frozen)),
+            ("permanent_immortal", .int(report.permanentImmortal)),
         ])
         var generations: [JSONValue] = []
         for (index, census) in report.generations.enumerated() {
@@ -65,7 +67,7 @@ public struct JSONRenderer {
                         .map { ($0, .int(inexact[$0]!)) })),
                 ])))
                 members.append(("overcounted", .array(set.overcounted.map { .string(hexAddress($0.address)) })))
-                members.append(("cycles", .array(set.cycles.map { cycle(group: $0, report) })))
+                members.append(("cycles", .array(options.shownCycles(set.cycles, all: true).map { cycle(number: $0.number, group: $0.group, report) })))
                 section = .object(members)
             }
             collectable = [("collectable", section)]
@@ -88,10 +90,11 @@ public struct JSONRenderer {
         ])
     }
 
-    private func cycle(group: CycleGroup, _ report: HeapReport) -> JSONValue {
+    private func cycle(number: Int, group: CycleGroup, _ report: HeapReport) -> JSONValue {
         let types = group.byType.map { (options.naming.label(report.types[$0.key] ?? .unreadable($0.key)), $0.value) }
             .reduce(into: [String: Int]()) { $0[$1.0, default: 0] += $1.1 }
         return .object([
+            ("number", .int(number)),
             ("count", .int(group.count)),
             ("objects", .int(group.objects)),
             ("held_bytes", .int(group.heldBytes)),

@@ -32,6 +32,7 @@ public enum SnapshotContent {
             "gc_collecting": c.collecting ? "1" : "0",
             "tracked_count": String(report.capture.tracked.count),
             "permanent_count": String(report.permanent.count),
+            "permanent_immortal_count": String(report.permanentImmortal),
             "garbage_count": String(report.garbage.count),
             "report": JSONRenderer(options: RenderOptions(naming: naming, showValues: showValues)).render(report),
         ]

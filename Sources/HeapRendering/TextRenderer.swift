@@ -19,7 +19,7 @@ public struct TextRenderer {
         }
         if report.permanent.count > 0 {
             out.append("")
-            section(title: "permanent generation (gc.freeze)", census: report.permanent, report: report, &out)
+            section(title: "permanent generation (\(permanentOrigin(report)))", census: report.permanent, report: report, &out)
         }
         out.append("")
         section(title: "gc.garbage", census: report.garbage, report: report, &out)
@@ -75,7 +75,16 @@ public struct TextRenderer {
                          padLeft(grouped(stats.uncollectable), widths[6])]
             out.append("  " + cells.joined(separator: " "))
         }
-        out.append("  " + padRight("permanent", widths[0]) + " " + padLeft(grouped(report.permanent.count), widths[1]))
+        var permanent = "  " + padRight("permanent", widths[0]) + " " + padLeft(grouped(report.permanent.count), widths[1])
+        if report.permanentImmortal > 0 { permanent += "  (\(permanentOrigin(report)))" }
+        out.append(permanent)
+    }
+
+    /// Who put the permanent generation's objects there: `gc.freeze()`, or (3.12+) the collector,
+    /// which moves every immortal object it meets there.
+    private func permanentOrigin(_ report: HeapReport) -> String {
+        guard report.permanentImmortal > 0 else { return "gc.freeze" }
+        return "\(grouped(report.frozen)) from gc.freeze(), \(grouped(report.permanentImmortal)) immortal objects the collector keeps there"
     }
 
     private func collectable(_ set: CollectableSet, report: HeapReport, _ out: inout [String]) {
@@ -101,16 +110,17 @@ public struct TextRenderer {
             let total = set.cycles.reduce(0) { $0 + $1.count }
             out.append("")
             out.append("cycles: \(grouped(total)) in \(set.cycles.count) shape\(set.cycles.count == 1 ? "" : "s"), most memory held first")
-            let shown = options.topTypes.map { Array(set.cycles.prefix($0)) } ?? set.cycles
-            for (index, group) in shown.enumerated() {
+            let shown = options.shownCycles(set.cycles)
+            for (number, group) in shown {
                 let types = group.byType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
                     .map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \($0.value)" }
-                out.append("  #\(index + 1)  \(grouped(group.count)) cycle\(group.count == 1 ? "" : "s") of this shape, "
+                out.append("  #\(number)  \(grouped(group.count)) cycle\(group.count == 1 ? "" : "s") of this shape, "
                            + "\(grouped(group.objects)) objects holding \(byteSize(group.heldBytes)): \(types.joined(separator: ", "))")
                 if !group.path.isEmpty { out.append("      " + CyclePath.text(group.path, types: report.types, naming: options.naming, showingValues: options.showValues)) }
             }
             if shown.count < set.cycles.count {
-                out.append("  … \(set.cycles.count - shown.count) more shapes (--all shows every shape)")
+                let how = options.cycle == nil ? "--all shows every shape" : "without --cycle every shape is shown"
+                out.append("  … \(set.cycles.count - shown.count) more shapes (\(how))")
             }
         }
         if options.listObjects, let objects = set.census.objects {

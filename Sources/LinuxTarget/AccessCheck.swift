@@ -63,8 +63,10 @@ public enum AccessCheck {
         if let namespaced = namespacePids(status), namespaced.count > 1 {
             findings.append(AccessFinding(ok: nil, subject: "pid namespace", detail: "pid \(namespaced.last!) in its own namespace; its files are read through /proc/\(pid)/root"))
         }
-        if let tracer = ProcFS.tracerPid(of: pid), tracer != 0 {
-            findings.append(AccessFinding(ok: false, subject: "tracer", detail: "already traced by pid \(tracer) (a debugger or profiler): detach it first"))
+        let tracer = ProcFS.tracerPid(of: pid) ?? 0
+        if tracer != 0 {
+            let name = ProcessStatus.name(of: tracer).map { " (\($0))" } ?? ""
+            findings.append(AccessFinding(ok: false, subject: "tracer", detail: "already traced by pid \(tracer)\(name), and a process has only one tracer: stop or detach it first, or read with --no-pause"))
         }
         do {
             let maps = try ProcMaps.read(pid: pid)
@@ -80,7 +82,9 @@ public enum AccessCheck {
         } catch {
             findings.append(AccessFinding(ok: false, subject: "/proc/\(pid)/maps", detail: "\(error)"))
         }
-        if pyi_ptrace_seize(pid) == 0 {
+        if tracer != 0 {
+            findings.append(AccessFinding(ok: false, subject: "PTRACE_SEIZE", detail: "not tried: pid \(tracer) traces it"))
+        } else if pyi_ptrace_seize(pid) == 0 {
             _ = pyi_ptrace_detach(pid)
             findings.append(AccessFinding(ok: true, subject: "PTRACE_SEIZE", detail: "allowed: its threads can be paused for a read (seized and detached again, never stopped)"))
         } else {
@@ -102,12 +106,7 @@ public enum AccessCheck {
         return inner
     }
 
-    static func field(_ status: String, _ name: String) -> String? {
-        for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
-            return String(line.dropFirst(name.count + 1).trimmingSpaces)
-        }
-        return nil
-    }
+    static func field(_ status: String, _ name: String) -> String? { ProcessStatus.field(status, name) }
 
     static func capabilityEffective(_ status: String, _ capability: Int) -> Bool {
         guard let hex = field(status, "CapEff"), let mask = UInt64(hex, radix: 16) else { return false }

@@ -1,8 +1,9 @@
 /// Child processes, found from /proc (every `/proc/PID/stat` names its parent): for `--children`,
 /// so that a gunicorn or uvicorn master brings its workers along.
 public enum ProcessTree {
-    /// Every descendant of `roots` (children, their children, ...), in pid order, without the roots.
-    public static func descendants(of roots: [Int32]) -> [Int32] {
+    /// Every descendant of `roots` (children, their children, ...) with its parent, in pid order,
+    /// without the roots.
+    public static func descendantsWithParents(of roots: [Int32]) -> [(pid: Int32, parent: Int32)] {
         var parentOf: [Int32: Int32] = [:]
         for entry in (try? ProcFS.listDirectory("/proc")) ?? [] {
             guard let pid = Int32(entry), let stat = try? ProcFS.readText("/proc/\(pid)/stat"),
@@ -17,7 +18,7 @@ public enum ProcessTree {
             found.formUnion(next)
             frontier = next
         }
-        return found.sorted()
+        return found.sorted().map { ($0, parentOf[$0]!) }
     }
 
     /// The fourth field of /proc/PID/stat; the command name (field 2) may hold spaces and parentheses,

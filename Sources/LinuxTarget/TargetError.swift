@@ -19,6 +19,12 @@ public enum TargetError: Error, Equatable, Sendable, CustomStringConvertible {
     case stopTimedOut(pid: Int32, tid: Int32, milliseconds: Int)
     /// Threads kept appearing after every round of stopping.
     case threadsKeepAppearing(pid: Int32, rounds: Int)
+    /// It has exited, but its parent has not collected its exit status: a pid with no memory.
+    case zombie(pid: Int32, parent: Int32)
+    /// A kernel thread (kthreadd, kworker/...): no user memory, no Python.
+    case kernelThread(pid: Int32, name: String)
+    /// A debugger or profiler already traces it, so it cannot be seized (a process has one tracer).
+    case alreadyTraced(pid: Int32, tracer: Int32, tracerName: String?)
 
     public var description: String {
         switch self {
@@ -36,27 +42,34 @@ public enum TargetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "thread \(tid) of process \(pid) did not stop within \(milliseconds) ms (uninterruptible sleep?)"
         case let .threadsKeepAppearing(pid, rounds):
             return "process \(pid) kept starting new threads through \(rounds) rounds of stopping"
+        case let .zombie(pid, parent):
+            return "process \(pid) has exited (a zombie: its parent, pid \(parent), has not reaped it)"
+        case let .kernelThread(pid, name):
+            return "process \(pid) is a kernel thread (\(name)), not a Python process"
+        case let .alreadyTraced(pid, tracer, name):
+            return "process \(pid) is already traced by pid \(tracer)\(name.map { " (\($0))" } ?? "") and a process can have "
+                + "only one tracer: stop or detach that one first, or read with --no-pause"
         }
     }
 
-    /// What to do about a refused attach or read, adapted to this machine's Yama setting.
+    /// What to do about a refused attach or read: what applies to this user, its capabilities and
+    /// this machine's Yama setting (no "sudo" advice to root).
     public static func permissionHint() -> String {
-        var parts = ["run pyinspect as the target's user or with sudo",
-                     "in a container, start it with --cap-add=SYS_PTRACE"]
-        let scopePath = "/proc/sys/kernel/yama/ptrace_scope"
-        if let text = try? ProcFS.readText(scopePath), let scope = Int(Substring(text).trimmingSpaces) {
-            switch scope {
-            case 0:
-                parts.append("kernel.yama.ptrace_scope is 0, so Yama is not the cause")
-            case 3:
-                parts.append("kernel.yama.ptrace_scope is 3: attaching is disabled until reboot, even for root")
-            default:
-                parts.append("kernel.yama.ptrace_scope is \(scope): run as root, or `sudo sysctl kernel.yama.ptrace_scope=0`")
-            }
-        } else {
-            parts.append("(\(scopePath) does not exist: no Yama restriction)")
+        let scope = (try? ProcFS.readText("/proc/sys/kernel/yama/ptrace_scope")).flatMap { Int(Substring($0).trimmingSpaces) }
+        if scope == 3 { return "kernel.yama.ptrace_scope is 3: attaching is disabled until reboot, even for root" }
+        let status = (try? ProcFS.readText("/proc/self/status")) ?? ""
+        let capable = AccessCheck.capabilityEffective(status, AccessCheck.sysPtrace)
+        if geteuid() != 0 && !capable {
+            var hint = "run pyinspect as the target's user or with sudo"
+            if let scope, scope > 0 { hint += " (kernel.yama.ptrace_scope is \(scope): same-user reads need sudo too, or `sudo sysctl kernel.yama.ptrace_scope=0`)" }
+            return hint
         }
-        return parts.joined(separator: "; ")
+        if !capable {
+            return "pyinspect runs as root but without CAP_SYS_PTRACE: in a container, start it with --cap-add=SYS_PTRACE"
+        }
+        return "pyinspect already runs with CAP_SYS_PTRACE, so the kernel protects this process itself: it is not dumpable "
+            + "(a setuid program, or one that called prctl(PR_SET_DUMPABLE, 0)), it belongs to a parent user namespace, "
+            + "or a security module (AppArmor, SELinux) denies ptrace"
     }
 
     static func permission(pid: Int32, _ detail: String) -> TargetError {

@@ -19,7 +19,8 @@ public struct TargetProcess {
     public static func open(pid: Int32, symbols wantedSymbols: [String],
                             sections wantedSections: [String]) throws(TargetError) -> TargetImage {
         let procDir = "/proc/\(pid)"
-        guard pid > 0, ProcFS.exists(procDir) else { throw .noSuchProcess(pid: pid) }
+        guard let status = ProcessStatus.read(pid) else { throw .noSuchProcess(pid: pid) }
+        if let reason = status.unreadableReason { throw reason }
 
         let executable = try executablePath(pid: pid)
         let maps = try ProcMaps.read(pid: pid)
@@ -87,10 +88,10 @@ public struct TargetProcess {
             case .permissionDenied, .notPermitted:
                 throw TargetError.permission(pid: pid, "cannot read \(link) (\(error))")
             case .noSuchFileOrDirectory, .noSuchProcess:
-                if !ProcFS.exists("/proc/\(pid)") { throw .noSuchProcess(pid: pid) }
-                // A zombie has exited but not been reaped: its pid exists, its memory does not.
-                if ProcFS.threadState(pid: pid, tid: pid) == "Z" { throw .processGone(pid: pid) }
-                throw .notReadable("\(link): process \(pid) has no executable (a kernel thread or a zombie?)")
+                // Gone, or became a zombie, since the status was read.
+                guard let status = ProcessStatus.read(pid) else { throw .processGone(pid: pid) }
+                if let reason = status.unreadableReason { throw reason }
+                throw .notReadable("\(link): process \(pid) has no executable")
             default:
                 throw .notReadable("\(link): \(error)")
             }

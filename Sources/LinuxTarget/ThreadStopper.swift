@@ -126,11 +126,10 @@ public final class ThreadStopper {
             case EPERM, EACCES:
                 // A thread that is exiting (or a zombie leader) also refuses with EPERM.
                 if let state = ProcFS.threadState(pid: pid, tid: tid), state != "Z", state != "X" {
-                    var detail = "ptrace(PTRACE_SEIZE) of thread \(tid) refused (errno \(code))"
-                    if let tracer = ProcFS.tracerPid(of: pid), tracer != 0 {
-                        detail += "; it is already traced by pid \(tracer) (a debugger or another profiler?)"
+                    if let tracer = ProcFS.tracerPid(of: tid), tracer != 0 {
+                        throw TargetError.alreadyTraced(pid: pid, tracer: tracer, tracerName: ProcessStatus.name(of: tracer))
                     }
-                    throw TargetError.permission(pid: pid, detail)
+                    throw TargetError.permission(pid: pid, "ptrace(PTRACE_SEIZE) of thread \(tid) refused (errno \(code))")
                 }
                 vanished.insert(tid)
                 return

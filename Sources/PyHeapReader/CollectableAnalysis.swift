@@ -227,7 +227,7 @@ struct CollectableAnalysis {
             guard let type = try? memory.word(at: address &+ UInt64(layout.object.type)),
                   let word = try? memory.word(at: address &+ UInt64(layout.object.refcount)) else { continue }
             let refcount = Int64(bitPattern: word)
-            let immortal = immortalCheck && Int32(truncatingIfNeeded: word) < 0
+            let immortal = immortalCheck && PythonLayout.isImmortal(refcount: word)
             guard !immortal, refcount == Int64(reference.count) else { continue }
             let size = sizes.size(of: address, type: type)
             held.untracked += size
@@ -276,7 +276,7 @@ struct CollectableAnalysis {
     /// An unreadable header makes the object a root (reachable), the safe side.
     private func refcountOf(_ object: UInt64, memory: CachedMemory, immortalCheck: Bool) -> Int64 {
         guard let word = try? memory.word(at: object &+ UInt64(layout.object.refcount)) else { return ObjectGraph.immortal }
-        if immortalCheck && Int32(truncatingIfNeeded: word) < 0 { return ObjectGraph.immortal }
+        if immortalCheck && PythonLayout.isImmortal(refcount: word) { return ObjectGraph.immortal }
         let value = Int64(bitPattern: word)
         return value > 0 ? value : ObjectGraph.immortal
     }

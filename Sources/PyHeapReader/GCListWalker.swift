@@ -19,17 +19,23 @@ struct GCListWalker {
         var census = TypeCensus()
         var truncated = false
         var unreadable = 0
+        /// Objects whose refcount marks them immortal (counted only when asked for).
+        var immortal = 0
     }
 
     /// Low bits of both link words carry flags (FINALIZED, COLLECTING, NEXT_MASK_UNREACHABLE).
     static let linkMask: UInt64 = ~3
 
-    /// Walks the list at `head`; with a `generation`, appends every object to `objects`.
-    func walk(head: UInt64, label: String, generation: UInt8? = nil, into objects: inout TrackedObjects) throws(ReaderError) -> Result {
+    /// Walks the list at `head`; with a `generation`, appends every object to `objects`; with
+    /// `countImmortal`, counts the objects whose refcount marks them immortal (3.12+).
+    func walk(head: UInt64, label: String, generation: UInt8? = nil, countImmortal: Bool = false,
+              into objects: inout TrackedObjects) throws(ReaderError) -> Result {
         var result = Result()
         let headSize = UInt64(layout.gc.headSize)
         let typeOffset = UInt64(layout.object.type)
         var counts = TypeCounter()
+        let immortalCheck = countImmortal && layout.hasImmortalObjects
+        let refcountOffset = UInt64(layout.object.refcount)
         var previous = head
         var current: UInt64
         do {
@@ -66,6 +72,10 @@ struct GCListWalker {
             if let type = try? memory.word(at: object &+ typeOffset) {
                 counts.add(type)
                 if let generation { objects.append(object, type: type, generation: generation) }
+                if immortalCheck, let refcount = try? memory.word(at: object &+ refcountOffset),
+                   PythonLayout.isImmortal(refcount: refcount) {
+                    result.immortal += 1
+                }
             } else {
                 result.unreadable += 1
             }

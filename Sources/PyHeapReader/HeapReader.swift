@@ -95,6 +95,7 @@ public struct HeapReader: Sendable {
         /// Every object of generations 0-2 (empty unless the walk was asked to keep them).
         var tracked: TrackedObjects
         var permanent: TypeCensus
+        var permanentImmortal: Int
         var garbage: TypeCensus
         var issues: ScanIssues
         var phases: [(name: String, seconds: Double)]
@@ -129,13 +130,15 @@ public struct HeapReader: Sendable {
             issues.truncatedLists += result.truncated ? 1 : 0
         }
         var none = TrackedObjects()
-        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), label: "permanent generation", into: &none)
+        // From 3.12 the collector moves immortal objects it meets to the permanent generation too.
+        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), label: "permanent generation",
+                                        countImmortal: layout.hasImmortalObjects, into: &none)
         issues.unreadableObjects += permanent.unreadable
         issues.truncatedLists += permanent.truncated ? 1 : 0
         let garbage = try readGarbage(objects: ObjectReader(memory: memory, layout: layout), issues: &issues)
         clock.mark("walk")
-        return Lists(collector: collector, generations: generations, tracked: tracked, permanent: permanent.census, garbage: garbage,
-                     issues: issues, phases: clock.phases)
+        return Lists(collector: collector, generations: generations, tracked: tracked, permanent: permanent.census,
+                     permanentImmortal: permanent.immortal, garbage: garbage, issues: issues, phases: clock.phases)
     }
 
     /// Step 2, possibly after the target was resumed (from a sealed copy): the collectable analysis
@@ -176,6 +179,7 @@ public struct HeapReader: Sendable {
         var capture = HeapCapture(collector: lists.collector, generations: generations, permanent: lists.permanent,
                                   garbage: lists.garbage, collectable: collectable, types: namer.types, issues: issues)
         capture.objects = objects
+        capture.permanentImmortal = lists.permanentImmortal
         capture.phases = lists.phases + clock.phases
         return capture
     }

@@ -52,6 +52,23 @@ enum PyInspectExit: Int32, CaseIterable {
     }
 }
 
+extension PyInspectExit {
+    /// With several processes the exit code is the most serious outcome, in this order (README,
+    /// Exit codes): an interrupt or an output that could not be written ends the run; a `check`
+    /// limit exceeded is a finding about a live process and is never hidden by a process that
+    /// could not be read; then errors of pyinspect or of the target's memory, then reasons the
+    /// process cannot be read, and last a process that is simply gone.
+    static let severity: [PyInspectExit] = [
+        .interrupted, .outputFailed, .limitExceeded, .internalError, .layoutMismatch, .inconsistentMemory, .pauseLimit,
+        .permissionDenied, .unsupportedVersion, .freeThreaded, .noSuchCycle, .graphvizMissing, .notPython,
+        .processExited, .noSuchProcess, .demoFailed, .badSnapshot, .newerSnapshot, .usage, .success,
+    ]
+
+    static func mostSerious(_ codes: [PyInspectExit]) -> PyInspectExit {
+        codes.min { (severity.firstIndex(of: $0) ?? 0) < (severity.firstIndex(of: $1) ?? 0) } ?? .success
+    }
+}
+
 /// An error already explained in one line; the command prints it and exits with its code.
 struct ReportedError: Error {
     var exit: PyInspectExit

@@ -221,8 +221,9 @@ struct ThreadStacks {
 func exitCode(for error: TargetError) -> PyInspectExit {
     switch error {
     case .noSuchProcess: return .noSuchProcess
-    case .processGone: return .processExited
-    case .permissionDenied: return .permissionDenied
+    case .processGone, .zombie: return .processExited
+    case .kernelThread: return .notPython
+    case .permissionDenied, .alreadyTraced: return .permissionDenied
     case .notReadable, .ptraceFailed, .stopTimedOut, .threadsKeepAppearing: return .inconsistentMemory
     }
 }

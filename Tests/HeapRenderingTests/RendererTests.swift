@@ -88,7 +88,22 @@ import Testing
         let garbage = top.first { $0.0 == "garbage" }!.1.serialized(pretty: false)
         #expect(garbage == #"{"count":2,"types":{"Client":2},"qualified_types":{"app.Client":2},"by_type":{"0x4000":2},"ids":["0x7f0000001000","0x7f0000002000"]}"#)
         let gc = top.first { $0.0 == "gc" }!.1.serialized(pretty: false)
-        #expect(gc == #"{"enabled":true,"debug":34,"debug_flags":["collectable","saveall"],"threshold":[700,10,10],"count":[12,3,1],"stats":[{"collections":5,"collected":50,"uncollectable":0},{"collections":2,"collected":0,"uncollectable":0},{"collections":1,"collected":7,"uncollectable":2}],"collecting":false,"freeze_count":0}"#)
+        #expect(gc == #"{"enabled":true,"debug":34,"debug_flags":["collectable","saveall"],"threshold":[700,10,10],"count":[12,3,1],"stats":[{"collections":5,"collected":50,"uncollectable":0},{"collections":2,"collected":0,"uncollectable":0},{"collections":1,"collected":7,"uncollectable":2}],"collecting":false,"freeze_count":0,"frozen":0,"permanent_immortal":0}"#)
+    }
+
+    /// 3.12+: immortal objects the collector moved to the permanent generation are not gc.freeze()'s.
+    @Test func permanentGenerationOrigin() {
+        var report = report()
+        report.capture.permanent = TypeCensus(count: 377, byType: [Self.dict: 377])
+        report.capture.permanentImmortal = 375
+        let text = TextRenderer(options: RenderOptions()).render(report)
+        #expect(text.contains("\n  permanent           377  (2 from gc.freeze(), 375 immortal objects the collector keeps there)\n"), "\(text)")
+        #expect(text.contains("\npermanent generation (2 from gc.freeze(), 375 immortal objects the collector keeps there): 377 objects, 1 type\n"), "\(text)")
+        guard case let .object(top) = JSONRenderer(options: RenderOptions()).document(report),
+              case let .object(gc)? = top.first(where: { $0.0 == "gc" })?.1 else { Issue.record("no gc object"); return }
+        #expect(gc.first { $0.0 == "freeze_count" }?.1 == .int(377))
+        #expect(gc.first { $0.0 == "frozen" }?.1 == .int(2))
+        #expect(gc.first { $0.0 == "permanent_immortal" }?.1 == .int(375))
     }
 
     @Test func jsonEscapesStrings() {

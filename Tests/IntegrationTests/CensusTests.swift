@@ -83,6 +83,15 @@ struct CensusTests {
         return result.stdout
     }
 
+    /// The permanent generation split by who put the objects there, exactly as the target's forked
+    /// child counted them: immortal objects (the collector's, 3.12+) and the rest (gc.freeze()'s).
+    func expectPermanentOrigin(_ gc: [String: Any], _ truth: [String: Any], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let immortal = try J.int(truth["permanent_immortal"], "truth permanent_immortal")
+        let total = try J.int(truth["freeze_count"], "truth freeze_count")
+        #expect(try J.int(gc["permanent_immortal"], "gc.permanent_immortal") == immortal, sourceLocation: sourceLocation)
+        #expect(try J.int(gc["frozen"], "gc.frozen") == total - immortal, sourceLocation: sourceLocation)
+    }
+
     func expectLeftRunning(_ target: TargetProcess, sourceLocation: SourceLocation = #_sourceLocation) {
         let state = processState(target.pid)
         #expect(state != nil && state != "t" && state != "T" && state != "Z",
@@ -195,6 +204,9 @@ struct CensusTests {
         #expect(try J.strings(gc["debug_flags"], "gc.debug_flags") == ["saveall"])
         #expect(try J.bool(gc["collecting"], "gc.collecting") == false)
         #expect(try J.int(gc["freeze_count"], "gc.freeze_count") == J.int(truth["freeze_count"], "truth freeze_count"))
+        // No gc.freeze() here: whatever sits in the permanent generation is immortal (3.12+), put there by the collector.
+        try expectPermanentOrigin(gc, truth)
+        #expect(try J.int(gc["frozen"], "gc.frozen") == 0)
         #expect(try J.ints(gc["count"], "gc.count").count == 3)
         #expect(try J.array(gc["stats"], "gc.stats").count == 3)
 
@@ -255,6 +267,7 @@ struct CensusTests {
             #expect(try J.counts(permanent["by_type"], "permanent.by_type")[frozenAddress] == 9, "\(extra)")
             let gc = try J.object(report["gc"], "gc")
             #expect(try J.int(gc["freeze_count"], "gc.freeze_count") == freezeCount, "\(extra)")
+            try expectPermanentOrigin(gc, truth)
 
             // The rest of the heap is still exact (the target is idle, so even --no-pause is exact).
             let gens = try generations(report)

@@ -45,10 +45,6 @@ struct ErrorPathTests {
     // A zombie: the python has exited but its parent (an `sh` that exec'ed `sleep`) never reaps
     // it. Its pid still exists, so "no such process" (10) would be misleading; the documented
     // code for a process that has exited is 15 (processExited).
-    // KNOWN PYINSPECT BUG (see the report): pyinspect exits 16 (inconsistentMemory) with
-    // "cannot read /proc/PID/exe: process PID has no executable (a kernel thread or a zombie?)",
-    // because TargetProcess.executablePath maps the unreadable exe link of a live pid to
-    // .notReadable. This test keeps asserting 15.
     @Test("a zombie (exited, not yet reaped) python -> 15", .enabled(if: Interpreters.any != nil, "no python 3.8–3.13 installed"))
     func zombieTarget() throws {
         let interpreter = try anyInterpreter()
@@ -74,12 +70,8 @@ struct ErrorPathTests {
 
     @Test("a process that is not Python (sleep) -> 11")
     func notPython() throws {
-        let pid = try spawn(["/bin/sleep", "60"], stdin: .devNull, stdout: .devNull, stderr: .devNull)
+        let pid = try spawnSleeper()
         defer { killAndReap(pid) }
-        // Wait until the exec has happened (before it, /proc/PID/exe may still be this test binary).
-        let deadline = Date().addingTimeInterval(30)
-        while (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))?.hasSuffix("sleep") != true
-            && Date() < deadline { usleep(5_000) }
         let result = try runCLI(["attach", String(pid)])
         expectError(result, code: 11, mentioning: [String(pid)])
         let state = processState(pid)
@@ -115,12 +107,9 @@ struct ErrorPathTests {
         defer { if let copyDirectory { try? FileManager.default.removeItem(atPath: copyDirectory) } }
         if try runProgram(drop + ["/usr/bin/test", "-x", binary], timeout: 30).status != .exited(0) {
             // nobody cannot reach the build directory: run a world-readable copy.
-            let directory = try makeTempDirectory(mode: 0o755)
-            copyDirectory = directory
-            let copy = directory + "/pyinspect"
-            try FileManager.default.copyItem(atPath: binary, toPath: copy)
-            chmod(copy, 0o755)
-            binary = copy
+            let staged = try stageForAnyUser(binary, mode: 0o755)
+            copyDirectory = staged.directory
+            binary = staged.script
         }
         let target = try TargetProcess.census(try anyInterpreter())
         defer { target.stop() }
@@ -163,10 +152,13 @@ struct ErrorPathTests {
     func withoutPtraceCapability() throws {
         // The target runs as nobody (setpriv execs python: same pid); pyinspect as root, but with
         // CAP_SYS_PTRACE dropped from its bounding set, as in a container without --cap-add=SYS_PTRACE.
+        // nobody may not be able to enter the clone: it runs a copy of the script it can read.
+        let staged = try stageForAnyUser(Paths.requestsScript)
+        defer { try? FileManager.default.removeItem(atPath: staged.directory) }
         let asNobody = Interpreter(series: "debian", path: "/usr/bin/setpriv", versionFromDirectory: nil)
         let target = try TargetProcess(interpreter: asNobody,
                                        arguments: ["--reuid=65534", "--regid=65534", "--clear-groups", Interpreters.debianPath, "-S",
-                                                   Paths.requestsScript],
+                                                   staged.script],
                                        directory: try makeTempDirectory(mode: 0o755))
         defer { target.stop() }
         let drop = ["/usr/bin/setpriv", "--bounding-set=-sys_ptrace"]

@@ -46,7 +46,7 @@ struct MultiProcessTests {
         let service = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.requestsScript], directory: try makeTempDirectory())
         defer { service.stop() }
         let pid = String(service.pid)
-        let counted = try runCLI(["watch", pid, "--interval", "50ms", "--count", "3"])
+        let counted = try runCLI(["watch", pid, "--interval", "50ms", "--force", "--count", "3"])
         try #require(counted.status == .exited(0), "\(counted)")
         let lines = counted.stdout.split(separator: "\n")
         #expect(lines.filter { $0.contains("  pid \(pid)  tracked ") }.count == 3, "\(counted)")

@@ -29,6 +29,7 @@ enum Paths {
     static let secretsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/secrets_target.py").path
     static let execScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/exec_target.py").path
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
+    static let tracerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/tracer.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.
     static var cliCandidate: String {
@@ -191,6 +192,16 @@ func waitForExit(_ pid: pid_t, timeout: Double) -> ExitStatus? {
     }
 }
 
+/// Starts `/bin/sleep SECONDS` and waits until it has exec'ed (before that, /proc/PID/exe is still
+/// this test binary): a process that is not Python.
+func spawnSleeper(seconds: Int = 120) throws -> pid_t {
+    let pid = try spawn(["/bin/sleep", String(seconds)], stdin: .devNull, stdout: .devNull, stderr: .devNull)
+    let deadline = Date().addingTimeInterval(30)
+    while (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe"))?.hasSuffix("sleep") != true
+        && Date() < deadline { usleep(5_000) }
+    return pid
+}
+
 /// SIGKILLs `pid` and reaps it.
 @discardableResult
 func killAndReap(_ pid: pid_t) -> ExitStatus {
@@ -207,6 +218,24 @@ func makeTempDirectory(mode: mode_t = 0o700) throws -> String {
     let path = String(cString: made)
     chmod(path, mode)
     return path
+}
+
+/// A copy of the target script `path` that any user can read, in a fresh world-readable directory:
+/// for targets run as another user, who may not be able to enter the clone (a mode-0700 directory,
+/// as `mktemp -d` makes them). Returns the directory (remove it when done) and the copy's path.
+func stageForAnyUser(_ path: String, mode: mode_t = 0o644) throws -> (directory: String, script: String) {
+    let directory = try makeTempDirectory(mode: 0o755)
+    let copy = directory + "/" + URL(fileURLWithPath: path).lastPathComponent
+    guard let bytes = FileManager.default.contents(atPath: path) else { throw IntegrationFailure("cannot read \(path)") }
+    // Written through a close-on-exec descriptor: a child spawned meanwhile by another test must
+    // not inherit it, or executing the copy fails with "Text file busy".
+    let fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+    guard fd >= 0 else { throw IntegrationFailure("cannot create \(copy): errno \(errno)") }
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    guard written == bytes.count else { throw IntegrationFailure("cannot write \(copy)") }
+    chmod(copy, mode)
+    return (directory, copy)
 }
 
 /// The scheduler state letter of `pid` from /proc/PID/stat ("R", "S", "t", "T", "Z", …), nil if gone.
@@ -292,6 +321,15 @@ final class TargetProcess {
             throw IntegrationFailure("\(interpreter): target did not print `READY \(spawned)` within \(readyTimeout)s "
                 + "(got \(line.map { "`\($0)`" } ?? "nothing"); \(status)); stderr:\n\(stderr)")
         }
+    }
+
+    /// `requests_target.py` (a service that keeps a leak per request), after `requests` requests.
+    static func service(_ interpreter: Interpreter, requests: Int = 0) throws -> TargetProcess {
+        let service = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.requestsScript], directory: try makeTempDirectory())
+        if requests > 0, try service.command("requests \(requests)") != "DONE \(requests)" {
+            throw IntegrationFailure("\(interpreter): the service did not handle \(requests) requests")
+        }
+        return service
     }
 
     /// The next line the target prints.

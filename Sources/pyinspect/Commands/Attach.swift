@@ -12,64 +12,62 @@ extension PyInspect {
         @OptionGroup var read: ReadOptions
 
         func validate() throws {
-            if (report.format == .dot || report.format == .svg) && (targets.pids.count > 1 || targets.children) {
+            if (report.format == .dot || report.format == .svg) && targets.isMultiple {
                 throw ValidationError("--format \(report.format.rawValue) draws one process's cycle: give one PID")
             }
+            try report.validate(findingCollectable: !read.noCycles)
         }
 
         func run() throws {
             var options = read.pause.inspection()
             options.findCollectable = !read.noCycles
-            let pids = targets.resolved
-            guard pids.count > 1 else {
-                printReport(pid: pids[0], inspection: options, report: report)
-                return
-            }
-            // Several processes: each report in turn (JSON: one array); an error is reported and the
-            // rest are still read; the exit code is the first error's.
-            var failure: ReportedError?
-            var documents: [JSONValue] = []
-            let rendering = report.rendering
-            for (position, pid) in pids.enumerated() {
-                do {
-                    let heap = try LiveInspection.run(pid: pid, options: options)
-                    if report.format == .json {
-                        documents.append(JSONRenderer(options: rendering).document(heap))
-                    } else {
-                        writeStdout((position > 0 ? "\n" : "") + TextRenderer(options: rendering).render(heap))
-                    }
-                } catch {
-                    let reported = LiveInspection.describe(error, pid: pid)
-                    writeStderr("pyinspect: \(reported.message)")
-                    failure = failure ?? reported
-                }
-            }
-            if report.format == .json { writeStdout(JSONValue.array(documents).serialized() + "\n") }
-            if let failure { throw ExitCode(failure.exit.rawValue) }
+            try ProcessRuns.finish(printReports(targets.resolve(), several: targets.isMultiple, inspection: options, report: report))
         }
     }
 }
 
-/// Reads `pid` and prints the report; errors become one line on stderr and a documented exit code.
-func printReport(pid: Int32, inspection: InspectionOptions, report: ReportOptions) {
-    do {
-        let heap = try LiveInspection.run(pid: pid, options: inspection)
-        let options = report.rendering
+/// Reads each process and prints its report: text one after another, JSON one document (an array
+/// with an entry per process when several were asked for), DOT/SVG one cycle. Returns the exit code.
+func printReports(_ selected: [SelectedProcess], several: Bool, inspection: InspectionOptions,
+                  report: ReportOptions) -> PyInspectExit {
+    let options = report.rendering
+    var printed = 0
+    let outcomes = ProcessRuns.each(selected, options: inspection) { process, heap throws(ReportedError) -> JSONValue? in
+        if let number = report.cycle, report.format == .text || report.format == .json {
+            try requireCycle(number, in: heap)
+        }
+        defer { printed += 1 }
         switch report.format {
-        case .text: writeStdout(TextRenderer(options: options).render(heap))
-        case .json: writeStdout(JSONRenderer(options: options).render(heap))
+        case .text:
+            writeStdout((printed > 0 ? "\n" : "") + TextRenderer(options: options).render(heap))
+        case .json:
+            let document = JSONRenderer(options: options).document(heap)
+            if several { return document }
+            writeStdout(document.serialized() + "\n")
         case .dot, .svg:
-            guard heap.collectable != nil else {
-                fail(ReportedError(exit: .usage, message: "--format \(report.format.rawValue) draws a cycle; it cannot be combined with --no-cycles"))
-            }
-            guard let dot = DOTRenderer(options: options).render(heap, cycle: report.cycle) else {
-                let shapes = heap.collectable?.cycles.count ?? 0
-                fail(ReportedError(exit: .noSuchCycle,
-                                   message: "pid \(pid): no cycle shape #\(report.cycle) (the collectable set has \(shapes) shape\(shapes == 1 ? "" : "s"))"))
+            let number = report.cycle ?? 1
+            try requireCycle(number, in: heap)
+            guard let dot = DOTRenderer(options: options).render(heap, cycle: number) else {
+                throw ReportedError(exit: .noSuchCycle, message: "pid \(process.pid): cycle shape #\(number) has no path to draw")
             }
             if report.format == .dot { writeStdout(dot) } else { try renderSVG(dot) }
         }
-    } catch {
-        fail(error)
+        return nil
     }
+    if several && report.format == .json {
+        let documents = outcomes.compactMap { outcome -> JSONValue? in
+            if case let .done(_, document?) = outcome { return document }
+            return ProcessRuns.entry(outcome)
+        }
+        writeStdout(JSONValue.array(documents).serialized() + "\n")
+    }
+    return ProcessRuns.exit(outcomes)
+}
+
+/// `--cycle N` names a shape this report has.
+func requireCycle(_ number: Int, in heap: HeapReport) throws(ReportedError) {
+    let shapes = heap.collectable?.cycles.count ?? 0
+    guard number > shapes else { return }
+    throw ReportedError(exit: .noSuchCycle,
+                        message: "pid \(heap.target.pid): no cycle shape #\(number) (the collectable set has \(shapes) shape\(shapes == 1 ? "" : "s"))")
 }

@@ -13,16 +13,18 @@ extension PyInspect {
 
         @OptionGroup var targets: TargetSelection
 
-        @Option(name: .long, help: "Most collectable objects allowed.")
+        @Option(name: .long, parsing: .unconditional, help: "Most collectable objects allowed.")
         var maxCollectable: Int?
 
-        @Option(name: .long, help: "Most collectable bytes allowed (e.g. 50000000, 64KiB, 20MB, 1GiB).")
+        @Option(name: .long, parsing: .unconditional, help: "Most collectable bytes allowed (e.g. 50000000, 64KiB, 20MB, 1GiB).",
+                transform: ByteCount.parse)
         var maxCollectableBytes: ByteCount?
 
-        @Option(name: .long, help: "Most objects allowed in gc.garbage.")
+        @Option(name: .long, parsing: .unconditional, help: "Most objects allowed in gc.garbage.")
         var maxGarbage: Int?
 
-        @Option(name: .long, help: "TYPE=N: most tracked objects of TYPE (its __name__ or module.qualname); repeatable.")
+        @Option(name: .long, help: ArgumentHelp("Most tracked objects of TYPE (its __name__ or module.qualname); repeatable.", valueName: "TYPE=N"),
+                transform: TypeLimit.parse)
         var maxType: [TypeLimit] = []
 
         @Option(name: .long, help: "Output format: text, json (schema pyinspect-check/1) or openmetrics.")
@@ -32,62 +34,40 @@ extension PyInspect {
 
         enum CheckFormat: String, ExpressibleByArgument { case text, json, openmetrics }
 
+        func validate() throws {
+            for (name, value) in [("--max-collectable", maxCollectable), ("--max-garbage", maxGarbage)] {
+                if let value, value < 0 { throw ValidationError("\(name) \(value): the most objects allowed is a count: 0 or more") }
+            }
+        }
+
         func run() throws {
             let limits = CheckLimits(maxCollectable: maxCollectable, maxCollectableBytes: maxCollectableBytes?.bytes,
                                      maxGarbage: maxGarbage, maxTypes: maxType.map { ($0.type, $0.limit) })
             let options = pause.inspection()
-            var results: [CheckResult] = []
-            var error: ReportedError?
-            for pid in targets.resolved {
-                do {
-                    results.append(CheckResult(report: try LiveInspection.run(pid: pid, options: options), limits: limits))
-                } catch let failure {
-                    let reported = LiveInspection.describe(failure, pid: pid)
-                    writeStderr("pyinspect: \(reported.message)")
-                    error = error ?? reported
+            let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) -> CheckResult in
+                let result = CheckResult(report: report, limits: limits)
+                for figure in result.figures where !figure.matched {
+                    writeStderr("pyinspect: pid \(process.pid): --max-type \(figure.name.dropFirst(5)): \(CheckRenderer.unmatched(figure)) "
+                                + "(a type is named by its __name__ or module.qualname), so this limit cannot be exceeded")
+                }
+                return result
+            }
+            let rows = outcomes.map { outcome -> CheckRow in
+                switch outcome {
+                case let .done(_, result): return .checked(result)
+                case let .skipped(process, reason): return .skipped(pid: process.pid, reason: reason)
+                case let .failed(process, error): return .failed(pid: process.pid, exitCode: error.exit.rawValue, message: error.message)
                 }
             }
+            let exceeded = rows.contains { if case let .checked(result) = $0 { return !result.ok } else { return false } }
+            let code = ProcessRuns.exit(outcomes, also: exceeded ? .limitExceeded : .success)
             let renderer = CheckRenderer()
             switch format {
-            case .text: writeStdout(renderer.text(results))
-            case .json: writeStdout(renderer.json(results))
-            case .openmetrics: writeStdout(renderer.openMetrics(results))
+            case .text: writeStdout(renderer.text(rows))
+            case .json: writeStdout(renderer.json(rows, exitCode: code.rawValue))
+            case .openmetrics: writeStdout(renderer.openMetrics(rows))
             }
-            // An error outranks a limit: the check could not be done.
-            if let error { throw ExitCode(error.exit.rawValue) }
-            if !results.allSatisfy(\.ok) { throw ExitCode(PyInspectExit.limitExceeded.rawValue) }
+            try ProcessRuns.finish(code)
         }
-    }
-}
-
-/// `TYPE=N` for --max-type.
-struct TypeLimit: ExpressibleByArgument {
-    var type: String
-    var limit: Int
-
-    init?(argument: String) {
-        guard let equals = argument.lastIndex(of: "="), let limit = Int(argument[argument.index(after: equals)...]), limit >= 0,
-              equals != argument.startIndex else { return nil }
-        type = String(argument[..<equals])
-        self.limit = limit
-    }
-}
-
-/// A byte count with an optional unit: 1000, 64KiB, 20MB, 1.5GiB.
-struct ByteCount: ExpressibleByArgument {
-    var bytes: Int
-
-    init?(argument: String) {
-        let units: [(String, Double)] = [("KiB", 1024), ("MiB", 1_048_576), ("GiB", 1_073_741_824), ("KB", 1e3), ("MB", 1e6),
-                                         ("GB", 1e9), ("K", 1024), ("M", 1_048_576), ("G", 1_073_741_824), ("B", 1)]
-        var number = Substring(argument)
-        var scale = 1.0
-        for (suffix, factor) in units where argument.hasSuffix(suffix) {
-            number = argument.dropLast(suffix.count)
-            scale = factor
-            break
-        }
-        guard let value = Double(number), value >= 0, value * scale < 9e18 else { return nil }
-        bytes = Int(value * scale)
     }
 }

@@ -12,6 +12,10 @@ extension PyInspect {
         @OptionGroup var report: ReportOptions
         @OptionGroup var read: ReadOptions
 
+        func validate() throws {
+            try report.validate(findingCollectable: !read.noCycles)
+        }
+
         func run() throws {
             let target: DemoProcess
             do {
@@ -23,7 +27,8 @@ extension PyInspect {
             writeStderr("pyinspect demo: started \(python) (pid \(target.pid)) running the bundled leaky program")
             var options = read.pause.inspection()
             options.findCollectable = !read.noCycles
-            printReport(pid: target.pid, inspection: options, report: report)
+            let code = printReports([SelectedProcess(pid: target.pid, parent: nil)], several: false, inspection: options, report: report)
+            try ProcessRuns.finish(code)
         }
     }
 }

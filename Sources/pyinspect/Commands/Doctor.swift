@@ -17,18 +17,13 @@ extension PyInspect {
         func run() throws {
             var findings = AccessCheck.system()
             var verdict: PyInspectExit = findings.contains { $0.ok == false } ? .permissionDenied : .success
+            var subject = pid
             if let pid {
-                let process = AccessCheck.process(pid)
-                findings += process
-                if process.first?.detail == "no such process" {
-                    verdict = .noSuchProcess
-                } else if process.contains(where: { $0.ok == false }) {
-                    verdict = .permissionDenied
-                } else {
-                    let python = pythonFinding(pid)
-                    findings.append(python.finding)
-                    if verdict == .success { verdict = python.exit }
-                }
+                // The same order of causes as `attach`, so that both give the same exit code.
+                let process = processFindings(pid)
+                findings += process.findings
+                subject = process.pid
+                if process.exit != .success || verdict == .success { verdict = process.exit }
             }
             var out = ""
             for finding in findings {
@@ -36,10 +31,35 @@ extension PyInspect {
                 out += "\(mark)  \(finding.subject): \(finding.detail)\n"
             }
             out += verdict == .success
-                ? (pid.map { "pyinspect can read pid \($0)\n" } ?? "nothing blocks pyinspect here\n")
-                : "pyinspect cannot read \(pid.map { "pid \($0)" } ?? "other processes") now (exit \(verdict.rawValue): \(verdict.meaning))\n"
+                ? (subject.map { "pyinspect can read pid \($0)\n" } ?? "nothing blocks pyinspect here\n")
+                : "pyinspect cannot read \(subject.map { "pid \($0)" } ?? "other processes") now (exit \(verdict.rawValue): \(verdict.meaning))\n"
             writeStdout(out)
             if verdict != .success { throw ExitCode(verdict.rawValue) }
+        }
+
+        /// What stands between pyinspect and `pid`, with the code `attach` would exit with. A thread
+        /// id is checked as its process, as `attach` reads it.
+        private func processFindings(_ given: Int32) -> (findings: [AccessFinding], pid: Int32, exit: PyInspectExit) {
+            guard var status = ProcessStatus.read(given) else {
+                return ([AccessFinding(ok: false, subject: "pid \(given)", detail: "no such process")], given, .noSuchProcess)
+            }
+            var findings: [AccessFinding] = []
+            if status.isThread, let process = ProcessStatus.read(status.threadGroup) {
+                findings.append(AccessFinding(ok: nil, subject: "pid \(given)", detail: "a thread of process \(status.threadGroup) (\(process.name)): attach reads that process"))
+                status = process
+            }
+            let pid = status.pid
+            if let reason = status.unreadableReason {
+                findings.append(AccessFinding(ok: false, subject: "pid \(pid)", detail: reason.description))
+                return (findings, pid, LiveInspection.describe(reason, pid: pid).exit)
+            }
+            let access = AccessCheck.process(pid)
+            findings += access
+            if status.tracer != 0 { return (findings, pid, .permissionDenied) }
+            if access.contains(where: { $0.ok == false }) { return (findings, pid, .permissionDenied) }
+            let python = pythonFinding(pid)
+            findings.append(python.finding)
+            return (findings, pid, python.exit)
         }
 
         /// Which Python, and whether its layout is known: what `attach` would find first.

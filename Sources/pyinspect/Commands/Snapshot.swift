@@ -24,7 +24,7 @@ extension PyInspect {
         var values = false
 
         func validate() throws {
-            if targets.pids.count > 1 || targets.children, !output.contains("{pid}") {
+            if targets.isMultiple, !output.contains("{pid}") {
                 throw ValidationError("with several processes (or --children), --output must contain {pid}")
             }
         }
@@ -32,31 +32,27 @@ extension PyInspect {
         func run() throws {
             var options = pause.inspection()
             options.recordObjects = true
-            var failure: ReportedError?
-            for pid in targets.resolved {
-                let path = output.split(separator: "{pid}", omittingEmptySubsequences: false).joined(separator: String(pid))
-                do {
-                    let started = monotonicSeconds()
-                    let report = try LiveInspection.run(pid: pid, options: options)
-                    guard let snapshot = SnapshotContent.make(from: report, showValues: values,
-                                                                    pyinspectVersion: PyInspect.configuration.version) else {
-                        throw ReportedError(exit: .internalError, message: "pid \(pid): the analysis recorded no objects")
-                    }
-                    do {
-                        try SnapshotFile.write(snapshot, to: path)
-                    } catch {
-                        throw ReportedError(exit: .outputFailed, message: "pid \(pid): \(error)")
-                    }
-                    let collectable = report.collectable.map { ", \(grouped($0.census.count)) collectable" } ?? ""
-                    writeStdout("pid \(pid): \(grouped(snapshot.objects.count)) objects\(collectable) -> \(path) "
-                                + "(paused \(duration(report.target.pause.seconds)), took \(duration(monotonicSeconds() - started)))\n")
-                } catch {
-                    let reported = LiveInspection.describe(error, pid: pid)
-                    writeStderr("pyinspect: \(reported.message)")
-                    failure = failure ?? reported
-                }
+            func path(_ process: SelectedProcess) -> String {
+                output.split(separator: "{pid}", omittingEmptySubsequences: false).joined(separator: String(process.pid))
             }
-            if let failure { throw ExitCode(failure.exit.rawValue) }
+            let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
+                let started = monotonicSeconds()
+                let path = path(process)
+                guard let snapshot = SnapshotContent.make(from: report, showValues: values,
+                                                          pyinspectVersion: PyInspect.configuration.version) else {
+                    throw ReportedError(exit: .internalError, message: "pid \(process.pid): the analysis recorded no objects")
+                }
+                do {
+                    try SnapshotFile.write(snapshot, to: path)
+                } catch {
+                    throw ReportedError(exit: .outputFailed, message: "pid \(process.pid): \(error)")
+                }
+                let collectable = report.collectable.map { ", \(grouped($0.census.count)) collectable" } ?? ""
+                let took = report.target.wallSeconds + monotonicSeconds() - started
+                writeStdout("pid \(process.pid): \(grouped(snapshot.objects.count)) objects\(collectable) -> \(path) "
+                            + "(paused \(duration(report.target.pause.seconds)), took \(duration(took)))\n")
+            }
+            try ProcessRuns.finish(ProcessRuns.exit(outcomes))
         }
     }
 }

@@ -17,7 +17,7 @@ extension PyInspect {
         enum ExportFormat: String, ExpressibleByArgument { case json }
 
         func run() throws {
-            let snapshot = readSnapshot(file, references: true)
+            let snapshot = readSnapshot(file)
             SnapshotJSONLines.write(snapshot) { writeStdout($0) }
         }
     }
@@ -52,8 +52,8 @@ extension PyInspect {
         }
 
         func run() throws {
-            let a = readSnapshot(before, references: false)
-            let b = readSnapshot(after, references: false)
+            let a = readSnapshot(before)
+            let b = readSnapshot(after)
             let naming: TypeNaming = qualified ? .qualified : .name
             let diff = HeapDiff(from: a, to: b, naming: naming)
             let renderer = DiffRenderer(options: RenderOptions(naming: naming, topTypes: all ? nil : top))
@@ -69,10 +69,12 @@ extension PyInspect {
     }
 }
 
-/// Reads a snapshot or exits with its documented code and one line.
-func readSnapshot(_ path: String, references: Bool) -> HeapSnapshot {
+/// Reads a snapshot or exits with its documented code and one line. References are always read
+/// and checked, also for `diff`, which does not use them: so `diff` and `export` call the same
+/// files damaged.
+func readSnapshot(_ path: String) -> HeapSnapshot {
     do {
-        return try SnapshotFile.read(path, references: references)
+        return try SnapshotFile.read(path, references: true)
     } catch {
         switch error {
         case .unsupportedSchema: fail(ReportedError(exit: .newerSnapshot, message: error.description))

@@ -11,13 +11,17 @@ extension PyInspect {
 
         @OptionGroup var targets: TargetSelection
 
-        @Option(name: .long, help: "Time between reads: 30s, 500ms, 2m, 1h (default 30s).")
+        @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Time between reads, with a unit: 30s, 2m, 1h (default 30s; at least 1s unless --force).", valueName: "duration"),
+                transform: Interval.parse)
         var interval: Interval = Interval(seconds: 30)
 
-        @Option(name: .long, help: "Stop after this many reads (default: until interrupted).")
+        @Flag(name: .long, help: "Allow an --interval below 1s: each read stops the target, so a short interval stops it many times a second.")
+        var force = false
+
+        @Option(name: .long, parsing: .unconditional, help: "Stop after this many reads (default: until interrupted).")
         var count: Int?
 
-        @Option(name: .long, help: "Types shown per block, largest growth first.")
+        @Option(name: .long, parsing: .unconditional, help: "Types shown per block, largest growth first.")
         var top = 5
 
         @Flag(name: .long, help: "Name types as module.qualname.")
@@ -28,9 +32,16 @@ extension PyInspect {
 
         @OptionGroup var pause: PauseOptions
 
+        /// Below this, reads of a production process would follow each other too closely to be meant.
+        static let intervalFloor = 1.0
+
         func validate() throws {
-            if let count, count < 1 { throw ValidationError("--count must be at least 1") }
-            if top < 0 { throw ValidationError("--top cannot be negative") }
+            if let count, count < 1 { throw ValidationError("--count \(count): read at least once") }
+            if top < 0 { throw ValidationError("--top \(top): show 0 or more types per block") }
+            if interval.seconds <= 0 { throw ValidationError("--interval 0: give the time between reads, e.g. 30s") }
+            if interval.seconds < Self.intervalFloor && !force {
+                throw ValidationError("--interval \(duration(interval.seconds)) is below the 1s floor: every read stops the target; add --force to read that often anyway")
+            }
         }
 
         func run() throws {
@@ -38,27 +49,25 @@ extension PyInspect {
             options.findCollectable = !noCycles
             options.stopOnInterrupt = false  // finish the current read, then print the totals
             let naming: TypeNaming = qualified ? .qualified : .name
-            let pids = targets.resolved
-            var watchers = pids.map { GrowthWatcher(pid: $0, naming: naming, top: top) }
+            let selected = targets.resolve()
+            var watching = selected
+            var watchers = Dictionary(uniqueKeysWithValues: selected.map { ($0.pid, GrowthWatcher(pid: $0.pid, naming: naming, top: top)) })
             var reads = 0
-            var failure: ReportedError?
-            while !StopRequest.requested {
+            var codes: [PyInspectExit] = []
+            // A process that cannot be read (or is skipped) is reported once and no longer watched;
+            // the watch ends when none is left.
+            while !StopRequest.requested && !watching.isEmpty {
                 reads += 1
-                for index in watchers.indices {
-                    do {
-                        let report = try LiveInspection.run(pid: watchers[index].pid, options: options)
-                        writeStdout(watchers[index].record(report, clock: wallClock()))
-                    } catch {
-                        let reported = LiveInspection.describe(error, pid: watchers[index].pid)
-                        writeStderr("pyinspect: \(reported.message)")
-                        failure = failure ?? reported
-                    }
+                let outcomes = ProcessRuns.each(watching, options: options) { process, report throws(ReportedError) in
+                    writeStdout(watchers[process.pid]!.record(report, clock: wallClock()))
                 }
-                if failure != nil || (count.map { reads >= $0 } ?? false) { break }
-                StopRequest.sleep(seconds: interval.seconds)
+                codes.append(ProcessRuns.exit(outcomes))
+                watching = outcomes.compactMap { if case let .done(process, _) = $0 { return process } else { return nil } }
+                if count.map({ reads >= $0 }) ?? false { break }
+                if !watching.isEmpty { StopRequest.sleep(seconds: interval.seconds) }
             }
-            for watcher in watchers { writeStdout(watcher.totals()) }
-            if let failure { throw ExitCode(failure.exit.rawValue) }
+            for process in selected { writeStdout(watchers[process.pid]!.totals()) }
+            try ProcessRuns.finish(PyInspectExit.mostSerious(codes))
         }
     }
 }
@@ -138,26 +147,4 @@ func wallClock() -> String {
     localtime_r(&now, &parts)
     func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
     return "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
-}
-
-/// A duration argument: 30s, 500ms, 2m, 1h, or plain seconds.
-struct Interval: ExpressibleByArgument {
-    var seconds: Double
-
-    init(seconds: Double) { self.seconds = seconds }
-
-    init?(argument: String) {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
-        var number = Substring(argument)
-        var scale = 1.0
-        for (suffix, factor) in units where argument.hasSuffix(suffix) {
-            number = argument.dropLast(suffix.count)
-            scale = factor
-            break
-        }
-        guard let value = Double(number), value > 0, value * scale <= 86_400 * 7 else { return nil }
-        seconds = value * scale
-    }
-
-    var defaultValueDescription: String { "\(seconds)s" }
 }

@@ -12,6 +12,7 @@ Heap, in order:
   truth      census of generation 2 (exact: nothing is promoted with gc disabled), of generation 1
              (must be empty) and of gc.garbage, by __name__, by module.qualname, by type address
   always     11 `Gamma` objects created after the census, so they sit in generation 0
+  truth      how many objects of the permanent generation are immortal (3.12+; a forked child counts them)
 
 While it waits it allocates nothing: every module it needs is imported before the census.
 """
@@ -67,6 +68,37 @@ def census(objects):
         "qualified_types": dict(by_qualified),
         "by_type": dict(by_type),
     }
+
+
+def immortal(objects):
+    """How many are immortal (3.12+): the low 32 bits of the refcount negative, i.e. >= 2**31."""
+    return sum(1 for o in objects if sys.getrefcount(o) >= 2 ** 31)
+
+
+def permanent_immortal():
+    """Immortal objects in the permanent generation, computed in a forked child (so the process
+    itself is left as it is): unfreeze there, and count the immortal objects that arrive in
+    generation 2. The collector moves immortal objects it meets there (3.12+); gc.freeze() moves
+    every object of generations 0-2."""
+    r, w = os.pipe()
+    child = os.fork()
+    if child == 0:
+        os.close(r)
+        before = immortal(gc.get_objects(2))
+        gc.unfreeze()
+        after = immortal(gc.get_objects(2))
+        os.write(w, str(after - before).encode("ascii"))
+        os._exit(0)
+    os.close(w)
+    answer = b""
+    while True:
+        chunk = os.read(r, 64)
+        if not chunk:
+            break
+        answer += chunk
+    os.close(r)
+    os.waitpid(child, 0)
+    return int(answer)
 
 
 def parse(argv):
@@ -137,6 +169,7 @@ def main():
         "enabled": gc.isenabled(),
         "debug": gc.get_debug(),
         "freeze_count": gc.get_freeze_count(),
+        "permanent_immortal": permanent_immortal(),
         "markers": {
             "Alpha": 123,
             "__main__.Outer.Inner": 7,
