@@ -9,7 +9,13 @@
          time, from ../shared/fixtures): every one must succeed with a consistent census; then N
          `--no-pause` attaches must all finish in bounded time without crashing, marked approximate.
 
-usage: scripts/stress.py kill [--trials 200] | busy [--trials 100]   [--binary PATH] [--python PATH]
+  churn  N `check MASTER --children` runs (JSON and OpenMetrics in turn) against a master whose
+         Python workers live 0-300 ms each and are replaced all the time, beside a child that is not
+         Python (like a gunicorn master with max_requests and a helper binary): every run must exit
+         0 (a worker gone between listing and reading is skipped, not a failure), give an entry for
+         every process it lists, read the master, and leave no process stopped.
+
+usage: scripts/stress.py kill [--trials 200] | busy [--trials 100] | churn [--trials 200]   [--binary PATH] [--python PATH]
 """
 import argparse
 import json
@@ -145,9 +151,73 @@ def stress_busy(a):
     return paused["failed"] == paused["inconsistent"] == unpaused["crashed"] == unpaused["hung"] == 0
 
 
+# A master that keeps replacing short-lived workers, and one child that is not Python.
+CHURNING_MASTER = r"""
+import os, random, signal, sys, time
+sleeper = os.fork()
+if sleeper == 0:
+    os.execv("/bin/sleep", ["sleep", "3600"])
+os.write(1, b"READY\n")
+workers = {}
+while True:
+    while len(workers) < 3:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(random.uniform(0, 0.3))
+            os._exit(0)
+        workers[pid] = True
+    pid, _ = os.wait()
+    workers.pop(pid, None)
+"""
+
+
+def stress_churn(a):
+    master = subprocess.Popen([a.python, "-S", "-c", CHURNING_MASTER], stdout=subprocess.PIPE, start_new_session=True)
+    if not master.stdout.readline().startswith(b"READY"):
+        sys.exit("stress: the churning master did not start")
+    counts = {"trials": 0, "bad exits": 0, "missing entries": 0, "master not read": 0, "left stopped": 0}
+    seen = {"ok": 0, "skipped": 0, "error": 0}
+    for trial in range(a.trials):
+        counts["trials"] += 1
+        fmt = "json" if trial % 2 == 0 else "openmetrics"
+        r = subprocess.run([a.binary, "check", str(master.pid), "--children", "--format", fmt],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            counts["bad exits"] += 1
+            print("  exit %d: %s" % (r.returncode, r.stderr.strip().splitlines()[-1:]))
+        if fmt == "json":
+            try:
+                processes = json.loads(r.stdout)["processes"]
+            except (ValueError, KeyError):
+                processes = []
+            statuses = {p["pid"]: p["status"] for p in processes}
+            for status in statuses.values():
+                seen[status] = seen.get(status, 0) + 1
+            if statuses.get(master.pid) != "ok":
+                counts["master not read"] += 1
+            if not processes or any("status" not in p for p in processes):
+                counts["missing entries"] += 1
+        elif 'pyinspect_up{pid="%d"} 1' % master.pid not in r.stdout or not r.stdout.endswith("# EOF\n"):
+            counts["master not read"] += 1
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open("/proc/%s/stat" % entry) as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if fields[1] == str(master.pid) and fields[0] in ("t", "T"):
+                    counts["left stopped"] += 1
+    os.killpg(master.pid, signal.SIGKILL)
+    master.wait()
+    print("churn: " + ", ".join("%s %d" % item for item in counts.items()))
+    print("  entries seen (JSON runs): " + ", ".join("%s %d" % item for item in seen.items()))
+    return counts["bad exits"] == counts["missing entries"] == counts["master not read"] == counts["left stopped"] == 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["kill", "busy"])
+    ap.add_argument("mode", choices=["kill", "busy", "churn"])
     root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or os.path.expanduser("~/.pyenv")
     ap.add_argument("--python", default=os.path.join(root, "versions", "3.12.1", "bin", "python"))
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "debug", "pyinspect"))
@@ -155,7 +225,7 @@ def main():
     ap.add_argument("--objects", type=int, default=300000, help="kill: the ticker's heap size")
     ap.add_argument("--window", type=float, default=0.3, help="kill: signals land within this many seconds of the start")
     a = ap.parse_args()
-    ok = stress_kill(a) if a.mode == "kill" else stress_busy(a)
+    ok = {"kill": stress_kill, "busy": stress_busy, "churn": stress_churn}[a.mode](a)
     sys.exit(0 if ok else 1)
 
 
