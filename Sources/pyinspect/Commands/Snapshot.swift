@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapModel
 import HeapRendering
+import OutputFiles
 import SnapshotStore
 
 extension PyInspect {
@@ -36,6 +37,8 @@ extension PyInspect {
             for pid in targets.resolved {
                 let path = output.split(separator: "{pid}", omittingEmptySubsequences: false).joined(separator: String(pid))
                 do {
+                    // Before the target is read: a destination that cannot take the file never pauses it.
+                    do { try OutputDestination.check(path) } catch { throw ReportedError(exit: .outputFailed, message: "-o \(error)") }
                     let started = monotonicSeconds()
                     let report = try LiveInspection.run(pid: pid, options: options)
                     guard let snapshot = SnapshotContent.make(from: report, showValues: values,
