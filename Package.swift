@@ -5,7 +5,8 @@ import PackageDescription
 //   pyinspect (CLI) -> HeapRendering -> HeapModel
 //                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph -> CPrefetch  (never sees a pid)
 //                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
-//                   -> SnapshotStore -> HeapModel, CSQLite
+//                   -> SnapshotStore -> HeapModel, CSQLite, OutputFiles
+//                   -> OutputFiles   -> CFileShims
 let strictSwift: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
@@ -19,7 +20,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.7.0"),  // 1.7: Stat (lstat, fstat)
     ],
     targets: [
         .systemLibrary(name: "CElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
@@ -47,13 +48,20 @@ let package = Package(
         .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph"],
                 swiftSettings: strictSwift),
         .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),
+        // Linux file calls Swift's Glibc module does not declare (renameat2).
+        .target(name: "CFileShims", cSettings: [.define("_GNU_SOURCE")]),
+        // Where an output file goes (lstat, symlinks followed with care) and how it gets there without
+        // replacing a device, FIFO or link: temporary file and rename, or streamed to the node.
+        .target(name: "OutputFiles", dependencies: ["CFileShims", .product(name: "SystemPackage", package: "swift-system")],
+                swiftSettings: strictSwift),
         // The snapshot file: a versioned SQLite schema, written atomically, read back and validated.
-        .target(name: "SnapshotStore", dependencies: ["CSQLite", "HeapModel"], swiftSettings: strictSwift),
+        .target(name: "SnapshotStore", dependencies: ["CSQLite", "HeapModel", "OutputFiles"], swiftSettings: strictSwift),
         .executableTarget(
             name: "pyinspect",
             dependencies: [
                 "LinuxTarget", "PyHeapReader", "HeapRendering", "HeapModel", "RemoteMemory", "CPythonLayouts", "SnapshotStore",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "OutputFiles", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: strictSwift
         ),
@@ -64,6 +72,7 @@ let package = Package(
         .testTarget(name: "HeapRenderingTests", dependencies: ["HeapRendering", "HeapModel"]),
         .testTarget(name: "HeapGraphTests", dependencies: ["HeapGraph"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "HeapModel"]),
+        .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", .product(name: "SystemPackage", package: "swift-system")]),
         // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI.
         .testTarget(name: "IntegrationTests", exclude: ["Targets"]),
     ],

@@ -5,9 +5,10 @@ import CSQLite
 final class SQLiteDatabase {
     private(set) var handle: OpaquePointer?
 
-    /// Opens `path`; `create` makes a new file, otherwise it is opened read-only.
+    /// Opens `path`; `create` opens it for writing (creating it if need be) but never through a
+    /// symlink, otherwise it is opened read-only.
     init(path: String, create: Bool) throws(SnapshotError) {
-        let flags = create ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY
+        let flags = create ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOFOLLOW) : SQLITE_OPEN_READONLY
         let status = sqlite3_open_v2(path, &handle, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard status == SQLITE_OK else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open"

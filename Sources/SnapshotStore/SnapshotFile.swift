@@ -1,51 +1,54 @@
-import Glibc
 import HeapModel
+import OutputFiles
 
 /// Writes and reads snapshot files (schema `SnapshotSchema.name`).
 public enum SnapshotFile {
     // MARK: - Writing
 
-    /// Writes `snapshot` to `path` atomically: into a temporary file beside it, renamed over `path`
-    /// only once complete, so a killed run never leaves half a file at `path`.
+    /// Writes `snapshot` to `path`: built in a new temporary file, then renamed over a regular file
+    /// (or into an empty place) only once complete, so a killed run never leaves half a file at
+    /// `path`; a device or FIFO there is written to as such. What is at `path` is decided by
+    /// `OutputDestination` (module OutputFiles), which refuses in one line what cannot take a file.
     public static func write(_ snapshot: HeapSnapshot, to path: String) throws(SnapshotError) {
-        let temporary = temporaryPath(for: path)
-        unlink(temporary)
-        do {
-            let database = try SQLiteDatabase(path: temporary, create: true)
-            // A snapshot is written once, by one process, from scratch: no journal, no syncs, one transaction.
-            try database.execute("""
-                PRAGMA page_size = 65536; PRAGMA temp_store = MEMORY; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
-                PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144;
-                PRAGMA application_id = \(SnapshotSchema.applicationID); PRAGMA user_version = \(SnapshotSchema.version);
-                BEGIN;
-                """)
-            try database.execute(SnapshotSchema.tables)
-            try writeMeta(snapshot, database)
-            let typeIDs = try writeTypes(snapshot, database)
-            try writeObjects(snapshot.objects, typeIDs: typeIDs, database)
-            try writeGarbage(snapshot.garbage, typeIDs: typeIDs, database)
-            try writeCycles(snapshot.cycles, database)
-            try database.execute(SnapshotSchema.views)
-            try database.execute("COMMIT;")
-            database.close()
+        let output: PendingOutputFile
+        do throws(OutputError) {
+            output = try PendingOutputFile(path)
         } catch {
-            unlink(temporary)
-            if case let .sqlite(message) = error { throw .cannotWrite(path: path, reason: message) }
-            throw error
+            throw .cannotWrite(path: path, reason: error.reason)
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw .cannotWrite(path: path, reason: reason)
+        do throws(SnapshotError) {
+            try writeDatabase(snapshot, at: output.temporaryPath)
+        } catch {
+            switch error {
+            case let .sqlite(message), let .cannotWrite(_, message): throw .cannotWrite(path: path, reason: message)
+            default: throw error
+            }
+        }
+        do throws(OutputError) {
+            try output.commit()
+        } catch {
+            throw .cannotWrite(path: path, reason: error.reason)
         }
     }
 
-    /// `dir/.name.tmp-PID`: same directory (so the rename is atomic), hidden, unique per writer.
-    static func temporaryPath(for path: String) -> String {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[...$0]) } ?? ""
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        return "\(directory).\(name).tmp-\(getpid())"
+    private static func writeDatabase(_ snapshot: HeapSnapshot, at path: String) throws(SnapshotError) {
+        let database = try SQLiteDatabase(path: path, create: true)
+        // A snapshot is written once, by one process, from scratch: no journal, no syncs, one transaction.
+        try database.execute("""
+            PRAGMA page_size = 65536; PRAGMA temp_store = MEMORY; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144;
+            PRAGMA application_id = \(SnapshotSchema.applicationID); PRAGMA user_version = \(SnapshotSchema.version);
+            BEGIN;
+            """)
+        try database.execute(SnapshotSchema.tables)
+        try writeMeta(snapshot, database)
+        let typeIDs = try writeTypes(snapshot, database)
+        try writeObjects(snapshot.objects, typeIDs: typeIDs, database)
+        try writeGarbage(snapshot.garbage, typeIDs: typeIDs, database)
+        try writeCycles(snapshot.cycles, database)
+        try database.execute(SnapshotSchema.views)
+        try database.execute("COMMIT;")
+        database.close()
     }
 
     private static func writeMeta(_ snapshot: HeapSnapshot, _ database: SQLiteDatabase) throws(SnapshotError) {

@@ -63,10 +63,14 @@ import Testing
         try Data("old".utf8).write(to: URL(fileURLWithPath: path))
         try SnapshotFile.write(sample(), to: path)
         #expect(try SnapshotFile.read(path).objects.count == 4)
-        #expect(SnapshotFile.temporaryPath(for: "/a/b/s.db") == "/a/b/.s.db.tmp-\(getpid())")
-        #expect(SnapshotFile.temporaryPath(for: "s.db") == ".s.db.tmp-\(getpid())")
-        // A directory that does not exist: a clear error, nothing left behind.
-        #expect(throws: SnapshotError.self) { try SnapshotFile.write(sample(), to: "/nonexistent-dir/s.db") }
+        // The temporary file beside it (`.NAME.tmp-RANDOM`) is gone.
+        let name = (path as NSString).lastPathComponent
+        let siblings = try FileManager.default.contentsOfDirectory(atPath: (path as NSString).deletingLastPathComponent)
+        #expect(!siblings.contains { $0.hasPrefix(".\(name).tmp-") })
+        // A directory that does not exist: a clear error.
+        #expect(throws: SnapshotError.cannotWrite(path: "/nonexistent-dir/s.db", reason: "the directory /nonexistent-dir does not exist")) {
+            try SnapshotFile.write(sample(), to: "/nonexistent-dir/s.db")
+        }
     }
 
     @Test func damagedFiles() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapModel
 import HeapRendering
+import OutputFiles
 import SnapshotStore
 
 extension PyInspect {
@@ -15,7 +16,7 @@ extension PyInspect {
 
         @OptionGroup var targets: TargetSelection
 
-        @Option(name: [.short, .long], help: "The snapshot file to write (replaced atomically); {pid} is replaced by each pid.")
+        @Option(name: [.short, .long], help: "The snapshot file to write: a new or replaced regular file (atomically, mode 0600), a character device or a FIFO with a reader; {pid} is replaced by each pid.")
         var output: String
 
         @OptionGroup var pause: PauseOptions
@@ -35,7 +36,11 @@ extension PyInspect {
             func path(_ process: SelectedProcess) -> String {
                 output.split(separator: "{pid}", omittingEmptySubsequences: false).joined(separator: String(process.pid))
             }
-            let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
+            // Before the target is read: a destination that cannot take the file never pauses it.
+            let prepare = { (process: SelectedProcess) throws(ReportedError) in
+                do { try OutputDestination.check(path(process)) } catch { throw ReportedError(exit: .outputFailed, message: "-o \(error)") }
+            }
+            let outcomes = ProcessRuns.each(targets.resolve(), options: options, prepare: prepare) { process, report throws(ReportedError) in
                 let started = monotonicSeconds()
                 let path = path(process)
                 guard let snapshot = SnapshotContent.make(from: report, showValues: values,
