@@ -47,17 +47,18 @@ public struct OutputDestination: Equatable, Sendable {
     public let kind: Kind
 
     /// The name suggested when a directory is given.
-    static let exampleName = "pyinspect-{pid}.db"
+    /// The name suggested when a directory is given (a snapshot's, unless the caller says otherwise).
+    public static let snapshotExample = "pyinspect-{pid}.db"
 
     /// Decides what `path` is and whether a file can be written there, or says in one line why not.
     /// A FIFO must have a reader: the write end opened to find out is kept for the write that follows
     /// (closing it would hand the reader an end-of-file before there is anything to read).
     @discardableResult
-    public static func check(_ path: String) throws(OutputError) -> OutputDestination {
+    public static func check(_ path: String, example: String = snapshotExample) throws(OutputError) -> OutputDestination {
         func refused(_ reason: String) -> OutputError { OutputError(path: path, reason: reason) }
         guard !path.isEmpty else { throw refused("no file name given") }
         if path.hasSuffix("/") {
-            if (try? FilePath(path).stat())?.type == .directory { throw refused(directoryReason(path)) }
+            if (try? FilePath(path).stat())?.type == .directory { throw refused(directoryReason(path, example: example)) }
             throw refused("a file name cannot end in '/'")
         }
         let (resolved, found) = try resolve(path)
@@ -85,15 +86,15 @@ public struct OutputDestination: Equatable, Sendable {
                     ? "is a FIFO that no process is reading; start the reader first" : "is a FIFO that cannot be opened: \(error)"))
             }
             return OutputDestination(path: path, resolved: resolved, kind: .fifo(id))
-        case .directory: throw refused(via + directoryReason(resolved))
+        case .directory: throw refused(via + directoryReason(resolved, example: example))
         case .blockSpecial: throw refused(via + "is a block device; only files, character devices and FIFOs are written to")
         case .socket: throw refused(via + "is a socket; only files, character devices and FIFOs are written to")
         default: throw refused(via + "is not a file; only files, character devices and FIFOs are written to")
         }
     }
 
-    static func directoryReason(_ directory: String) -> String {
-        "is a directory; give a file name, e.g. \(OutputError.shown(FilePath(directory).appending(exampleName).string))"
+    static func directoryReason(_ directory: String, example: String) -> String {
+        "is a directory; give a file name, e.g. \(OutputError.shown(FilePath(directory).appending(example).string))"
     }
 
     /// Follows the symlinks at the end of `path` (at most 40, as the kernel does) to what they lead

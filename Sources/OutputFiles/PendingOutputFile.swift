@@ -17,12 +17,14 @@ public final class PendingOutputFile {
     private var closed = false
 
     /// Decides what is at `path` (again: it may have changed since a first check) and creates the
-    /// temporary file.
-    public init(_ path: String) throws(OutputError) {
+    /// temporary file. A new file gets `permissions`: 0600 by default (a snapshot holds a process's
+    /// object graph); figures meant for another reader (metrics for node_exporter) may ask for 0644.
+    public init(_ path: String, permissions: FilePermissions = .ownerReadWrite) throws(OutputError) {
         destination = try OutputDestination.check(path)
         do throws(OutputError) {
             if destination.kind.isStream {
-                (temporaryPath, temporary) = try Self.create(in: OutputDestination.temporaryDirectory, prefix: "pyinspect-", for: path)
+                (temporaryPath, temporary) = try Self.create(in: OutputDestination.temporaryDirectory, prefix: "pyinspect-", for: path,
+                                                             permissions: .ownerReadWrite)
             } else {
                 // `.NAME.tmp-RANDOM`, NAME cut to leave room within the 255 bytes a name may have.
                 var name = ""
@@ -31,7 +33,7 @@ public final class PendingOutputFile {
                     name.append(character)
                 }
                 (temporaryPath, temporary) = try Self.create(in: OutputDestination.parent(of: destination.resolved),
-                                                             prefix: ".\(name).tmp-", for: path)
+                                                             prefix: ".\(name).tmp-", for: path, permissions: permissions)
             }
         } catch {
             if case let .fifo(id) = destination.kind { StreamDestination.release(id) }
@@ -42,13 +44,14 @@ public final class PendingOutputFile {
     deinit { discard() }
 
     /// A new file with a name nobody can guess (64 random bits), O_CREAT|O_EXCL so nothing already
-    /// there is opened, mode 0600 (it holds a process's object graph).
-    private static func create(in directory: String, prefix: String, for path: String) throws(OutputError) -> (String, FileDescriptor) {
+    /// there is opened, with `permissions` (the umask may take some away).
+    private static func create(in directory: String, prefix: String, for path: String,
+                               permissions: FilePermissions) throws(OutputError) -> (String, FileDescriptor) {
         for _ in 0..<16 {
             let candidate = FilePath(directory).appending(prefix + String(UInt64.random(in: .min ... .max), radix: 16)).string
             do {
                 let descriptor = try FileDescriptor.open(FilePath(candidate), .readWrite,
-                                                         options: [.create, .exclusiveCreate, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
+                                                         options: [.create, .exclusiveCreate, .noFollow, .closeOnExec], permissions: permissions)
                 return (candidate, descriptor)
             } catch let error as Errno where error == .fileExists {
                 continue

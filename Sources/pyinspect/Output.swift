@@ -32,3 +32,23 @@ func fail(_ error: ReportedError) -> Never {
     writeStderr("pyinspect: \(error.message)")
     exit(error.exit.rawValue)
 }
+
+/// Writes `text` to the `-o` file `path` as every output file is written (OutputFiles): a regular
+/// file atomically, a device or FIFO as a stream, nothing ever replaced that is not a regular file.
+/// `shared`: a new file is 0644, for figures another user reads (node_exporter), not 0600.
+func writeOutputFile(_ text: String, to path: String, shared: Bool) throws(ReportedError) {
+    do throws(OutputError) {
+        let pending = try PendingOutputFile(path, permissions: shared ? [.ownerReadWrite, .groupRead, .otherRead] : .ownerReadWrite)
+        do {
+            let file = try FileDescriptor.open(FilePath(pending.temporaryPath), .writeOnly, options: [.noFollow, .closeOnExec])
+            defer { try? file.close() }
+            var text = text
+            try text.withUTF8 { _ = try file.writeAll(UnsafeRawBufferPointer($0)) }
+        } catch {
+            throw OutputError(path: path, reason: "cannot write \(pending.temporaryPath): \(error)")
+        }
+        try pending.commit()
+    } catch {
+        throw ReportedError(exit: .outputFailed, message: "-o \(error)")
+    }
+}

@@ -57,6 +57,37 @@ struct SeveralProcessesTests {
         #expect(!samples.contains { $0.hasPrefix("pyinspect_collectable_objects pid=\(gone) ") }, "\(metrics)")
     }
 
+    @Test("check -o FILE: written whatever the exit code (a textfile collector never keeps stale figures), mode 0644; a refused FILE is exit 18 before any read",
+          .enabled(if: Interpreters.any != nil, "no python 3.8–3.13 installed"))
+    func checkOutputFile() throws {
+        let service = try TargetProcess.service(try #require(Interpreters.any), requests: 4)
+        defer { service.stop() }
+        let pid = String(service.pid), gone = String(try vanishedPid())
+        let file = service.directory + "/pyinspect.prom"
+        try Data("stale\n".utf8).write(to: URL(fileURLWithPath: file))
+        chmod(file, 0o644)
+        let before = try FileManager.default.attributesOfItem(atPath: file)[.systemFileNumber] as? Int
+        let result = try runCLI(["check", pid, gone, "--max-collectable", "7", "--format", "openmetrics", "-o", file])
+        #expect(result.status == .exited(1), "\(result)")
+        #expect(result.stdout == "", "\(result)")
+        let written = try String(contentsOfFile: file, encoding: .utf8)
+        let samples = try parseOpenMetrics(written)
+        #expect(samples.contains("pyinspect_up pid=\(pid) 1.0") && samples.contains("pyinspect_up pid=\(gone) 0.0"), "\(written)")
+        #expect(samples.contains("pyinspect_limit_exceeded figure=collectable,pid=\(pid) 1.0"), "\(written)")
+        // Renamed into place (a new inode), keeping the old file's mode.
+        let attributes = try FileManager.default.attributesOfItem(atPath: file)
+        #expect(attributes[.systemFileNumber] as? Int != before)
+        #expect((attributes[.posixPermissions] as? Int) == 0o644)
+        let fresh = service.directory + "/fresh.prom"
+        #expect(try runCLI(["check", pid, "--format", "openmetrics", "-o", fresh]).status == .exited(0))
+        #expect((try FileManager.default.attributesOfItem(atPath: fresh)[.posixPermissions] as? Int) == 0o644)
+        // The destination is refused before anything is read: 18, not the 10 of the missing pid.
+        let refused = try runCLI(["check", gone, "-o", service.directory + "/"])
+        #expect(refused.status == .exited(18), "\(refused)")
+        #expect(isOneErrorLine(refused.stderr) && refused.stderr.hasPrefix("pyinspect: -o \(service.directory)/: is a directory; give a file name, e.g. ")
+                && refused.stderr.hasSuffix("/pyinspect-check.txt\n"), "\(refused)")
+    }
+
     @Test("attach and snapshot: the good pid's report and file, an entry for the bad one, the bad one's exit code",
           .enabled(if: Interpreters.any != nil, "no python 3.8–3.13 installed"))
     func attachAndSnapshotWithOneBad() throws {

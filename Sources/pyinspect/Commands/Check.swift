@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapModel
 import HeapRendering
+import OutputFiles
 
 extension PyInspect {
     struct Check: ParsableCommand {
@@ -30,6 +31,9 @@ extension PyInspect {
         @Option(name: .long, help: "Output format: text, json (schema pyinspect-check/1) or openmetrics.")
         var format: CheckFormat = .text
 
+        @Option(name: [.short, .long], help: ArgumentHelp("Write the output to FILE instead of standard output: atomically, whatever the exit code, so a textfile collector never reads half a file nor keeps stale figures (a new file is mode 0644).", valueName: "FILE"))
+        var output: String?
+
         @OptionGroup var pause: PauseOptions
 
         enum CheckFormat: String, ExpressibleByArgument { case text, json, openmetrics }
@@ -43,6 +47,15 @@ extension PyInspect {
         func run() throws {
             let limits = CheckLimits(maxCollectable: maxCollectable, maxCollectableBytes: maxCollectableBytes?.bytes,
                                      maxGarbage: maxGarbage, maxTypes: maxType.map { ($0.type, $0.limit) })
+            // Before any process is read: a destination that cannot take the file never pauses one.
+            if let output {
+                let example = switch format {
+                case .text: "pyinspect-check.txt"
+                case .json: "pyinspect-check.json"
+                case .openmetrics: "pyinspect.prom"
+                }
+                do { try OutputDestination.check(output, example: example) } catch { fail(ReportedError(exit: .outputFailed, message: "-o \(error)")) }
+            }
             let options = pause.inspection()
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) -> CheckResult in
                 let result = CheckResult(report: report, limits: limits)
@@ -62,10 +75,15 @@ extension PyInspect {
             let exceeded = rows.contains { if case let .checked(result) = $0 { return !result.ok } else { return false } }
             let code = ProcessRuns.exit(outcomes, also: exceeded ? .limitExceeded : .success)
             let renderer = CheckRenderer()
-            switch format {
-            case .text: writeStdout(renderer.text(rows))
-            case .json: writeStdout(renderer.json(rows, exitCode: code.rawValue))
-            case .openmetrics: writeStdout(renderer.openMetrics(rows))
+            let text = switch format {
+            case .text: renderer.text(rows)
+            case .json: renderer.json(rows, exitCode: code.rawValue)
+            case .openmetrics: renderer.openMetrics(rows)
+            }
+            if let output {
+                do { try writeOutputFile(text, to: output, shared: true) } catch { fail(error) }
+            } else {
+                writeStdout(text)
             }
             try ProcessRuns.finish(code)
         }
