@@ -184,7 +184,7 @@ def stress_churn(a):
                            capture_output=True, text=True)
         if r.returncode != 0:
             counts["bad exits"] += 1
-            print("  exit %d: %s" % (r.returncode, r.stderr.strip().splitlines()[-1:]))
+            print("  exit %d: %s" % (r.returncode, [l for l in r.stderr.splitlines() if ": skipped: " not in l]))
         if fmt == "json":
             try:
                 processes = json.loads(r.stdout)["processes"]

@@ -18,14 +18,15 @@ public struct TargetProcess {
 
     public static func open(pid: Int32, symbols wantedSymbols: [String],
                             sections wantedSections: [String]) throws(TargetError) -> TargetImage {
-        let procDir = "/proc/\(pid)"
         guard let status = ProcessStatus.read(pid) else { throw .noSuchProcess(pid: pid) }
         if let reason = status.unreadableReason { throw reason }
 
         let executable = try executablePath(pid: pid)
         let maps = try ProcMaps.read(pid: pid)
         guard !maps.isEmpty else {
-            throw .notReadable("\(procDir)/maps: no mappings (a kernel thread or a zombie?)")
+            // Kernel threads and zombies were turned away above: no mappings means it is exiting.
+            if let reason = ProcessStatus.read(pid)?.unreadableReason { throw reason }
+            throw .processGone(pid: pid)
         }
 
         let libraryEntry = maps.first { $0.isFile && $0.basename.hasPrefix("libpython") }
@@ -88,10 +89,10 @@ public struct TargetProcess {
             case .permissionDenied, .notPermitted:
                 throw TargetError.permission(pid: pid, "cannot read \(link) (\(error))")
             case .noSuchFileOrDirectory, .noSuchProcess:
-                // Gone, or became a zombie, since the status was read.
-                guard let status = ProcessStatus.read(pid) else { throw .processGone(pid: pid) }
-                if let reason = status.unreadableReason { throw reason }
-                throw .notReadable("\(link): process \(pid) has no executable")
+                // Gone, or became a zombie, since the status was read; a user process without an
+                // executable is one that is exiting (its memory is already released).
+                if let reason = ProcessStatus.read(pid)?.unreadableReason { throw reason }
+                throw .processGone(pid: pid)
             default:
                 throw .notReadable("\(link): \(error)")
             }

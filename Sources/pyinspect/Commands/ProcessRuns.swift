@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapModel
 import HeapRendering
+import LinuxTarget
 
 /// What became of one selected process in a run.
 enum ProcessOutcome<Value> {
@@ -32,6 +33,7 @@ enum ProcessRuns {
                 let report = try LiveInspection.run(pid: process.pid, options: options)
                 outcomes.append(.done(process, try handle(process, report)))
             } catch {
+                let error = Self.gone(error, pid: process.pid)
                 if let parent = process.parent, Self.skippable.contains(error.exit) {
                     let prefix = "pid \(process.pid): "
                     let why = error.message.hasPrefix(prefix) ? String(error.message.dropFirst(prefix.count)) : error.message
@@ -46,6 +48,14 @@ enum ProcessRuns {
             }
         }
         return outcomes
+    }
+
+    /// Memory that could not be read consistently (16) from a process that is gone or a zombie
+    /// now: it exited while it was read (15), the true cause — a worker recycled mid-read tears
+    /// down its memory under the reader, which shows as unreadable pages.
+    static func gone(_ error: ReportedError, pid: Int32) -> ReportedError {
+        guard error.exit == .inconsistentMemory, ProcessStatus.read(pid).map({ $0.isZombie }) ?? true else { return error }
+        return ReportedError(exit: .processExited, message: "pid \(pid): the process exited while it was being read")
     }
 
     /// What a descendant may be without failing the run: not Python (a shell, a helper binary),
