@@ -8,6 +8,13 @@
   busy   N paused attaches of `leaky.py --busy` (a main thread allocating and freeing all the
          time, from ../shared/fixtures): every one must succeed with a consistent census; then N
          `--no-pause` attaches must all finish in bounded time without crashing, marked approximate.
+  maxpause  N attaches of a busy ticker with a random `--max-pause` between 0.05 and 20 ms. Each
+         must exit 0 with `pause_seconds - resume_seconds <= limit`, or exit 24 with one line whose
+         stopped time is <= the limit plus the time pyinspect itself waited for a CPU (both are
+         stated); afterwards the ticker must not be stopped and must tick on. Counts: exit 0,
+         exit 24, 24 over the limit while pyinspect waited for a CPU (the machine's load: reported,
+         not a failure), 0 over the limit, 24 over the limit beyond that wait, other exits, left
+         stopped, lost progress (these six must be 0), and the largest overrun of each kind.
 
   churn  N `check MASTER --children` runs (JSON and OpenMetrics in turn) against a master whose
          Python workers live 0-300 ms each and are replaced all the time, beside a child that is not
@@ -15,12 +22,13 @@
          0 (a worker gone between listing and reading is skipped, not a failure), give an entry for
          every process it lists, read the master, and leave no process stopped.
 
-usage: scripts/stress.py kill [--trials 200] | busy [--trials 100] | churn [--trials 200]   [--binary PATH] [--python PATH]
+usage: scripts/stress.py kill [--trials 200] | busy [--trials 100] | maxpause [--trials 200] | churn [--trials 200]   [--binary PATH] [--python PATH]
 """
 import argparse
 import json
 import os
 import random
+import re
 import select
 import signal
 import subprocess
@@ -38,8 +46,9 @@ def state(pid):
 
 
 class Ticker:
-    def __init__(self, python, objects):
-        self.process = subprocess.Popen([python, "-S", TICKER, str(objects)], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    def __init__(self, python, objects, busy=False):
+        self.process = subprocess.Popen([python, "-S", TICKER, str(objects)] + (["busy"] if busy else []),
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.buffer = b""
         self.last = 0
         if not self.line(30).startswith(b"READY"):
@@ -59,24 +68,37 @@ class Ticker:
         return line
 
     def progressed(self):
-        """True if a tick newer than any seen arrives within 2 s (ticks must only grow)."""
-        deadline = time.monotonic() + 2
-        while time.monotonic() < deadline:
-            line = self.line(2)
-            if not line.startswith(b"TICK "):
+        """True if, once everything already printed is read (ticks must only grow), one more tick
+        arrives within 2 s: a tick the ticker printed after this call began."""
+        for _ in range(10000):  # bounded: a pipe holds 64 KiB; the ticker prints far slower than this reads
+            if not select.select([self.process.stdout], [], [], 0)[0]:
+                break
+            chunk = os.read(self.process.stdout.fileno(), 65536)
+            if not chunk:
                 return False
-            tick = int(line[5:])
-            if tick <= self.last:
-                return False
-            newer = self.buffer.count(b"\n") == 0  # caught up with the buffered ticks
-            self.last = tick
-            if newer:
-                return True
-        return False
+            self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        if not all(self.advance(line) for line in lines):
+            return False
+        return self.advance(self.line(2))
+
+    def advance(self, line):
+        if not line.startswith(b"TICK ") or int(line[5:]) <= self.last:
+            return False
+        self.last = int(line[5:])
+        return True
 
     def stop(self):
         self.process.stdin.close()
         self.process.wait()
+
+
+def check_ticker(ticker, counts):
+    """After a trial: the ticker must not be stopped and must tick on."""
+    if state(ticker.process.pid) in ("t", "T"):
+        counts["left stopped"] += 1
+    if not ticker.progressed():
+        counts["lost progress"] += 1
 
 
 def stress_kill(a):
@@ -93,10 +115,7 @@ def stress_kill(a):
         counts["trials"] += 1
         if code < 0 and -code != sent:
             counts["crashes"] += 1
-        if state(ticker.process.pid) in ("t", "T"):
-            counts["left stopped"] += 1
-        if not ticker.progressed():
-            counts["lost progress"] += 1
+        check_ticker(ticker, counts)
     ticker.stop()
     print("kill: " + ", ".join("%s %d" % item for item in counts.items()))
     print("  pyinspect exits: " + ", ".join("%s %d" % (("signal %d" % -k) if k < 0 else ("exit %d" % k), v) for k, v in sorted(exits.items())))
@@ -215,17 +234,72 @@ def stress_churn(a):
     return counts["bad exits"] == counts["missing entries"] == counts["master not read"] == counts["left stopped"] == 0
 
 
+STOPPED = re.compile(r"\(stopped (\d+\.\d{3}) ms")
+CPU_WAIT = re.compile(r"pyinspect waited (\d+\.\d{3}) ms for a CPU")
+
+
+def stress_maxpause(a):
+    ticker = Ticker(a.python, a.objects, busy=True)
+    counts = {"trials": 0, "exit 0": 0, "exit 24": 0, "24 over while pyinspect waited for a CPU": 0,
+              "0 over the limit": 0, "24 over the limit": 0, "other exits": 0, "left stopped": 0, "lost progress": 0}
+    worst = {"0": -1.0, "24": -1.0, "waited": 0.0}
+    for _ in range(a.trials):
+        # Whole microseconds: the limit pyinspect sees is exactly the one compared against.
+        limit_us = random.randint(50, 20000)
+        limit = limit_us / 1e6
+        r = subprocess.run([a.binary, "attach", str(ticker.process.pid), "--max-pause", "%.3fms" % (limit_us / 1000),
+                            "--no-cycles", "--format", "json"], capture_output=True, text=True)
+        counts["trials"] += 1
+        if r.returncode == 0:
+            counts["exit 0"] += 1
+            process = json.loads(r.stdout)["process"]
+            stopped = process["pause_seconds"] - process["resume_seconds"]
+            if stopped > limit:
+                counts["0 over the limit"] += 1
+            worst["0"] = max(worst["0"], stopped - limit)
+        elif r.returncode == 24:
+            counts["exit 24"] += 1
+            lines = r.stderr.splitlines()
+            match = STOPPED.search(r.stderr)
+            if len(lines) != 1 or not match:
+                counts["other exits"] += 1
+                print("  exit 24 without one line stating the pause: %r" % r.stderr)
+            else:
+                # Whole microseconds, as stated: exact.
+                stopped_us = int(match.group(1).replace(".", ""))
+                waited = CPU_WAIT.search(r.stderr)
+                waited_us = int(waited.group(1).replace(".", "")) if waited else 0
+                if stopped_us > limit_us + waited_us:
+                    counts["24 over the limit"] += 1
+                    print("  over: limit %.3f ms: %s" % (limit * 1000, lines[0]))
+                elif stopped_us > limit_us:
+                    counts["24 over while pyinspect waited for a CPU"] += 1
+                    worst["waited"] = max(worst["waited"], (stopped_us - limit_us) / 1e6)
+                worst["24"] = max(worst["24"], (stopped_us - limit_us - waited_us) / 1e6)
+        else:
+            counts["other exits"] += 1
+            print("  exit %d: %s" % (r.returncode, r.stderr.strip()))
+        check_ticker(ticker, counts)
+    ticker.stop()
+    print("maxpause: " + ", ".join("%s %d" % item for item in counts.items()))
+    print("  largest pause - limit: exit 0 %+.3f ms; exit 24, less pyinspect's CPU wait, %+.3f ms (negative: always under);"
+          " exit 24 while pyinspect waited for a CPU %+.3f ms" % (worst["0"] * 1000, worst["24"] * 1000, worst["waited"] * 1000))
+    return all(counts[k] == 0 for k in ("0 over the limit", "24 over the limit", "other exits", "left stopped", "lost progress"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=["kill", "busy", "churn"])
+    ap.add_argument("mode", choices=["kill", "busy", "maxpause", "churn"])
     root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or os.path.expanduser("~/.pyenv")
     ap.add_argument("--python", default=os.path.join(root, "versions", "3.12.1", "bin", "python"))
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "debug", "pyinspect"))
     ap.add_argument("--trials", type=int, default=200)
-    ap.add_argument("--objects", type=int, default=300000, help="kill: the ticker's heap size")
+    ap.add_argument("--objects", type=int, default=None, help="kill, maxpause: the ticker's heap size (300000, 50000)")
     ap.add_argument("--window", type=float, default=0.3, help="kill: signals land within this many seconds of the start")
     a = ap.parse_args()
-    ok = {"kill": stress_kill, "busy": stress_busy, "churn": stress_churn}[a.mode](a)
+    if a.objects is None:
+        a.objects = 50000 if a.mode == "maxpause" else 300000
+    ok = {"kill": stress_kill, "busy": stress_busy, "maxpause": stress_maxpause, "churn": stress_churn}[a.mode](a)
     sys.exit(0 if ok else 1)
 
 

@@ -1,6 +1,7 @@
 // _GNU_SOURCE is defined for this file only (Package.swift cSettings), never in the header.
 #include "CPyInspectShims.h"
 #include <errno.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -38,3 +39,5 @@ ssize_t pyi_process_vm_readv(pid_t pid,
     }
     return process_vm_readv(pid, local, count, remote, count, 0);
 }
+
+int pyi_set_timer_slack(unsigned long nanoseconds) { return prctl(PR_SET_TIMERSLACK, nanoseconds, 0, 0, 0); }

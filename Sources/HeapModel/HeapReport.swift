@@ -103,15 +103,19 @@ public struct TargetSummary: Sendable {
 public struct PauseSummary: Sendable {
     /// False with `--no-pause`: the result is then approximate.
     public var paused: Bool
-    /// Total time the target was stopped, over all attempts.
+    /// Total time the target was held, over all attempts, from the start of stopping to the end
+    /// of resuming (`seconds - resumeSeconds` is what `--max-pause` bounds).
     public var seconds: Double
+    /// The part of `seconds` spent resuming (detaching every thread).
+    public var resumeSeconds: Double
     public var threads: Int
     /// Attempts needed (a collection in progress makes pyinspect resume and try again).
     public var attempts: Int
 
-    public init(paused: Bool, seconds: Double, threads: Int, attempts: Int) {
+    public init(paused: Bool, seconds: Double, resumeSeconds: Double = 0, threads: Int, attempts: Int) {
         self.paused = paused
         self.seconds = seconds
+        self.resumeSeconds = resumeSeconds
         self.threads = threads
         self.attempts = attempts
     }

@@ -123,6 +123,7 @@ public struct JSONRenderer {
             ("layout", .string(t.layout)),
             ("paused", .bool(t.pause.paused)),
             ("pause_seconds", .double(t.pause.seconds)),
+            ("resume_seconds", .double(t.pause.resumeSeconds)),
             ("threads", .int(t.pause.threads)),
             ("attempts", .int(t.pause.attempts)),
             ("approximate", .bool(t.pause.approximate)),

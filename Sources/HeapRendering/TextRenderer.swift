@@ -51,7 +51,8 @@ public struct TextRenderer {
         out.append("  layout   \(t.layout)")
         if t.pause.paused {
             let attempts = t.pause.attempts == 1 ? "1 attempt" : "\(t.pause.attempts) attempts"
-            out.append("  paused   \(duration(t.pause.seconds)) (\(t.pause.threads) thread\(t.pause.threads == 1 ? "" : "s"), \(attempts))")
+            let threads = "\(t.pause.threads) thread\(t.pause.threads == 1 ? "" : "s")"
+            out.append("  paused   \(duration(t.pause.seconds)) (\(threads), \(attempts); resuming \(duration(t.pause.resumeSeconds)))")
         } else {
             out.append("  paused   no (--no-pause): counts are approximate")
         }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import RemoteMemory
 import SystemPackage
 
 /// Small, allocation-light helpers for /proc. They report the raw `Errno` so callers can tell a
@@ -90,12 +91,16 @@ enum ProcFS {
         return nil
     }
 
-    /// CLOCK_MONOTONIC in nanoseconds.
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    /// Nanoseconds the calling thread has spent runnable but waiting for a CPU (the second field of
+    /// /proc/thread-self/schedstat), or nil where the kernel does not keep it.
+    static func runDelayNanoseconds() -> UInt64? {
+        guard let text = try? readText("/proc/thread-self/schedstat") else { return nil }
+        let fields = text.split(separator: " ")
+        return fields.count >= 2 ? UInt64(fields[1]) : nil
     }
+
+    /// CLOCK_MONOTONIC in nanoseconds.
+    static func monotonicNanoseconds() -> UInt64 { MonotonicClock.nanoseconds() }
 }
 
 extension Substring {

@@ -15,8 +15,10 @@ public enum TargetError: Error, Equatable, Sendable, CustomStringConvertible {
     case notReadable(String)
     /// A ptrace request failed for a reason other than a vanished thread or a permission problem.
     case ptraceFailed(tid: Int32, request: String, errno: Int32)
-    /// A thread did not reach a ptrace-stop in time (e.g. stuck in uninterruptible sleep).
-    case stopTimedOut(pid: Int32, tid: Int32, milliseconds: Int)
+    /// The pause budget ran out before thread `tid` reached its ptrace-stop (e.g. it is stuck in
+    /// uninterruptible sleep; nil: before the next listing of the threads); `state` is its /proc
+    /// state letter afterwards, when it could be read.
+    case stopTimedOut(pid: Int32, tid: Int32?, state: Character?)
     /// Threads kept appearing after every round of stopping.
     case threadsKeepAppearing(pid: Int32, rounds: Int)
     /// It has exited, but its parent has not collected its exit status: a pid with no memory.
@@ -38,8 +40,10 @@ public enum TargetError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot read \(what)"
         case let .ptraceFailed(tid, request, errno):
             return "\(request) on thread \(tid) failed: \(Errno(rawValue: errno))"
-        case let .stopTimedOut(pid, tid, milliseconds):
-            return "thread \(tid) of process \(pid) did not stop within \(milliseconds) ms (uninterruptible sleep?)"
+        case let .stopTimedOut(pid, tid?, state):
+            return "thread \(tid) of process \(pid) had not stopped when the pause budget ran out" + Self.stateNote(state)
+        case let .stopTimedOut(pid, nil, _):
+            return "the pause budget ran out before every thread of process \(pid) was stopped"
         case let .threadsKeepAppearing(pid, rounds):
             return "process \(pid) kept starting new threads through \(rounds) rounds of stopping"
         case let .zombie(pid, parent):
@@ -49,6 +53,17 @@ public enum TargetError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .alreadyTraced(pid, tracer, name):
             return "process \(pid) is already traced by pid \(tracer)\(name.map { " (\($0))" } ?? "") and a process can have "
                 + "only one tracer: stop or detach that one first, or read with --no-pause"
+        }
+    }
+
+    /// ` (state D: uninterruptible sleep)` and the like, for a thread that would not stop.
+    public static func stateNote(_ state: Character?) -> String {
+        guard let state else { return "" }
+        switch state {
+        case "D": return " (state D: uninterruptible sleep)"
+        case "R": return " (state R: running)"
+        case "S": return " (state S: sleeping)"
+        default: return " (state \(state))"
         }
     }
 

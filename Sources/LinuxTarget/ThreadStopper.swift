@@ -15,8 +15,9 @@ import SystemPackage
 /// so the last reference must also be released on that thread.
 public final class ThreadStopper {
     public let pid: Int32
-    /// How long one thread may take to reach its stop before `stop()` gives up.
-    public let stopTimeout: Duration
+    /// How long the whole pause may last (what is left of `--max-pause`): `stop()` gives up when
+    /// the threads are not all stopped by then, and `deadline` tells the caller when to resume.
+    public let budget: Duration
     /// How many times /proc/PID/task is listed looking for threads that appeared meanwhile.
     public let maxRounds: Int
 
@@ -25,9 +26,12 @@ public final class ThreadStopper {
     public var threadCount: Int { stoppedThreads.count }
     public var isStopped: Bool { !attached.isEmpty }
 
-    /// CLOCK_MONOTONIC nanoseconds at the start of `stop()` and at the end of `resume()`.
+    /// CLOCK_MONOTONIC nanoseconds at the start of `stop()`, at the start and at the end of `resume()`.
     public private(set) var pauseStart: UInt64?
+    public private(set) var resumeStart: UInt64?
     public private(set) var pauseEnd: UInt64?
+    /// `pauseStart` plus `budget`: the latest the target may still be stopped.
+    public private(set) var deadline: UInt64?
     /// Time the process was (being) held: from the start of `stop()` to the end of `resume()`, or
     /// to now while it is still stopped. nil before `stop()`.
     public var pauseDuration: Duration? {
@@ -36,45 +40,88 @@ public final class ThreadStopper {
         return .nanoseconds(Int64(end &- start))
     }
 
+    /// How long this (the tracer) thread waited for a CPU from just before stopping to just after
+    /// resuming: time the target was held while pyinspect itself could not run. nil until resumed,
+    /// or where the kernel keeps no such figure.
+    public private(set) var cpuWaitNanoseconds: UInt64?
+    private var runDelayBefore: UInt64?
+
+    /// From the start of stopping to the start of resuming (or now): the pause `--max-pause` bounds.
+    public var stoppedNanoseconds: UInt64 {
+        guard let start = pauseStart else { return 0 }
+        return (resumeStart ?? ProcFS.monotonicNanoseconds()) &- start
+    }
+
+    /// How long resuming (detaching every thread) took; 0 until it is done.
+    public var resumeNanoseconds: UInt64 {
+        guard let start = resumeStart, let end = pauseEnd else { return 0 }
+        return end &- start
+    }
+
     /// Seized threads (stopped or, transiently, on the way to a stop).
     private var attached: [Int32] = []
     /// Signals that arrived as a signal-delivery-stop instead of our interrupt stop; they are
     /// handed back to the thread on detach so the target still receives them.
     private var pendingSignals: [Int32: Int32] = [:]
     private var leaderExited = false
+    /// The deadline less the resume reserve: when stopping gives up.
+    private var stopBy: UInt64 = .max
 
-    public init(pid: Int32, stopTimeout: Duration = .seconds(5), maxRounds: Int = 100) {
+    /// What listing /proc/PID/task is expected to cost until the first listing is measured (the
+    /// caller may have timed one before the pause): a listing not expected to end in time is not started.
+    public var expectedListingNanoseconds: UInt64 = 0
+    /// Stopping gives up this long before the deadline, leaving time to resume (and for the first
+    /// run of that code, which faults its pages in) within it.
+    public var resumeReserveNanoseconds: UInt64 = 0
+
+    public init(pid: Int32, budget: Duration = .seconds(5), maxRounds: Int = 100) {
         self.pid = pid
-        self.stopTimeout = stopTimeout
+        self.budget = budget
         self.maxRounds = maxRounds
     }
 
     /// Creates a stopper and stops the process.
-    public static func stop(pid: Int32, stopTimeout: Duration = .seconds(5)) throws(TargetError) -> ThreadStopper {
-        let stopper = ThreadStopper(pid: pid, stopTimeout: stopTimeout)
+    public static func stop(pid: Int32, budget: Duration = .seconds(5)) throws(TargetError) -> ThreadStopper {
+        let stopper = ThreadStopper(pid: pid, budget: budget)
         try stopper.stop()
         return stopper
     }
 
     deinit { resume() }
 
-    /// Stops every thread. On failure every thread already stopped is resumed before throwing.
+    /// Stops every thread. On failure every thread already stopped is resumed before throwing;
+    /// `.stopTimedOut` when the budget ran out first (the thread it names had not stopped).
     public func stop() throws(TargetError) {
         if isStopped { return }
-        pauseStart = ProcFS.monotonicNanoseconds()
+        runDelayBefore = ProcFS.runDelayNanoseconds()  // read before the pause starts: it costs time
+        cpuWaitNanoseconds = nil
+        let start = ProcFS.monotonicNanoseconds()
+        pauseStart = start
+        resumeStart = nil
         pauseEnd = nil
+        let end = Self.deadline(after: budget, from: start)
+        deadline = end
+        stopBy = end &- min(end, resumeReserveNanoseconds)
         leaderExited = false
+        _ = pyi_set_timer_slack(1000)
         var vanished = Set<Int32>()
+        var listing = expectedListingNanoseconds
         do throws(TargetError) {
             var round = 0
             while true {
                 round += 1
                 if round > maxRounds { throw TargetError.threadsKeepAppearing(pid: pid, rounds: maxRounds) }
                 let known = Set(attached).union(vanished)
-                let fresh = try listThreads().filter { !known.contains($0) }
+                let listed = ProcFS.monotonicNanoseconds()
+                // Twice the last listing's cost: a margin for a slower one.
+                if listed &+ listing &* 2 > stopBy { throw TargetError.stopTimedOut(pid: pid, tid: nil, state: nil) }
+                let threads = try listThreads()
+                listing = ProcFS.monotonicNanoseconds() &- listed
+                let fresh = threads.filter { !known.contains($0) }
                 // Every thread listed is stopped or gone, and a stopped thread cannot start new ones.
                 if fresh.isEmpty { break }
                 for tid in fresh {
+                    if ProcFS.monotonicNanoseconds() >= stopBy { throw TargetError.stopTimedOut(pid: pid, tid: tid, state: nil) }
                     try stopThread(tid, vanished: &vanished)
                     if leaderExited { throw TargetError.processGone(pid: pid) }
                 }
@@ -82,13 +129,42 @@ public final class ThreadStopper {
             if stoppedThreads.isEmpty { throw TargetError.processGone(pid: pid) }
         } catch {
             resume()
+            // The state once the others run again: "D" says why it could not stop (the read costs
+            // time, so it is not taken while the target is held).
+            if case let .stopTimedOut(pid, tid?, _) = error {
+                throw TargetError.stopTimedOut(pid: pid, tid: tid, state: ProcFS.threadState(pid: pid, tid: tid))
+            }
             throw error
         }
     }
 
+    /// What one listing of /proc/PID/task takes now (the process runs), for `expectedListingNanoseconds`.
+    public static func listingNanoseconds(pid: Int32) -> UInt64 {
+        let started = ProcFS.monotonicNanoseconds()
+        _ = try? ProcFS.listDirectory("/proc/\(pid)/task")
+        return ProcFS.monotonicNanoseconds() &- started
+    }
+
+    /// `start` plus `budget`, saturating.
+    static func deadline(after budget: Duration, from start: UInt64) -> UInt64 {
+        let (seconds, attoseconds) = budget.components
+        let nanoseconds = UInt64(max(0, seconds)).multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, overflow) = start.addingReportingOverflow(nanoseconds.partialValue &+ UInt64(max(0, attoseconds / 1_000_000_000)))
+        return overflow || nanoseconds.overflow ? .max : total
+    }
+
     /// Detaches every thread (letting them run). Safe to call more than once.
     public func resume() {
-        if attached.isEmpty { return }
+        if attached.isEmpty {
+            // A stop that failed before seizing anything: its pause ends here, with nothing to detach.
+            if pauseStart != nil, resumeStart == nil {
+                resumeStart = ProcFS.monotonicNanoseconds()
+                pauseEnd = resumeStart
+                measureCPUWait()
+            }
+            return
+        }
+        resumeStart = ProcFS.monotonicNanoseconds()
         for tid in attached {
             detach(tid)
         }
@@ -96,6 +172,11 @@ public final class ThreadStopper {
         stoppedThreads = []
         pendingSignals = [:]
         pauseEnd = ProcFS.monotonicNanoseconds()
+        measureCPUWait()
+    }
+
+    private func measureCPUWait() {
+        if let before = runDelayBefore, let after = ProcFS.runDelayNanoseconds() { cpuWaitNanoseconds = after &- min(after, before) }
     }
 
     // MARK: - Stopping
@@ -143,7 +224,7 @@ public final class ThreadStopper {
             // ESRCH: it died after the seize; the wait below collects its exit.
             if code != ESRCH { throw .ptraceFailed(tid: tid, request: "PTRACE_INTERRUPT", errno: code) }
         }
-        switch try waitForStop(tid, deadline: deadline()) {
+        switch try waitForStop(tid, deadline: stopBy) {
         case .stopped(let signal):
             stoppedThreads.append(tid)
             if signal != 0 { pendingSignals[tid] = signal }
@@ -161,14 +242,12 @@ public final class ThreadStopper {
         case gone
     }
 
-    private func deadline() -> UInt64 {
-        let (seconds, attoseconds) = stopTimeout.components
-        return ProcFS.monotonicNanoseconds() &+ UInt64(max(0, seconds)) * 1_000_000_000
-            &+ UInt64(max(0, attoseconds / 1_000_000_000))
-    }
-
     /// Waits (polling, so a thread stuck in uninterruptible sleep cannot hang pyinspect) until the
-    /// tracee reports a ptrace-stop or its exit.
+    /// tracee reports a ptrace-stop or its exit, or `deadline` passes.
+    ///
+    /// A thread that is running stops within microseconds: the first polls spin. After that the
+    /// thread is waiting for a CPU (perhaps this one), so the poll sleeps, briefly at first, never
+    /// closer to the deadline than a wake-up may be late, and the last stretch spins again.
     ///
     /// The stop we asked for is PTRACE_EVENT_STOP (also what a group-stop looks like under SEIZE).
     /// A thread that had a signal on its way may report a signal-delivery-stop instead. That is a
@@ -193,13 +272,11 @@ public final class ThreadStopper {
                 continue
             }
             if result == 0 {
-                if ProcFS.monotonicNanoseconds() > deadline {
-                    let ms = Int(stopTimeout.components.seconds * 1000)
-                        + Int(stopTimeout.components.attoseconds / 1_000_000_000_000_000)
-                    throw .stopTimedOut(pid: pid, tid: tid, milliseconds: ms)
-                }
+                let now = ProcFS.monotonicNanoseconds()
+                if now >= deadline { throw .stopTimedOut(pid: pid, tid: tid, state: nil) }
                 polls += 1
-                if polls < 200 { sched_yield() } else { usleep(100) }
+                let nap = min(UInt64(polls) * 2_000, 500_000)  // 2 us more each time, at most 0.5 ms
+                if polls > 20, deadline - now > nap &+ Self.lateWakeup { Self.sleep(nanoseconds: nap) }
                 continue
             }
             let code = errno
@@ -207,6 +284,15 @@ public final class ThreadStopper {
             if code == ECHILD { return .gone }
             throw .ptraceFailed(tid: tid, request: "waitpid", errno: code)
         }
+    }
+
+    /// No sleep this close to the deadline: on a busy machine a wake-up can come that late (up to
+    /// milliseconds, measured, when the CPU went to another task meanwhile); the last stretch spins.
+    static let lateWakeup: UInt64 = 500_000
+
+    static func sleep(nanoseconds: UInt64) {
+        var interval = timespec(tv_sec: 0, tv_nsec: Int(nanoseconds))
+        _ = nanosleep(&interval, nil)
     }
 
     // MARK: - Resuming

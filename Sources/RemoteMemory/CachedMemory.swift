@@ -110,10 +110,11 @@ public final class CachedMemory: MemoryReader {
 
     /// Copies every block of the writable mappings that `include` accepts and that is not cached
     /// yet, in batches of up to 1024 blocks per read. Returns the bytes copied. With a `deadline`
-    /// (CLOCK_MONOTONIC seconds), a copy still running then stops between batches and throws
+    /// (MonotonicClock nanoseconds), calls are paced so that none is expected to end after it
+    /// (PacedCopy); a copy that cannot go on in time stops between calls and throws
     /// `.deadlinePassed`: the caller resumes the target rather than hold it longer than promised.
     @discardableResult
-    public func prefetchWritable(deadline: Double? = nil, include: (MemoryRegion) -> Bool = { _ in true }) throws(MemoryError) -> Int {
+    public func prefetchWritable(deadline: UInt64? = nil, include: (MemoryRegion) -> Bool = { _ in true }) throws(MemoryError) -> Int {
         let before = bytesCopied
         var wanted: [(region: Int, index: Int)] = []
         for (regionIndex, region) in regions.regions.enumerated() where region.writable && include(region) {
@@ -255,7 +256,7 @@ public final class CachedMemory: MemoryReader {
         return pointer
     }
 
-    private func fill(_ wanted: [(region: Int, index: Int)], deadline: Double? = nil) throws(MemoryError) {
+    private func fill(_ wanted: [(region: Int, index: Int)], deadline: UInt64? = nil) throws(MemoryError) {
         let blocks = wanted.map { slot -> Block in
             let (start, end) = bounds(slot.region, slot.index)
             return Block(start: start, end: end, storage: storage(Int(end - start)))
@@ -275,56 +276,70 @@ public final class CachedMemory: MemoryReader {
         }
     }
 
-    /// Batches of up to 1024 ranges per call; a large copy is split in contiguous shares, one per
-    /// core, each read by its own reader (one memory bus, but one core alone cannot saturate it).
-    private func readInParallel(_ requests: [ReadRequest], deadline: Double?) throws(MemoryError) -> [Bool] {
+    /// A large copy is split in contiguous shares, one per core, each read by its own reader (one
+    /// memory bus, but one core alone cannot saturate it) in calls paced against the deadline.
+    /// Threads cost a start and a join that may each wait for a CPU (hundreds of microseconds on a
+    /// busy machine): under a deadline they are used only with `parallelMinimumTimeLeft` to go,
+    /// and the shares stop `joinAllowance` early, so that the join still ends in time.
+    private func readInParallel(_ requests: [ReadRequest], deadline: UInt64?) throws(MemoryError) -> [Bool] {
         let bytes = requests.reduce(0) { $0 + $1.destination.count }
         var readers: [any MemoryReader] = [base]
-        if bytes >= Self.parallelCopyThreshold {
+        var shareDeadline = deadline
+        let left = deadline.map { $0 &- min($0, MonotonicClock.nanoseconds()) } ?? .max
+        if bytes >= Self.parallelCopyThreshold, left >= Self.parallelMinimumTimeLeft {
             while readers.count < min(Parallel.cores, 4), let extra = base.concurrentReader() { readers.append(extra) }
+            if readers.count > 1 { shareDeadline = deadline.map { $0 - Self.joinAllowance } }
         }
         let shares = Parallel.ranges(of: requests.count, shares: readers.count)
-        // With a deadline, smaller batches (32 MiB, a few milliseconds) so that it is checked often enough.
-        let batch = deadline == nil ? 1024 : 32
-        let outcomes = Parallel.map(shares: readers.count) { share -> Result<([Bool], Int), MemoryError> in
-            var done: [Bool] = []
-            var calls = 0
-            var position = shares[share].lowerBound
+        let abandonment = CopyAbandonment()
+        // Plain memory rather than an array: no generic metadata to instantiate during the pause.
+        let outcomes = UnsafeMutableBufferPointer<ShareOutcome>.allocate(capacity: readers.count)
+        outcomes.initialize(repeating: ShareOutcome())
+        defer {
+            _ = outcomes.deinitialize()
+            outcomes.deallocate()
+        }
+        Parallel.run(shares: readers.count) { share in
+            var copy = PacedCopy(reader: readers[share], deadline: shareDeadline, abandonment: abandonment)
             do throws(MemoryError) {
-                while position < shares[share].upperBound {
-                    if let deadline, monotonicNow() > deadline {
-                        throw MemoryError.deadlinePassed(totalBytes: bytes)
-                    }
-                    let end = min(position + batch, shares[share].upperBound)
-                    done += try readers[share].readMany(Array(requests[position..<end]))
-                    calls += 1
-                    position = end
-                }
-                return .success((done, calls))
+                outcomes[share].done = try copy.copy(requests[shares[share]], totalBytes: bytes)
             } catch {
-                return .failure(error)
+                outcomes[share].error = error
             }
+            outcomes[share].calls = copy.calls
+            outcomes[share].bytes = copy.bytesCovered
         }
         var all: [Bool] = []
         all.reserveCapacity(requests.count)
+        var gaveUp = false
+        var covered = 0
         for outcome in outcomes {
-            switch outcome {
-            case let .success((done, calls)):
-                all += done
-                blockReads += calls
-            case let .failure(error):
-                throw error
+            blockReads += outcome.calls
+            covered += outcome.bytes
+            switch outcome.error {
+            case nil: all += outcome.done
+            case .deadlinePassed?: gaveUp = true
+            case let error?: throw error  // a real failure beats the shares it made give up
             }
         }
+        if gaveUp { throw MemoryError.deadlinePassed(copiedBytes: covered, totalBytes: bytes) }
         return all
     }
 
-    private func monotonicNow() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    /// One share's result. Not a `Result<_, MemoryError>`: the first use of that type in a process
+    /// checks `MemoryError: Error` by scanning every conformance record (150-200 us, measured on a
+    /// 2-core machine), and this runs while the target is stopped.
+    private struct ShareOutcome {
+        var done: [Bool] = []
+        var error: MemoryError?
+        var calls = 0
+        var bytes = 0
     }
 
     /// Below this many bytes one thread copies faster than threads start.
     static let parallelCopyThreshold = 16 << 20
+    /// Under a deadline: the time left below which one thread copies (no start, no join to wait
+    /// for), and how early parallel shares stop to leave room for the join.
+    static let parallelMinimumTimeLeft: UInt64 = 10_000_000
+    static let joinAllowance: UInt64 = 1_000_000
 }

@@ -11,8 +11,9 @@ public enum MemoryError: Error, Equatable, Sendable, CustomStringConvertible {
     case limitExceeded(what: String, value: Int, limit: Int)
     /// Any other failure of the underlying source.
     case system(errno: Int32, address: UInt64)
-    /// A copy with a deadline (the longest pause allowed) was not done in time.
-    case deadlinePassed(totalBytes: Int)
+    /// A copy with a deadline (what is left of `--max-pause`) was given up: the next call would
+    /// not have ended in time. `copiedBytes` of `totalBytes` were read by then.
+    case deadlinePassed(copiedBytes: Int, totalBytes: Int)
 
     public var description: String {
         switch self {
@@ -26,8 +27,8 @@ public enum MemoryError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) \(value) exceeds the limit \(limit)"
         case let .system(errno, address):
             return "read at 0x\(String(address, radix: 16)) failed (errno \(errno))"
-        case let .deadlinePassed(total):
-            return "the copy of \(total >> 20) MiB was not done in time"
+        case let .deadlinePassed(copied, total):
+            return "the copy was given up at its deadline (\(copied >> 20) of \(total >> 20) MiB read)"
         }
     }
 }

@@ -18,7 +18,7 @@ struct InspectionOptions {
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
-    /// The longest the target may stay stopped per attempt; a copy that takes longer is abandoned.
+    /// The longest the target may stay stopped for one read, all attempts together (PauseBudget).
     var maxPauseSeconds = 5.0
     /// Stop with `.interrupted` once the target is resumed if SIGINT/SIGTERM arrived (`watch` handles it itself).
     var stopOnInterrupt = true
@@ -46,60 +46,32 @@ enum LiveInspection {
             throw describe(error, pid: pid)
         }
 
-        var pausedSeconds = 0.0
+        // Every attempt's pause counts against one limit.
+        var budget = PauseBudget(limitSeconds: options.maxPauseSeconds)
         var threads = 0
         var phases = [("attach", monotonicSeconds() - started)]
         for attempt in 1...options.maxAttempts {
             // Fault in local memory for the copy before the pause, sized from the mappings as they are now.
             var phaseStart = monotonicSeconds()
-            let arena = options.pause ? CopyArena(bytes: copySizeEstimate(pid: pid)) : nil
+            let plan = options.pause ? PausedCopy.plan(pid: pid) : nil
+            let arena = plan.flatMap { CopyArena(bytes: $0.bytes) }
             phases.append(("prefault", monotonicSeconds() - phaseStart))
             phaseStart = monotonicSeconds()
             if options.stopOnInterrupt {
                 if StopRequest.requested { throw interrupted(pid) }
                 StopRequest.install()
             }
-            var stopper: ThreadStopper?
-            let pauseStarted = monotonicSeconds()
-            do {
-                if options.pause {
-                    stopper = try ThreadStopper.stop(pid: pid, stopTimeout: .milliseconds(Int(min(options.maxPauseSeconds, 5) * 1000)))
-                }
-            } catch {
-                throw describe(error, pid: pid)
-            }
-            // Mappings change as the target allocates: read them while it is stopped.
-            let maps: [MapsEntry]
-            do {
-                maps = try ProcMaps.read(pid: pid)
-            } catch {
-                stopper?.resume()
-                throw describe(error, pid: pid)
-            }
-            let snapshot = CachedMemory(base: live, regions: ProcMaps.regions(maps), arena: arena)
-            var copyError: MemoryError?
-            if options.pause {
-                // The pause is one bulk copy of the writable memory (the copy floor); everything else,
-                // the list walk included, reads the sealed copy after the target runs again.
-                let stacks = ThreadStacks(maps)
+            let snapshot: CachedMemory
+            if let plan {
+                (snapshot, threads) = try PausedCopy.take(pid: pid, live: live, plan: plan, arena: arena, budget: &budget)
+            } else {
                 do {
-                    try snapshot.prefetchWritable(deadline: pauseStarted + options.maxPauseSeconds) { !stacks.contains($0) }
+                    snapshot = CachedMemory(base: live, regions: ProcMaps.regions(try ProcMaps.read(pid: pid)))
                 } catch {
-                    copyError = error
+                    throw describe(error, pid: pid)
                 }
-                snapshot.seal()
-            }
-            if let stopper {
-                threads = stopper.threadCount
-                stopper.resume()
-                pausedSeconds += stopper.pauseDuration.map(seconds) ?? 0
             }
             phases.append(("copy", monotonicSeconds() - phaseStart))
-            if case let .deadlinePassed(total) = copyError {
-                throw ReportedError(exit: .pauseLimit, message: "pid \(pid): copying \(total >> 20) MiB took longer than --max-pause "
-                    + "\(options.maxPauseSeconds) s; the target was resumed (raise --max-pause, or read with --no-pause)")
-            }
-            if let copyError { throw describe(copyError, pid: pid) }
             if options.stopOnInterrupt {
                 if StopRequest.requested { throw interrupted(pid) }
                 StopRequest.restoreDefault()
@@ -129,7 +101,8 @@ enum LiveInspection {
                     version: reader.detected.display, versionSource: reader.detected.source,
                     buildKind: image.pythonLibrary == nil ? "static" : "shared libpython",
                     stripped: !image.hasSymbolTable, layout: "\(reader.layout.series) (\(reader.layout.source))",
-                    pause: PauseSummary(paused: options.pause, seconds: pausedSeconds, threads: threads, attempts: attempt),
+                    pause: PauseSummary(paused: options.pause, seconds: budget.heldSeconds, resumeSeconds: budget.resumeSeconds,
+                                        threads: threads, attempts: attempt),
                     bytesCopied: snapshot.bytesCopied, readCalls: snapshot.blockReads,
                     wallSeconds: monotonicSeconds() - started)
                 target.namespacePid = AccessCheck.namespacePid(of: pid)
@@ -191,32 +164,6 @@ enum LiveInspection {
     }
 }
 
-/// Bytes of writable memory a paused copy will take, from the mappings seen now, with room for
-/// some growth before the pause (what does not fit is allocated during the copy).
-func copySizeEstimate(pid: Int32) -> Int {
-    guard let maps = try? ProcMaps.read(pid: pid) else { return 0 }
-    let stacks = ThreadStacks(maps)
-    let total = ProcMaps.regions(maps).filter { $0.writable && $0.readable && !stacks.contains($0) }.reduce(0) { $0 + Int($1.size) }
-    return total + total / 32 + (2 << 20)
-}
-
-/// Thread stacks: anonymous read-write mappings right after a `---p` guard mapping, and `[stack]`.
-/// Python objects never live there (frames of 3.11+ live in separately allocated chunks), so they
-/// are not copied for the analysis.
-struct ThreadStacks {
-    private var starts: Set<UInt64> = []
-
-    init(_ maps: [MapsEntry]) {
-        for (previous, entry) in zip(maps, maps.dropFirst()) where entry.path.isEmpty || entry.path == "[stack]" {
-            let guarded = !previous.readable && !previous.writable && previous.end == entry.start
-            if entry.path == "[stack]" || (guarded && entry.writable) { starts.insert(entry.start) }
-        }
-        if let first = maps.first, first.path == "[stack]" { starts.insert(first.start) }
-    }
-
-    func contains(_ region: MemoryRegion) -> Bool { starts.contains(region.start) || region.path == "[stack]" }
-}
-
 /// The exit code for each way opening or pausing a process can fail.
 func exitCode(for error: TargetError) -> PyInspectExit {
     switch error {
@@ -224,16 +171,11 @@ func exitCode(for error: TargetError) -> PyInspectExit {
     case .processGone, .zombie: return .processExited
     case .kernelThread: return .notPython
     case .permissionDenied, .alreadyTraced: return .permissionDenied
-    case .notReadable, .ptraceFailed, .stopTimedOut, .threadsKeepAppearing: return .inconsistentMemory
+    case .stopTimedOut: return .pauseLimit
+    case .notReadable, .ptraceFailed, .threadsKeepAppearing: return .inconsistentMemory
     }
 }
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    Double(MonotonicClock.nanoseconds()) / 1e9
 }

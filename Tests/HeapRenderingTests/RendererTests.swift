@@ -14,7 +14,7 @@ import Testing
         ]
         let target = TargetSummary(pid: 42, executable: "/usr/bin/python3.11", pythonLibrary: nil, version: "3.11.2",
                                    versionSource: "Py_Version in python3.11", buildKind: "static", stripped: true,
-                                   layout: "3.11 (test)", pause: PauseSummary(paused: true, seconds: 0.0041, threads: 2, attempts: 1),
+                                   layout: "3.11 (test)", pause: PauseSummary(paused: true, seconds: 0.0041, resumeSeconds: 0.000012, threads: 2, attempts: 1),
                                    bytesCopied: 3 << 20, readCalls: 5, wallSeconds: 0.0123)
         let collector = CollectorState(enabled: true, debugFlags: 34, thresholds: [700, 10, 10], counts: [12, 3, 1],
                                        stats: [GenerationStats(collections: 5, collected: 50, uncollectable: 0),
@@ -37,7 +37,7 @@ import Testing
         pid 42  /usr/bin/python3.11
           python   3.11.2 (from Py_Version in python3.11); static, stripped
           layout   3.11 (test)
-          paused   4.1 ms (2 threads, 1 attempt)
+          paused   4.1 ms (2 threads, 1 attempt; resuming 12 µs)
           read     3.0 MiB in 5 batched reads; took 12.3 ms
 
         gc  enabled; debug 34 (DEBUG_COLLECTABLE|DEBUG_SAVEALL); collecting no

@@ -77,6 +77,41 @@ import Testing
         }
     }
 
+    @Test("the budget bounds the pause: measured from the start of stopping to the start of resuming",
+          .enabled(if: Fixtures.exists(Fixtures.python312), "needs pyenv's 3.12.1 python"))
+    func budgetAndMeasurements() throws {
+        let python = try SpawnedPython(python: Fixtures.python312, script: Self.threaded, grandchild: true)
+        defer { python.stop() }
+        try #require(python.pid > 0, "python did not report its pid: \(python.firstLine)")
+
+        let stopper = ThreadStopper(pid: python.pid, budget: .seconds(2))
+        try stopper.stop()
+        let start = try #require(stopper.pauseStart)
+        #expect(stopper.deadline == start + 2_000_000_000)
+        #expect(stopper.resumeNanoseconds == 0)
+        stopper.resume()
+        let resumeStart = try #require(stopper.resumeStart), end = try #require(stopper.pauseEnd)
+        #expect(stopper.stoppedNanoseconds == resumeStart - start)
+        #expect(stopper.resumeNanoseconds == end - resumeStart)
+        #expect(stopper.pauseDuration == .nanoseconds(Int64(end - start)))
+        #expect(stopper.stoppedNanoseconds < 2_000_000_000)
+
+        // No budget left: nothing is stopped, the failure says so, the pause is over at once.
+        let starved = ThreadStopper(pid: python.pid, budget: .nanoseconds(1))
+        do {
+            try starved.stop()
+            Issue.record("stopped \(starved.threadCount) threads with a budget of 1 ns")
+        } catch {
+            guard case .stopTimedOut(pid: python.pid, _, _) = error else {
+                Issue.record("expected stopTimedOut, got \(error)")
+                return
+            }
+        }
+        #expect(!starved.isStopped)
+        #expect(starved.resumeStart != nil)
+        #expect(Fixtures.threadStates(python.pid).values.allSatisfy { $0 != "t" && $0 != "T" })
+    }
+
     @Test func missingProcess() {
         #expect(throws: TargetError.noSuchProcess(pid: Fixtures.impossiblePid)) {
             try ThreadStopper.stop(pid: Fixtures.impossiblePid)

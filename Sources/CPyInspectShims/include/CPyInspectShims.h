@@ -26,6 +26,10 @@ int pyi_wifsignaled(int status);
 /// The PTRACE_EVENT_* value carried in a stop status (status >> 16).
 int pyi_ptrace_event(int status);
 
+/// prctl(PR_SET_TIMERSLACK) for the calling thread (prctl is variadic): how late the kernel may
+/// wake a sleep, 50 us by default; the waits of a pause need it small to keep their deadline.
+int pyi_set_timer_slack(unsigned long nanoseconds);
+
 /// process_vm_readv(2) is only declared with _GNU_SOURCE, which must not leak into Swift's Glibc import.
 /// Reads `count` ranges from the target into `count` local buffers in one syscall.
 ssize_t pyi_process_vm_readv(pid_t pid,
