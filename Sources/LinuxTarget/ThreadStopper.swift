@@ -304,9 +304,10 @@ public final class ThreadStopper {
         // ESRCH: the thread is not in a ptrace-stop (seized but its stop not yet collected, e.g.
         // when stop() failed midway) or it has died. Collect its stop, or make one, then detach.
         _ = pyi_ptrace_interrupt(tid)
-        let limit = ProcFS.monotonicNanoseconds() &+ 1_000_000_000
+        let limit = ProcFS.monotonicNanoseconds() &+ 20_000_000
         guard let outcome = try? waitForStop(tid, deadline: limit) else {
-            // Still running after a second: leave it; the kernel detaches it when pyinspect exits.
+            // Not stopped within 20 ms (uninterruptible sleep): leave it; the kernel detaches it
+            // when the tracing thread exits (pyinspect reads on a `TracerThread`) or pyinspect does.
             return
         }
         if case .stopped(let late) = outcome {

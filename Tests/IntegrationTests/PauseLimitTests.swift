@@ -159,4 +159,48 @@ struct PauseLimitTests {
         }
         #expect(!threads.contains(tid), "threads: \(threads)")
     }
+
+    @Test("a thread that could not be stopped is let go when its read ends, not when pyinspect exits (watch goes on with another process)",
+          .enabled(if: access("/bin/true", X_OK) == 0, "needs /bin/true to spawn"))
+    func stuckThreadReleasedWhileWatching() throws {
+        guard let interpreter = Interpreters.any else { return }
+        let fifo = try makeTempDirectory() + "/release"
+        try #require(mkfifo(fifo, 0o600) == 0, "mkfifo: errno \(errno)")
+        defer { try? FileManager.default.removeItem(atPath: (fifo as NSString).deletingLastPathComponent) }
+        let ticker = try Ticker(interpreter, ["1000", "stuck", fifo])
+        var released = false
+        defer { if !released, case let fd = open(fifo, O_WRONLY | O_NONBLOCK), fd >= 0 { close(fd) } }
+        let stuck = try #require(ticker.target.nextLine(timeout: 30), "no STUCK line")
+        try #require(stuck.hasPrefix("STUCK "), "got \(stuck)")
+        let tid = String(stuck.dropFirst(6))
+        let other = try TargetProcess.service(interpreter)
+        defer { other.stop() }
+
+        // The stuck process fails its first read (24) and is dropped; the watch goes on with the other.
+        let err = ticker.target.directory + "/watch.err"
+        let watch = try spawn([try Paths.cli(), "watch", String(ticker.pid), String(other.pid), "--max-pause", "5ms",
+                               "--interval", "1s", "--count", "60", "--no-cycles"], stdin: .devNull, stdout: .devNull, stderr: .file(err))
+        defer { kill(watch, SIGINT); _ = waitForExit(watch, timeout: 10) ?? killAndReap(watch) }
+        var reported = false
+        for _ in 0..<3000 where !reported {
+            usleep(10_000)
+            reported = ((try? String(contentsOfFile: err, encoding: .utf8)) ?? "").contains("pid \(ticker.pid): the read needed more than --max-pause")
+        }
+        try #require(reported, "no exit-24 line for the stuck process: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
+        // Woken, the thread must finish its spawn while pyinspect still runs: nothing holds it.
+        let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+        if fd >= 0 { close(fd); released = true }
+        try #require(released, "the stuck thread's child never opened the FIFO")
+        var threads = [tid]
+        for _ in 0..<500 where threads.contains(tid) {
+            usleep(10_000)
+            threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(ticker.pid)/task")) ?? []
+        }
+        let state = (try? String(contentsOfFile: "/proc/\(ticker.pid)/task/\(tid)/stat", encoding: .utf8)).flatMap { stat in
+            stat.lastIndex(of: ")").map { stat[stat.index($0, offsetBy: 2)] }
+        }
+        #expect(!threads.contains(tid), "thread \(tid) still there in state \(state.map(String.init) ?? "?") while pyinspect runs")
+        #expect(waitForExit(watch, timeout: 0) == nil, "the watch should still be running")
+        #expect(ticker.runsOn())
+    }
 }

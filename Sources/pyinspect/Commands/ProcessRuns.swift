@@ -30,7 +30,11 @@ enum ProcessRuns {
         for process in selected {
             do {
                 try prepare(process)
-                let report = try LiveInspection.run(pid: process.pid, options: options)
+                // On a thread of its own: whatever it could not release is released when it ends.
+                let read = TracerThread.run { () -> Result<HeapReport, ReportedError> in
+                    Result { () throws(ReportedError) in try LiveInspection.run(pid: process.pid, options: options) }
+                }
+                let report = try read.get()
                 outcomes.append(.done(process, try handle(process, report)))
             } catch {
                 let error = Self.gone(error, pid: process.pid)
