@@ -50,6 +50,35 @@ struct PauseLimitTests {
         deinit { target.stop() }
     }
 
+    /// A ticker with a thread in uninterruptible sleep (`stuck FIFO`) until `release()` opens the
+    /// FIFO for writing, which lets the spawned child exec; released at the end in any case.
+    final class StuckTicker {
+        let ticker: Ticker
+        let tid: String
+        private let fifo: String
+        private(set) var released = false
+
+        init(_ interpreter: Interpreter) throws {
+            fifo = try makeTempDirectory() + "/release"
+            guard mkfifo(fifo, 0o600) == 0 else { throw IntegrationFailure("mkfifo: errno \(errno)") }
+            ticker = try Ticker(interpreter, ["1000", "stuck", fifo])
+            let line = ticker.target.nextLine(timeout: 30) ?? ""
+            guard line.hasPrefix("STUCK ") else { throw IntegrationFailure("no STUCK line, got `\(line)`") }
+            tid = String(line.dropFirst(6))
+        }
+
+        func release() {
+            if released { return }
+            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 { close(fd); released = true }
+        }
+
+        deinit {
+            release()
+            try? FileManager.default.removeItem(atPath: (fifo as NSString).deletingLastPathComponent)
+        }
+    }
+
     /// Milliseconds with three decimals, as the exit-24 line states them, in whole microseconds.
     static func micros(_ text: Substring) -> Int? {
         let parts = text.split(separator: ".")
@@ -123,21 +152,10 @@ struct PauseLimitTests {
           .enabled(if: access("/bin/true", X_OK) == 0, "needs /bin/true to spawn"))
     func threadThatCannotStop() throws {
         guard let interpreter = Interpreters.any else { return }
-        let fifo = try makeTempDirectory() + "/release"
-        try #require(mkfifo(fifo, 0o600) == 0, "mkfifo: errno \(errno)")
-        defer { try? FileManager.default.removeItem(atPath: (fifo as NSString).deletingLastPathComponent) }
-        let ticker = try Ticker(interpreter, ["1000", "stuck", fifo])
-        // Opening the FIFO for writing lets the spawned child exec, which ends the D state.
-        var released = false
-        func release() {
-            if released { return }
-            let fd = open(fifo, O_WRONLY | O_NONBLOCK)
-            if fd >= 0 { close(fd); released = true }
-        }
-        defer { release() }
-        let stuck = try #require(ticker.target.nextLine(timeout: 30), "no STUCK line")
-        try #require(stuck.hasPrefix("STUCK "), "got \(stuck)")
-        let tid = String(stuck.dropFirst(6))
+        let stuck = try StuckTicker(interpreter)
+        let (ticker, tid) = (stuck.ticker, stuck.tid)
+        func release() { stuck.release() }
+        var released: Bool { stuck.released }
 
         for (limit, micros) in [("200ms", 200_000), ("5ms", 5000)] {
             let result = try runCLI(["attach", String(ticker.pid), "--max-pause", limit, "--no-cycles"])
@@ -164,15 +182,8 @@ struct PauseLimitTests {
           .enabled(if: access("/bin/true", X_OK) == 0, "needs /bin/true to spawn"))
     func stuckThreadReleasedWhileWatching() throws {
         guard let interpreter = Interpreters.any else { return }
-        let fifo = try makeTempDirectory() + "/release"
-        try #require(mkfifo(fifo, 0o600) == 0, "mkfifo: errno \(errno)")
-        defer { try? FileManager.default.removeItem(atPath: (fifo as NSString).deletingLastPathComponent) }
-        let ticker = try Ticker(interpreter, ["1000", "stuck", fifo])
-        var released = false
-        defer { if !released, case let fd = open(fifo, O_WRONLY | O_NONBLOCK), fd >= 0 { close(fd) } }
-        let stuck = try #require(ticker.target.nextLine(timeout: 30), "no STUCK line")
-        try #require(stuck.hasPrefix("STUCK "), "got \(stuck)")
-        let tid = String(stuck.dropFirst(6))
+        let stuck = try StuckTicker(interpreter)
+        let (ticker, tid) = (stuck.ticker, stuck.tid)
         let other = try TargetProcess.service(interpreter)
         defer { other.stop() }
 
@@ -188,9 +199,8 @@ struct PauseLimitTests {
         }
         try #require(reported, "no exit-24 line for the stuck process: \((try? String(contentsOfFile: err, encoding: .utf8)) ?? "")")
         // Woken, the thread must finish its spawn while pyinspect still runs: nothing holds it.
-        let fd = open(fifo, O_WRONLY | O_NONBLOCK)
-        if fd >= 0 { close(fd); released = true }
-        try #require(released, "the stuck thread's child never opened the FIFO")
+        stuck.release()
+        try #require(stuck.released, "the stuck thread's child never opened the FIFO")
         var threads = [tid]
         for _ in 0..<500 where threads.contains(tid) {
             usleep(10_000)
