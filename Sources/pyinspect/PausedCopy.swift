@@ -41,10 +41,28 @@ enum PausedCopy {
     static let wrapUp: UInt64 = 100_000
     #endif
 
+    /// What the copy thread found, read by the tracer once that thread is done.
+    private final class CopyOutcome: @unchecked Sendable {
+        var maps: [MapsEntry]?
+        var snapshot: CachedMemory?
+        var error: ReportedError?
+        var copyError: MemoryError?
+        /// The pause ran out before the copy began (no time left to read the maps and copy).
+        var noTime = false
+    }
+
     /// The sealed copy and the number of threads that were stopped. `budget` gets this attempt's
     /// stopped and resume times, whatever the outcome.
+    ///
+    /// The maps are read and the memory copied on a thread started before the pause
+    /// (`DeadlineWorker`), while this thread — the tracer — waits for it only until the deadline:
+    /// a copy call that overruns (a loaded machine can make one several times slower than the rate
+    /// measured a moment before) does not hold the target, which is resumed on time; the call then
+    /// ends on the running target and its copy is thrown away.
     static func take(pid: Int32, live: ProcessMemory, plan: Plan, arena: CopyArena?,
                      budget: inout PauseBudget) throws(ReportedError) -> (snapshot: CachedMemory, threads: Int) {
+        let worker = DeadlineWorker()
+        defer { worker?.join() }
         let stopper = ThreadStopper(pid: pid, budget: .nanoseconds(Int64(clamping: budget.remainingNanoseconds)))
         stopper.expectedListingNanoseconds = plan.listingNanoseconds
         stopper.resumeReserveNanoseconds = Self.wrapUp
@@ -67,43 +85,58 @@ enum PausedCopy {
             record()
         }
 
-        // Mappings change as the target allocates: read them while it is stopped, when that fits
-        // (twice what it took just before, a margin for a slower read).
         let copyDeadline = deadline &- min(deadline, Self.wrapUp)
-        if MonotonicClock.nanoseconds() &+ plan.mapsNanoseconds &* 2 > copyDeadline {
-            resume()
+        let outcome = CopyOutcome()
+        let copy = {
+            // Mappings change as the target allocates: read them while it is stopped, when that
+            // fits (twice what it took just before, a margin for a slower read).
+            if MonotonicClock.nanoseconds() &+ plan.mapsNanoseconds &* 2 > copyDeadline { outcome.noTime = true; return }
+            do {
+                outcome.maps = try ProcMaps.read(pid: pid)
+            } catch {
+                outcome.error = LiveInspection.describe(error, pid: pid)
+                return
+            }
+            if MonotonicClock.nanoseconds() > copyDeadline { outcome.noTime = true; return }
+            let maps = outcome.maps!
+            let snapshot = CachedMemory(base: live, regions: ProcMaps.regions(maps), arena: arena)
+            outcome.snapshot = snapshot
+            // The pause is one bulk copy of the writable memory (the copy floor); everything else,
+            // the list walk included, reads the sealed copy after the target runs again.
+            let stacks = ThreadStacks(maps)
+            do throws(MemoryError) {
+                try snapshot.prefetchWritable(deadline: copyDeadline) { !stacks.contains($0) }
+            } catch {
+                outcome.copyError = error
+            }
+        }
+        var finished = true
+        if let worker {
+            worker.run(copy)
+            // Given up half the wrap-up before the deadline, so that resuming starts by then.
+            finished = worker.wait(until: deadline &- min(deadline, Self.wrapUp / 2))
+        } else {
+            copy()  // no thread to be had: the copy runs here, its calls still paced by the deadline
+        }
+        resume()
+        if !finished {
+            // Resumed on time; the copy thread ends its call on the running target, then it is joined.
+            worker?.join()
+            let copied = outcome.snapshot?.bytesCopied ?? 0
+            throw PauseLimitExceeded(pid: pid, budget: budget, step: .copying(copied: copied, total: plan.bytes)).error
+        }
+        if let error = outcome.error { throw error }
+        guard let snapshot = outcome.snapshot, !outcome.noTime else {
             throw PauseLimitExceeded(pid: pid, budget: budget, step: .beforeCopy).error
-        }
-        let maps: [MapsEntry]
-        do {
-            maps = try ProcMaps.read(pid: pid)
-        } catch {
-            resume()
-            throw LiveInspection.describe(error, pid: pid)
-        }
-        if MonotonicClock.nanoseconds() > copyDeadline {
-            resume()
-            throw PauseLimitExceeded(pid: pid, budget: budget, step: .beforeCopy).error
-        }
-        let snapshot = CachedMemory(base: live, regions: ProcMaps.regions(maps), arena: arena)
-        // The pause is one bulk copy of the writable memory (the copy floor); everything else,
-        // the list walk included, reads the sealed copy after the target runs again.
-        let stacks = ThreadStacks(maps)
-        var copyError: MemoryError?
-        do {
-            try snapshot.prefetchWritable(deadline: copyDeadline) { !stacks.contains($0) }
-        } catch {
-            copyError = error
         }
         snapshot.seal()
-        resume()
-        switch copyError {
+        switch outcome.copyError {
         case let .deadlinePassed(copied, total)?:
             throw PauseLimitExceeded(pid: pid, budget: budget, step: .copying(copied: copied, total: total)).error
         case let error?:
             throw LiveInspection.describe(error, pid: pid)
         case nil:
-            // Every check passed, but a call may still have overrun: the measurement decides.
+            // Every check passed, but the end may still have come late: the measurement decides.
             if !budget.withinLimit {
                 let copied = snapshot.bytesCopied
                 throw PauseLimitExceeded(pid: pid, budget: budget, step: .copying(copied: copied, total: copied)).error
