@@ -20,7 +20,6 @@ struct CollectableAnalysis {
              clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?) {
         // Nodes are numbered in address order: the index then maps an address to its node with no
         // table between, and snapshots are written in their key order.
-        let total = objects.count
         let (index, sorted) = Self.sortedByAddress(objects)
         if !keepObjects { objects = TrackedObjects() }
         let addresses = sorted.addresses, typeOf = sorted.types, generationOf = sorted.generations
