@@ -1,7 +1,7 @@
 import Glibc
 
 /// A thread started ahead of time that runs one piece of work when told, while the caller waits
-/// for it only until a deadline. The pause's copy runs on one: a `process_vm_readv` call cannot be
+/// for it until it is done (`join`) or only until a deadline (`wait(until:)`). The pause's copy runs on one: a `process_vm_readv` call cannot be
 /// cut short, and on a loaded machine one can take several times longer than the rate measured a
 /// moment before; the tracer does not wait for it past the deadline but resumes the target, and
 /// the copy then ends on a running target (read-only, its result thrown away).

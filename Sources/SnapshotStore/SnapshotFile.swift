@@ -204,7 +204,7 @@ public enum SnapshotFile {
         }
 
         var types: [UInt64: TypeInfo] = [:]
-        var typeAddress: [Int: UInt64] = [:]
+        var typeAddress = TypeIDs()
         let typeRows = try database.prepare("SELECT id, address, name, qualified, tp_name, heap_type FROM types")
         while try typeRows.step() {
             let address = UInt64(bitPattern: typeRows.int64(1))
@@ -251,16 +251,25 @@ public enum SnapshotFile {
             throw .corrupt(path: path, reason: "\(addresses.count) of \(expected) objects")
         }
         if references {
-            // References name objects by address; the model numbers them by position.
-            var position: [UInt64: Int32] = [:]
-            position.reserveCapacity(addresses.count)
-            for (index, address) in addresses.enumerated() { position[address] = Int32(index) }
+            // References name objects by address; the model numbers them by position. The rows came
+            // in address order, so a position is found by binary search: no table of a million
+            // entries to build and miss in (this runs for `diff` too, which checks every reference).
+            guard zip(addresses, addresses.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw .corrupt(path: path, reason: "objects are not in address order, or one appears twice")
+            }
             targets.reserveCapacity(referenced.count)
-            for address in referenced {
-                guard let index = position[address] else {
-                    throw .corrupt(path: path, reason: "a reference to 0x\(String(address, radix: 16)), which is not in the snapshot")
+            try addresses.withUnsafeBufferPointer { (sorted) throws(SnapshotError) in
+                for address in referenced {
+                    var low = 0, high = sorted.count
+                    while low < high {
+                        let middle = (low + high) / 2
+                        if sorted[middle] < address { low = middle + 1 } else { high = middle }
+                    }
+                    guard low < sorted.count, sorted[low] == address else {
+                        throw .corrupt(path: path, reason: "a reference to 0x\(String(address, radix: 16)), which is not in the snapshot")
+                    }
+                    targets.append(Int32(low))
                 }
-                targets.append(index)
             }
         }
 
@@ -279,3 +288,21 @@ public enum SnapshotFile {
         return HeapSnapshot(meta: meta, objects: objects, types: types, garbage: garbage, cycles: cycles)
     }
 }
+
+/// Type ids to type addresses. The writer numbers types 0, 1, 2 ...: an array, looked up once per
+/// object without hashing; a damaged file's other ids still resolve, through a dictionary.
+struct TypeIDs {
+    private var dense: [UInt64?] = []
+    private var other: [Int: UInt64] = [:]
+    private static let denseLimit = 1 << 20
+
+    subscript(id: Int) -> UInt64? {
+        get { id >= 0 && id < dense.count ? dense[id] : other[id] }
+        set {
+            guard id >= 0, id < Self.denseLimit else { other[id] = newValue; return }
+            if id >= dense.count { dense += Array(repeating: nil, count: id + 1 - dense.count) }
+            dense[id] = newValue
+        }
+    }
+}
+

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapModel
 import HeapRendering
+import RemoteMemory
 import SnapshotStore
 
 extension PyInspect {
@@ -17,7 +18,8 @@ extension PyInspect {
         enum ExportFormat: String, ExpressibleByArgument { case json }
 
         func run() throws {
-            let snapshot = readSnapshot(file)
+            let snapshot: HeapSnapshot
+            do { snapshot = try loadSnapshot(file) } catch { fail(error) }
             SnapshotJSONLines.write(snapshot) { writeStdout($0) }
         }
     }
@@ -36,7 +38,7 @@ extension PyInspect {
         @Option(name: .long, help: "Output format: text or json (schema pyinspect-diff/1, docs/snapshot-schema.md).")
         var format: DiffFormat = .text
 
-        @Option(name: .long, help: "How many types to show per section in text output.")
+        @Option(name: .long, parsing: .unconditional, help: "How many types to show per section in text output.")
         var top = 20
 
         @Flag(name: .long, help: "Show every type.")
@@ -48,12 +50,20 @@ extension PyInspect {
         enum DiffFormat: String, ExpressibleByArgument { case text, json }
 
         func validate() throws {
-            if top < 1 { throw ValidationError("--top must be at least 1") }
+            if top < 1 { throw ValidationError("--top \(top): show at least 1 type per section (--all shows every type)") }
         }
 
         func run() throws {
-            let a = readSnapshot(before)
-            let b = readSnapshot(after)
+            // The two files are read at once, one per core: reading (and checking) every object's
+            // references is most of a diff's time.
+            let paths = [before, after]
+            let read = Parallel.map(shares: 2) { index in Result { () throws(ReportedError) in try loadSnapshot(paths[index]) } }
+            let a: HeapSnapshot, b: HeapSnapshot
+            do throws(ReportedError) {
+                (a, b) = (try read[0].get(), try read[1].get())
+            } catch {
+                fail(error)
+            }
             let naming: TypeNaming = qualified ? .qualified : .name
             let diff = HeapDiff(from: a, to: b, naming: naming)
             let renderer = DiffRenderer(options: RenderOptions(naming: naming, topTypes: all ? nil : top))
@@ -69,16 +79,16 @@ extension PyInspect {
     }
 }
 
-/// Reads a snapshot or exits with its documented code and one line. References are always read
-/// and checked, also for `diff`, which does not use them: so `diff` and `export` call the same
+/// Reads a snapshot, or says in one line with its documented code why not. References are always
+/// read and checked, also for `diff`, which does not use them: so `diff` and `export` call the same
 /// files damaged.
-func readSnapshot(_ path: String) -> HeapSnapshot {
+func loadSnapshot(_ path: String) throws(ReportedError) -> HeapSnapshot {
     do {
         return try SnapshotFile.read(path, references: true)
     } catch {
         switch error {
-        case .unsupportedSchema: fail(ReportedError(exit: .newerSnapshot, message: error.description))
-        default: fail(ReportedError(exit: .badSnapshot, message: error.description))
+        case .unsupportedSchema: throw ReportedError(exit: .newerSnapshot, message: error.description)
+        default: throw ReportedError(exit: .badSnapshot, message: error.description)
         }
     }
 }
