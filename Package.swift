@@ -4,6 +4,7 @@ import PackageDescription
 // Module graph (arrows point at what a module imports; nothing imports upward):
 //   pyinspect (CLI) -> HeapRendering -> HeapModel
 //                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph -> CPrefetch  (never sees a pid)
+//                                    -> TraverseEmulation -> CTraverseEmulator -> libunicorn
 //                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
 //                   -> SnapshotStore -> HeapModel, CSQLite, OutputFiles
 //                   -> OutputFiles   -> CFileShims
@@ -45,7 +46,10 @@ let package = Package(
         .target(name: "HeapModel", swiftSettings: strictSwift),
         // The object graph and the collector's reachability analysis: pure, no memory access.
         .target(name: "HeapGraph", dependencies: ["CPrefetch"], swiftSettings: strictSwift),
-        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph"],
+        // A type's own tp_traverse run in a CPU emulator (libunicorn) over the sealed copy.
+        .target(name: "CTraverseEmulator", linkerSettings: [.linkedLibrary("unicorn")]),
+        .target(name: "TraverseEmulation", dependencies: ["CTraverseEmulator", "RemoteMemory"], swiftSettings: strictSwift),
+        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph", "TraverseEmulation"],
                 swiftSettings: strictSwift),
         .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),
         // Linux file calls Swift's Glibc module does not declare (renameat2).
@@ -71,6 +75,7 @@ let package = Package(
         .testTarget(name: "PyHeapReaderTests", dependencies: ["PyHeapReader", "RemoteMemory", "CPythonLayouts", "HeapModel"]),
         .testTarget(name: "HeapRenderingTests", dependencies: ["HeapRendering", "HeapModel"]),
         .testTarget(name: "HeapGraphTests", dependencies: ["HeapGraph"]),
+        .testTarget(name: "TraverseEmulationTests", dependencies: ["TraverseEmulation", "RemoteMemory"], exclude: ["traverse.s"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "HeapModel"]),
         .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", .product(name: "SystemPackage", package: "swift-system")]),
         // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI.

@@ -45,6 +45,7 @@ Optional fields (Swift `Int?`) and the series that have them:
   RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
   InterpreterLayout.gc    3.9+       (`interp->gc`)
   DictLayout.keysSize     3.8-3.10   (`dk_size`)
+  DictLayout.keysLookup   3.8-3.10   (`dk_lookup`: dict_traverse visits keys only in `lookdict` tables)
   DictLayout.keysLog2Size / keysLog2IndexBytes / keysKind / unicodeEntrySize   3.11+
   TraversalLayout.dictValuesItems   3.11+   (`PyDictValues` first exists in 3.11)
   TraversalLayout.dictValuesValid   3.13+   (`PyDictValues.valid`)
@@ -272,6 +273,7 @@ LAYOUT = [
         ("keys", q_off("dict", "ma_keys"), ALL),
         ("values", q_off("dict", "ma_values"), ALL),
         ("keysSize", q_off("keys", "dk_size"), ((3, 8), (3, 10))),
+        ("keysLookup", q_off("keys", "dk_lookup"), ((3, 8), (3, 10))),
         ("keysLog2Size", q_off("keys", "dk_log2_size"), ((3, 11), (3, 13))),
         ("keysLog2IndexBytes", q_off("keys", "dk_log2_index_bytes"), ((3, 11), (3, 13))),
         ("keysKind", q_off("keys", "dk_kind"), ((3, 11), (3, 13))),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what pyinspect needs to build on Debian 12 (libelf, libunwind, libsqlite3, pkg-config), then builds
+# Installs what pyinspect needs to build on Debian 12 (libelf, libunwind, libsqlite3, libunicorn, pkg-config), then builds
 # it. Usage: scripts/setup.sh [debug|release]   (default release). Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ config="${1:-release}"
 need=()
 # The tests also parse `check --format openmetrics` with python3-prometheus-client and query
 # snapshots with the sqlite3 CLI, as docs/snapshot-schema.md does.
-for pkg in libelf-dev libunwind-dev liblzma-dev libsqlite3-dev pkg-config python3-prometheus-client sqlite3; do
+for pkg in libelf-dev libunwind-dev liblzma-dev libsqlite3-dev libunicorn-dev pkg-config python3-prometheus-client sqlite3; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -266,6 +266,9 @@ public struct DictLayout: Sendable, Equatable {
     public var values: Int
     /// 3.8–3.10: `dk_size` (Py_ssize_t). nil from 3.11, which stores `dk_log2_size`.
     public var keysSize: Int?
+    /// 3.8–3.10: `dk_lookup`, the lookup function; `dict_traverse` visits keys only when it is
+    /// `lookdict` (a table that has held a non-str key). nil from 3.11 (`dk_kind` says it).
+    public var keysLookup: Int?
     /// 3.11+: `dk_log2_size`, `dk_log2_index_bytes`, `dk_kind` (uint8 each).
     public var keysLog2Size: Int?
     public var keysLog2IndexBytes: Int?
@@ -276,12 +279,14 @@ public struct DictLayout: Sendable, Equatable {
     public var entrySize: Int
     public var unicodeEntrySize: Int?
 
-    public init(used: Int, keys: Int, values: Int, keysSize: Int?, keysLog2Size: Int?, keysLog2IndexBytes: Int?,
-                keysKind: Int?, keysEntryCount: Int, keysIndices: Int, entrySize: Int, unicodeEntrySize: Int?) {
+    public init(used: Int, keys: Int, values: Int, keysSize: Int?, keysLookup: Int? = nil, keysLog2Size: Int?,
+                keysLog2IndexBytes: Int?, keysKind: Int?, keysEntryCount: Int, keysIndices: Int, entrySize: Int,
+                unicodeEntrySize: Int?) {
         self.used = used
         self.keys = keys
         self.values = values
         self.keysSize = keysSize
+        self.keysLookup = keysLookup
         self.keysLog2Size = keysLog2Size
         self.keysLog2IndexBytes = keysLog2IndexBytes
         self.keysKind = keysKind

@@ -14,6 +14,8 @@ public struct CollectableSet: Sendable {
     public var overcounted: [ObjectRef]
     /// The cycles, grouped by shape, largest first.
     public var cycles: [CycleGroup]
+    /// `--verify-traversal`: the native plans checked against the target's own tp_traverse.
+    public var verification: TraversalCheck?
     /// Memory a collection would give back: the objects' own sizes (as `sys.getsizeof` counts them),
     /// per type, and untracked objects (str, bytes, int, ...) whose every reference comes from them.
     public var bytes: Int = 0
@@ -35,13 +37,53 @@ public struct CollectableSet: Sendable {
 
 public struct Coverage: Sendable, Equatable {
     public var tracked: Int
+    /// Objects whose references were found exactly: by a native plan or by emulating their type's tp_traverse.
     public var exact: Int
     /// Tracked objects per type-object address whose traversal is not exact (what limits the analysis).
     public var inexactByType: [UInt64: Int]
+    /// Of `exact`, the objects whose references came from their type's own tp_traverse run in the
+    /// emulator, per type.
+    public var emulatedByType: [UInt64: Int] = [:]
+    /// Why the references of an inexact type's objects could not be found (one reason per type).
+    public var inexactReasons: [UInt64: String] = [:]
+    /// Emulated calls made (including `--verify-traversal`'s) and the time they took, all threads together.
+    public var emulationCalls = 0
+    public var emulationSeconds = 0.0
+
+    public var emulated: Int { emulatedByType.values.reduce(0, +) }
+    public var native: Int { exact - emulated }
 
     public init(tracked: Int, exact: Int, inexactByType: [UInt64: Int]) {
         self.tracked = tracked
         self.exact = exact
         self.inexactByType = inexactByType
     }
+}
+
+/// `--verify-traversal`: every object with a native plan traversed a second time by its type's
+/// own tp_traverse in the emulator, and the two lists of referents compared.
+public struct TraversalCheck: Sendable, Equatable {
+    /// Objects compared, and those whose tp_traverse could not be emulated (per reason).
+    public var compared = 0
+    public var notEmulated: [String: Int] = [:]
+    public var disagreements: [Disagreement] = []
+
+    public struct Disagreement: Sendable, Equatable {
+        public var type: UInt64
+        public var objects: Int
+        /// One object that disagreed, and the referents only one side found for it.
+        public var sample: UInt64
+        public var onlyNative: [UInt64]
+        public var onlyEmulated: [UInt64]
+
+        public init(type: UInt64, objects: Int, sample: UInt64, onlyNative: [UInt64], onlyEmulated: [UInt64]) {
+            self.type = type
+            self.objects = objects
+            self.sample = sample
+            self.onlyNative = onlyNative
+            self.onlyEmulated = onlyEmulated
+        }
+    }
+
+    public init() {}
 }

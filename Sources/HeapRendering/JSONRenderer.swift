@@ -48,8 +48,6 @@ public struct JSONRenderer {
         var collectable: [(String, JSONValue)] = []
         if let set = report.collectable {
             let c = set.coverage
-            let inexact = c.inexactByType.map { (naming: options.naming.label(report.types[$0.key] ?? .unreadable($0.key)), count: $0.value) }
-                .reduce(into: [String: Int]()) { $0[$1.naming, default: 0] += $1.count }
             var section = self.section(set.census, report, leading: [], ids: true)
             if case var .object(members) = section {
                 members.append(("by_generation", .array(set.byGeneration.map { .int($0) })))
@@ -61,11 +59,8 @@ public struct JSONRenderer {
                 members.append(("untracked_objects", .int(set.untrackedObjects)))
                 members.append(("untracked_bytes", .int(set.untrackedBytes)))
                 members.append(("held_bytes", .int(set.heldBytes)))
-                members.append(("coverage", .object([
-                    ("tracked", .int(c.tracked)), ("exact", .int(c.exact)),
-                    ("inexact_types", .object(inexact.keys.sorted { inexact[$0]! != inexact[$1]! ? inexact[$0]! > inexact[$1]! : $0 < $1 }
-                        .map { ($0, .int(inexact[$0]!)) })),
-                ])))
+                members.append(("coverage", coverage(c, report)))
+                if let check = set.verification { members.append(("verification", verification(check, report))) }
                 members.append(("overcounted", .array(set.overcounted.map { .string(hexAddress($0.address)) })))
                 members.append(("cycles", .array(options.shownCycles(set.cycles, all: true).map { cycle(number: $0.number, group: $0.group, report) })))
                 section = .object(members)

@@ -88,20 +88,62 @@ public struct TextRenderer {
         return "\(grouped(report.frozen)) from gc.freeze(), \(grouped(report.permanentImmortal)) immortal objects the collector keeps there"
     }
 
+    /// How the references were found: natively, by the target's own tp_traverse in the emulator
+    /// (types named, most objects first), or not at all (types named with the reason).
+    private func coverageLines(_ set: CollectableSet, report: HeapReport, _ out: inout [String]) {
+        let c = set.coverage
+        func share(_ count: Int) -> String { fixed(c.tracked == 0 ? 100.0 : 100.0 * Double(count) / Double(c.tracked), 1) + "%" }
+        func named(_ counts: [UInt64: Int], limit: Int) -> [String] {
+            counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(limit)
+                .map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \(grouped($0.value))" }
+        }
+        var how = "native \(share(c.native))"
+        if c.emulated > 0 {
+            let types = named(c.emulatedByType, limit: 5)
+            how += ", by the target's own tp_traverse \(share(c.emulated)): " + types.joined(separator: ", ")
+            if c.emulatedByType.count > types.count { how += ", …" }
+        }
+        out.append("  coverage: references found for \(grouped(c.exact)) of \(grouped(c.tracked)) tracked objects (\(how))")
+        if c.emulationCalls > 0 {
+            out.append("  emulation: \(grouped(c.emulationCalls)) tp_traverse calls in \(fixed(c.emulationSeconds * 1000, 1)) ms "
+                       + "(\(fixed(c.emulationSeconds * 1e6 / Double(c.emulationCalls), 1)) µs each)")
+        }
+        if c.exact < c.tracked {
+            let worst = c.inexactByType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5)
+            let names = worst.map { entry -> String in
+                let name = options.naming.label(report.types[entry.key] ?? .unreadable(entry.key))
+                return "\(name) \(grouped(entry.value)) (\(c.inexactReasons[entry.key] ?? "not traversed"))"
+            }
+            out.append("  not traversed (garbage they hold may stay hidden): " + names.joined(separator: "; "))
+        }
+        if let check = set.verification { verificationLines(check, report: report, &out) }
+    }
+
+    /// `--verify-traversal`: each disagreement by type, with what only one side found.
+    private func verificationLines(_ check: TraversalCheck, report: HeapReport, _ out: inout [String]) {
+        let skipped = check.notEmulated.values.reduce(0, +)
+        var line = "  verify-traversal: \(grouped(check.compared)) objects compared with their type's own tp_traverse, "
+        line += check.disagreements.isEmpty ? "no disagreement" : "\(check.disagreements.count) type\(check.disagreements.count == 1 ? "" : "s") disagree"
+        if skipped > 0 {
+            let reasons = check.notEmulated.sorted { $0.value > $1.value }.prefix(3).map { "\($0.key) \(grouped($0.value))" }
+            line += "; \(grouped(skipped)) not emulated (" + reasons.joined(separator: "; ") + ")"
+        }
+        out.append(line)
+        for d in check.disagreements {
+            let name = options.naming.label(report.types[d.type] ?? .unreadable(d.type))
+            func list(_ addresses: [UInt64]) -> String { addresses.isEmpty ? "none" : addresses.prefix(8).map(hexAddress).joined(separator: " ") }
+            out.append("    \(name) \(grouped(d.objects)) object\(d.objects == 1 ? "" : "s") disagree, e.g. \(hexAddress(d.sample)): "
+                       + "only the native plan found \(list(d.onlyNative)); only tp_traverse found \(list(d.onlyEmulated))")
+        }
+    }
+
     private func collectable(_ set: CollectableSet, report: HeapReport, _ out: inout [String]) {
         let g = set.byGeneration
         section(title: "collectable (a full collection would free these now; by generation \(g.map(grouped).joined(separator: "/")))",
                 census: set.census, report: report, bytes: set.bytesByType, &out)
         out.append("  memory held: \(byteSize(set.heldBytes)) (objects \(byteSize(set.bytes)), plus \(grouped(set.untrackedObjects)) untracked "
                    + "object\(set.untrackedObjects == 1 ? "" : "s") only they reference: \(byteSize(set.untrackedBytes)))")
-        let c = set.coverage
-        let share = c.tracked == 0 ? 100.0 : 100.0 * Double(c.exact) / Double(c.tracked)
-        out.append("  coverage: references found exactly for \(grouped(c.exact)) of \(grouped(c.tracked)) tracked objects (\(fixed(share, 1))%)")
-        if c.exact < c.tracked {
-            let worst = c.inexactByType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5)
-            let names = worst.map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \(grouped($0.value))" }
-            out.append("  not traversed (garbage they hold stays hidden): " + names.joined(separator: ", "))
-        }
+        coverageLines(set, report: report, &out)
         if !set.overcounted.isEmpty {
             let sample = set.overcounted.prefix(3).map { "<\((report.types[$0.type] ?? .unreadable($0.type)).tpName) \(hexAddress($0.address))>" }
             out.append("  warning: \(set.overcounted.count) object(s) had more references than their refcount (treated as reachable): "

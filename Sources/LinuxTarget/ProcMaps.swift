@@ -51,7 +51,7 @@ public struct MapsEntry: Sendable, Equatable {
     }
 
     public var region: MemoryRegion {
-        MemoryRegion(start: start, end: end, readable: readable, writable: writable, path: path)
+        MemoryRegion(start: start, end: end, readable: readable, writable: writable, executable: executable, path: path)
     }
 }
 

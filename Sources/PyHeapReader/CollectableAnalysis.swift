@@ -11,6 +11,8 @@ struct CollectableAnalysis {
     let layout: PythonLayout
     let symbols: [String: UInt64]
     var progress: ProgressHandler? = nil
+    /// Emulation of the types without a native plan, and `--verify-traversal`.
+    var traversal = TraversalOptions()
 
     /// `objects` are the tracked objects of generations 0-2; without `keepObjects` they are moved
     /// out (and freed with the analysis).
@@ -33,21 +35,29 @@ struct CollectableAnalysis {
         if let typeType = symbols["PyType_Type"] {
             for (address, type) in zip(addresses, typeOf) where type == typeType { candidateTypes.append(address) }
         }
-        let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(Set(candidateTypes)))
+        let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(Set(candidateTypes)),
+                                       emulate: traversal.emulate || traversal.verify)
         let plans = types.map { planner.traversal(ofType: $0) }
+        let emulatedPlans = plans.map { if case .emulated = $0 { return true } else { return false } }
+        let verifyFunctions = traversal.verify ? types.map { planner.traverseAddress(ofType: $0) } : []
         types.removeAll()
-        let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"])
         // Contiguous shares of the nodes, one per core, each reading through its own view of the copy.
         var views: [CachedMemory] = [memory]
         if addresses.count >= Self.parallelThreshold {
             while views.count < Parallel.cores, let view = memory.concurrentView() { views.append(view) }
         }
+        let usesEmulator = traversal.verify || emulatedPlans.contains(true)
+        let traversal = traversal, shares = views.count
+        func emulation() -> EmulatorSession? { usesEmulator ? EmulatorSession(options: traversal, shares: shares) : nil }
+        let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"],
+                                     generalLookup: symbols["lookdict"], emulation: emulation())
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
         let immortalCheck = layout.hasImmortalObjects
         let exactPlans = plans.map(\.isExact)
         var shards = Parallel.map(shares: views.count) { share -> Shard in
             let memory = views[share]
-            let finder = share == 0 ? finder : ReferenceFinder(memory: memory, layout: layout, strType: finder.strType)
+            let finder = share == 0 ? finder : ReferenceFinder(memory: memory, layout: layout, strType: finder.strType,
+                                                               generalLookup: finder.generalLookup, emulation: emulation())
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
             let sizes = recordObjects ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
@@ -63,7 +73,17 @@ struct CollectableAnalysis {
                     var exact = false
                     if number >= 0 {
                         exact = exactPlans[number]
-                        if !finder.referents(of: addresses[node], traversal: plans[number], into: &batch) { exact = false }
+                        if !finder.referents(of: addresses[node], traversal: plans[number], into: &batch) {
+                            exact = false
+                            if emulatedPlans[number], shard.reasons[typeOf[node]] == nil {
+                                shard.reasons[typeOf[node]] = finder.emulation?.lastFailure
+                            }
+                        } else if emulatedPlans[number] {
+                            shard.emulated[typeOf[node], default: 0] += 1
+                        } else if !verifyFunctions.isEmpty {
+                            shard.verifier.verify(addresses[node], type: typeOf[node], plan: plans[number],
+                                                  function: verifyFunctions[number], finder: finder)
+                        }
                     }
                     batch.endNode(refcount: refcountOf(addresses[node], memory: memory, immortalCheck: immortalCheck), exact: exact)
                     if exact { shard.exact += 1 } else { shard.inexact[typeOf[node], default: 0] += 1 }
@@ -71,16 +91,25 @@ struct CollectableAnalysis {
                 }
                 shard.builder.finish(batchFrom: nodes.lowerBound, batch)
             }
+            shard.emulationCalls = finder.emulation?.calls ?? 0
+            shard.emulationNanoseconds = finder.emulation?.nanoseconds ?? 0
             return shard
         }
-        var exactCount = 0
-        var inexact: [UInt64: Int] = [:]
+        var coverage = Coverage(tracked: addresses.count, exact: 0, inexactByType: [:])
         var recordedSizes: [Int] = []
         if recordObjects { recordedSizes = shards.flatMap(\.sizes) }
         for shard in shards {
-            exactCount += shard.exact
-            inexact.merge(shard.inexact, uniquingKeysWith: +)
+            coverage.exact += shard.exact
+            coverage.inexactByType.merge(shard.inexact, uniquingKeysWith: +)
+            coverage.emulatedByType.merge(shard.emulated, uniquingKeysWith: +)
+            coverage.inexactReasons.merge(shard.reasons) { first, _ in first }
+            coverage.emulationCalls += shard.emulationCalls
+            coverage.emulationSeconds += Double(shard.emulationNanoseconds) / 1e9
         }
+        for type in coverage.inexactByType.keys where coverage.inexactReasons[type] == nil {
+            coverage.inexactReasons[type] = "pyinspect has no plan for its tp_traverse"
+        }
+        let verification = verifyFunctions.isEmpty ? nil : TraversalVerifier.merged(shards.map(\.verifier))
         var builders = shards.map(\.builder)
         shards = []
         let graph = ObjectGraphBuilder.join(&builders)
@@ -111,9 +140,10 @@ struct CollectableAnalysis {
         cycles.sort { $0.heldBytes != $1.heldBytes ? $0.heldBytes > $1.heldBytes : $0.objects > $1.objects }
         clock.mark("cycles")
         var set = CollectableSet(census: census, byGeneration: byGeneration,
-                                 coverage: Coverage(tracked: addresses.count, exact: exactCount, inexactByType: inexact),
+                                 coverage: coverage,
                                  overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },
                                  cycles: cycles)
+        set.verification = verification
         set.bytes = held.own
         set.bytesByType = held.ownByType
         set.untrackedBytes = held.untracked
@@ -188,6 +218,11 @@ struct CollectableAnalysis {
         var builder: ObjectGraphBuilder
         var exact = 0
         var inexact: [UInt64: Int] = [:]
+        var emulated: [UInt64: Int] = [:]
+        var reasons: [UInt64: String] = [:]
+        var emulationCalls = 0
+        var emulationNanoseconds: UInt64 = 0
+        var verifier = TraversalVerifier()
         var sizes: [Int] = []
     }
 

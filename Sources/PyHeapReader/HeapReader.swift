@@ -83,9 +83,10 @@ public struct HeapReader: Sendable {
     /// are cut short and counted in `issues`. Throws `.collectionInProgress` when the collector is
     /// running and `strict` is set: the caller resumes the target briefly and tries again.
     public func capture(memory: CachedMemory, keepGenerationObjects: Bool, findCollectable: Bool = false,
-                        strict: Bool) throws(ReaderError) -> HeapCapture {
+                        strict: Bool, traversal: TraversalOptions = TraversalOptions()) throws(ReaderError) -> HeapCapture {
         var lists = try readLists(memory: memory, keepObjects: keepGenerationObjects || findCollectable, strict: strict)
-        return analyse(&lists, memory: memory, findCollectable: findCollectable, keepGenerationObjects: keepGenerationObjects)
+        return analyse(&lists, memory: memory, findCollectable: findCollectable, keepGenerationObjects: keepGenerationObjects,
+                       traversal: traversal)
     }
 
     /// What must be read while the target is stopped: the collector's state and its lists.
@@ -148,7 +149,8 @@ public struct HeapReader: Sendable {
     /// With `recordObjects` (implies `findCollectable`) the capture carries every object with its
     /// size and references (`HeapCapture.objects`, for snapshots).
     public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
-                        recordObjects: Bool = false, progress: ProgressHandler? = nil) -> HeapCapture {
+                        recordObjects: Bool = false, traversal: TraversalOptions = TraversalOptions(),
+                        progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
         var issues = lists.issues
         var collectable: CollectableSet?
@@ -156,6 +158,7 @@ public struct HeapReader: Sendable {
         if findCollectable || recordObjects {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.progress = progress
+            analysis.traversal = traversal
             (collectable, objects) = analysis.run(objects: &lists.tracked, generations: lists.generations,
                                                   keepObjects: keepGenerationObjects, recordObjects: recordObjects, clock: &clock)
         }

@@ -4,14 +4,18 @@ public struct MemoryRegion: Sendable, Equatable {
     public var end: UInt64
     public var readable: Bool
     public var writable: Bool
+    /// Code: what the traverse emulator may run.
+    public var executable: Bool
     /// The file backing it, or a pseudo name such as `[heap]`; empty for anonymous memory.
     public var path: String
 
-    public init(start: UInt64, end: UInt64, readable: Bool = true, writable: Bool = true, path: String = "") {
+    public init(start: UInt64, end: UInt64, readable: Bool = true, writable: Bool = true, executable: Bool = false,
+                path: String = "") {
         self.start = start
         self.end = end
         self.readable = readable
         self.writable = writable
+        self.executable = executable
         self.path = path
     }
 

@@ -55,6 +55,8 @@ public struct TargetImage: Sendable {
         "PyExc_BaseException", "subtype_traverse", "PyFrame_Type", "PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type",
         "PyContext_Type", "PyContextVar_Type", "PyContextToken_Type", "PyCFunction_Type", "PyODict_Type", "_PyHamt_Type",
         "_PyHamt_BitmapNode_Type", "_PyHamt_ArrayNode_Type", "_PyHamt_CollisionNode_Type",
+        // 3.8–3.10 dict_traverse visits keys only in tables whose lookup function is this one.
+        "lookdict",
     ]
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.

@@ -20,6 +20,7 @@ enum PyInspectExit: Int32, CaseIterable {
     case badSnapshot = 22
     case newerSnapshot = 23
     case pauseLimit = 24
+    case traversalDisagreement = 25
     case usage = 64
     case internalError = 70
     case interrupted = 130
@@ -45,6 +46,7 @@ enum PyInspectExit: Int32, CaseIterable {
         case .badSnapshot: return "the file is not a pyinspect snapshot, or it is truncated or damaged"
         case .newerSnapshot: return "the snapshot was written by a newer pyinspect (unknown schema)"
         case .pauseLimit: return "the read could not finish within --max-pause; the target was resumed"
+        case .traversalDisagreement: return "--verify-traversal found a native plan that disagrees with the type's own tp_traverse"
         case .usage: return "usage error"
         case .internalError: return "internal error"
         case .interrupted: return "interrupted (SIGINT or SIGTERM); the target was resumed"
@@ -59,7 +61,7 @@ extension PyInspectExit {
     /// could not be read; then errors of pyinspect or of the target's memory, then reasons the
     /// process cannot be read, and last a process that is simply gone.
     static let severity: [PyInspectExit] = [
-        .interrupted, .outputFailed, .limitExceeded, .internalError, .layoutMismatch, .inconsistentMemory, .pauseLimit,
+        .interrupted, .outputFailed, .limitExceeded, .traversalDisagreement, .internalError, .layoutMismatch, .inconsistentMemory, .pauseLimit,
         .permissionDenied, .unsupportedVersion, .freeThreaded, .noSuchCycle, .graphvizMissing, .notPython,
         .processExited, .noSuchProcess, .demoFailed, .badSnapshot, .newerSnapshot, .usage, .success,
     ]

@@ -22,6 +22,8 @@ struct InspectionOptions {
     var maxPauseSeconds = 5.0
     /// Stop with `.interrupted` once the target is resumed if SIGINT/SIGTERM arrived (`watch` handles it itself).
     var stopOnInterrupt = true
+    /// Types without a native plan traversed by their own tp_traverse in the emulator; `--verify-traversal`.
+    var traversal = TraversalOptions()
 }
 
 /// Glue between the live process (LinuxTarget) and the heap reader (PyHeapReader): open, find the
@@ -62,8 +64,10 @@ enum LiveInspection {
                 StopRequest.install()
             }
             let snapshot: CachedMemory
+            var traversal = options.traversal
             if let plan {
-                (snapshot, threads) = try PausedCopy.take(pid: pid, live: live, plan: plan, arena: arena, budget: &budget)
+                (snapshot, threads, traversal.threadPointer) = try PausedCopy.take(pid: pid, live: live, plan: plan, arena: arena,
+                                                                                   budget: &budget)
             } else {
                 do {
                     snapshot = CachedMemory(base: live, regions: ProcMaps.regions(try ProcMaps.read(pid: pid)))
@@ -89,7 +93,7 @@ enum LiveInspection {
             case var .success(lists):
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects,
-                                             recordObjects: options.recordObjects, progress: progress.handler)
+                                             recordObjects: options.recordObjects, traversal: traversal, progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []
                 for (name, time) in phases {

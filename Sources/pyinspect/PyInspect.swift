@@ -131,4 +131,7 @@ struct ReadOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Census only: skip finding what the next full collection would free.")
     var noCycles = false
+
+    @Flag(name: .long, help: "Do not run the target's own tp_traverse in the emulator for types pyinspect has no plan for (their objects may then hide garbage).")
+    var noEmulation = false
 }

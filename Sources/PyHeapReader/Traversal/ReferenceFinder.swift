@@ -11,11 +11,18 @@ final class ReferenceFinder {
     let layout: PythonLayout
     /// `PyUnicode_Type`, to name dict keys that are strings.
     let strType: UInt64?
+    /// Runs the target's own tp_traverse for `.emulated` plans (nil: such objects stay inexact).
+    let emulation: EmulatorSession?
+    /// 3.8–3.10 `lookdict`: the lookup function of dict tables whose keys dict_traverse visits.
+    let generalLookup: UInt64?
 
-    init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?) {
+    init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, generalLookup: UInt64? = nil,
+         emulation: EmulatorSession? = nil) {
         self.memory = memory
         self.layout = layout
         self.strType = strType
+        self.generalLookup = generalLookup
+        self.emulation = emulation
     }
 
     /// Largest container pyinspect will traverse (items, dict entries, set slots).
@@ -91,12 +98,36 @@ final class ReferenceFinder {
                Int(try memory.load(Int8.self, at: object &+ UInt64(stateField))) < cleared {
                 try interpreterFrame(object &+ UInt64(embedded), &sink)
             }
+        case let .emulated(function):
+            try emulated(object, function: function, &sink)
         case let .instance(plan):
             for slot in plan.slots { sink.add(try memory.word(at: object &+ UInt64(slot.offset)), .attribute(slot.name)) }
             try instanceDict(object, plan.dict, &sink)
             if let type = plan.type { sink.add(type, .attribute("__class__")) }
             try visit(object, plan.base, &sink)
         }
+    }
+
+    /// The type's own tp_traverse, run in the emulator. Each referent is labelled by the offset of
+    /// the object's field that holds it, when one does (read only when a label is asked for).
+    private func emulated<Sink: ReferenceSink>(_ object: UInt64, function: UInt64, _ sink: inout Sink) throws(MemoryError) {
+        guard let emulation else { throw MemoryError.limitExceeded(what: "emulated tp_traverse", value: 0, limit: 0) }
+        let ran = emulation.traverse(function: function, object: object, memory: memory) { referents in
+            for (position, referent) in referents.enumerated() { sink.add(referent, fieldLabel(object, holding: referent, position)) }
+        }
+        if !ran { throw MemoryError.limitExceeded(what: "emulated tp_traverse", value: 0, limit: 0) }
+    }
+
+    /// `+0x18`-style label of the first field of `object` (within its basic size) that holds
+    /// `referent`; the visit's position when none does (the pointer lives elsewhere).
+    private func fieldLabel(_ object: UInt64, holding referent: UInt64, _ position: Int) -> EdgeLabel {
+        let type = (try? memory.word(at: object &+ UInt64(layout.object.type))) ?? 0
+        let size = (try? memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))) ?? 0
+        guard size > 0, size <= 4096 else { return .index(position) }
+        for offset in stride(from: 0, to: Int(size), by: 8) where (try? memory.word(at: object &+ UInt64(offset))) == referent {
+            return .offset(offset)
+        }
+        return .index(position)
     }
 
     /// `frame_traverse`.
@@ -234,7 +265,10 @@ final class ReferenceFinder {
             return
         }
         guard count > 0 else { return }
-        let visitsKeys = table.keyOffset != 0
+        var visitsKeys = table.keyOffset != 0
+        if visitsKeys, let lookupField = d.keysLookup, let generalLookup {
+            visitsKeys = try memory.word(at: keys &+ UInt64(lookupField)) == generalLookup
+        }
         try memory.withBytes(at: table.entries, count: count * table.entrySize, limit: Self.maxItems * 24) { raw in
             for index in 0..<count {
                 let base = index * table.entrySize + table.keyOffset
@@ -242,8 +276,9 @@ final class ReferenceFinder {
                 guard value != 0 else { continue }
                 let key = raw.loadUnaligned(fromByteOffset: base, as: UInt64.self)
                 sink.add(value, label(forKey: key))
-                // 3.11+ unicode tables (key first in the entry) visit values only, as CPython does;
-                // before 3.11 str keys are visited but never tracked, so visiting them changes nothing.
+                // Unicode tables visit values only, as CPython does: 3.11+ by their entry kind, 3.8–3.10
+                // by their lookup function (where `lookdict` is not known, str keys are visited, which
+                // changes no reachability: they are never tracked).
                 if visitsKeys { sink.add(key, .attribute("<key>")) }
             }
         }

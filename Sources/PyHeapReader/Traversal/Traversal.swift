@@ -27,6 +27,8 @@ indirect enum Traversal: Sendable, Equatable {
     case deque(DequeLayout)
     /// `subtype_traverse`: a class from a `class` statement.
     case instance(InstancePlan)
+    /// No native plan: the type's own `tp_traverse` at this address, run in the emulator.
+    case emulated(function: UInt64)
 
     /// The same plan in storage of its own. Threads that read one plan for every object would
     /// otherwise all bump the reference counts of the same boxes and arrays, and the cache line
@@ -40,6 +42,7 @@ indirect enum Traversal: Sendable, Equatable {
         case .dict: return .dict
         case .set: return .set
         case .frame: return .frame
+        case let .emulated(function): return .emulated(function: function)
         case let .fields(offsets, labels): return .fields(offsets.map { $0 }, labels: labels.map { $0 })
         case let .generator(offsets, labels): return .generator(offsets.map { $0 }, labels: labels.map { $0 })
         case let .dictSubtype(offsets, labels): return .dictSubtype(offsets.map { $0 }, labels: labels.map { $0 })
@@ -54,7 +57,8 @@ indirect enum Traversal: Sendable, Equatable {
         }
     }
 
-    /// Whether the references found are exactly the collector's.
+    /// Whether the references found are exactly the collector's (an emulated call that fails makes
+    /// that one object inexact).
     var isExact: Bool {
         switch self {
         case .opaque: return false

@@ -13,6 +13,15 @@ final class TraversalPlanner {
     /// The address of `subtype_traverse`, the traverse function of every `class` statement.
     private(set) var subtypeTraverse: UInt64?
     private var plans: [UInt64: Traversal] = [:]
+    /// Whether types without a native plan are traversed by their own code in the emulator.
+    let emulate: Bool
+
+    /// Native plans that leave out part of what the traverse function visits, used only when the
+    /// emulator is off (`--verify-traversal` finds each): `module_traverse` also calls the module
+    /// definition's `m_traverse` (the per-module state of extension modules), which no fixed plan can
+    /// know; `meth_traverse` visits a `PyCMethod`'s `mm_class` (3.9+) and `odict_traverse` its
+    /// nodes' keys, the "left_out" visits of scripts/gen-layouts.py's tables.
+    static let partialPlans: Set<String> = ["PyModule_Type", "PyCFunction_Type", "PyODict_Type"]
 
     static let heapTypeFlag: UInt64 = 1 << 9
     static let managedDictFlag: UInt64 = 1 << 4
@@ -20,9 +29,10 @@ final class TraversalPlanner {
     /// `T_OBJECT_EX` / `Py_T_OBJECT_EX`: the member kind `subtype_traverse` visits.
     static let objectMember: Int32 = 16
 
-    init(memory: any MemoryReader, layout: PythonLayout, symbols: [String: UInt64], censusTypes: [UInt64]) {
+    init(memory: any MemoryReader, layout: PythonLayout, symbols: [String: UInt64], censusTypes: [UInt64], emulate: Bool = false) {
         self.memory = memory
         self.layout = layout
+        self.emulate = emulate
         var builtin: [(String, Traversal)] = [
             ("PyTuple_Type", .tuple), ("PyList_Type", .list), ("PyDict_Type", .dict),
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
@@ -44,7 +54,7 @@ final class TraversalPlanner {
         for (symbol, offsets) in layout.traversal.pointerFields.sorted(by: { $0.key < $1.key }) {
             builtin.append((symbol, .fields(offsets, labels: PythonNames.labels(layout.traversal.pointerFieldNames[symbol], offsets: offsets))))
         }
-        for (symbol, traversal) in builtin {
+        for (symbol, traversal) in builtin where !(emulate && Self.partialPlans.contains(symbol)) {
             guard var type = symbols[symbol] else { continue }
             // PyExc_BaseException is a pointer variable holding the type, not the type itself.
             if symbol.hasPrefix("PyExc_") { type = (try? memory.pointer(at: type)) ?? 0 }
@@ -64,9 +74,19 @@ final class TraversalPlanner {
             lastPlan = plan
             return plan
         }
-        let plan = (try? plan(for: type)) ?? .opaque
+        var plan = (try? plan(for: type)) ?? .opaque
+        if emulate && !plan.isExact, let function = try? traverseFunction(of: type), function != 0 {
+            // No native plan, or a class whose C base has none: its own tp_traverse (for a class,
+            // subtype_traverse, which calls the base's) run in the emulator.
+            plan = .emulated(function: function)
+        }
         plans[type] = plan
         return plan
+    }
+
+    /// The type's `tp_traverse` (0: none, or unreadable): what `--verify-traversal` runs.
+    func traverseAddress(ofType type: UInt64) -> UInt64 {
+        (try? traverseFunction(of: type)) ?? 0
     }
 
     private func traverseFunction(of type: UInt64) throws(MemoryError) -> UInt64 {
@@ -101,11 +121,12 @@ final class TraversalPlanner {
             known[baseTraverse] = byName  // e.g. asyncio's _GatheringFuture(Future) planned before any Future
             baseTraversal = byName
         }
-        // subtype_traverse visits the class only when the base is not a heap type (3.9+): a heap
-        // base's own traverse visits Py_TYPE(self) itself. On 3.8 this can only under-count (safe).
+        // subtype_traverse visits the class unless the base is a heap type with a traverse of its
+        // own (3.9+: that traverse visits Py_TYPE(self) itself). On 3.8 this can only under-count (safe).
         let baseFlags = try memory.load(UInt64.self, at: base &+ UInt64(layout.type.flags))
+        let baseVisitsType = baseTraverse != 0 && baseFlags & Self.heapTypeFlag != 0
         return .instance(InstancePlan(slots: slots, dict: try dictLocation(type: type, flags: flags, base: base),
-                                      type: baseFlags & Self.heapTypeFlag == 0 ? type : nil, base: baseTraversal))
+                                      type: baseVisitsType ? nil : type, base: baseTraversal))
     }
 
     /// Types of extension modules (`_asyncio`) and of modules compiled into libpython without an

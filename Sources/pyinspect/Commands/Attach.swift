@@ -1,6 +1,7 @@
 import ArgumentParser
 import HeapModel
 import HeapRendering
+import PyHeapReader
 
 extension PyInspect {
     struct Attach: ParsableCommand {
@@ -11,7 +12,16 @@ extension PyInspect {
         @OptionGroup var report: ReportOptions
         @OptionGroup var read: ReadOptions
 
+        @Flag(name: .long, help: "Also run every object's own tp_traverse in the emulator and compare its references with pyinspect's native plan; disagreements are listed by type (exit 25).")
+        var verifyTraversal = false
+
         func validate() throws {
+            if verifyTraversal && read.noEmulation {
+                throw ValidationError("--verify-traversal runs tp_traverse in the emulator, which --no-emulation turns off: give one or the other")
+            }
+            if verifyTraversal && read.noCycles {
+                throw ValidationError("--verify-traversal checks the references the collectable analysis reads, which --no-cycles skips")
+            }
             if (report.format == .dot || report.format == .svg) && targets.isMultiple {
                 throw ValidationError("--format \(report.format.rawValue) draws one process's cycle: give one PID")
             }
@@ -21,6 +31,8 @@ extension PyInspect {
         func run() throws {
             var options = read.pause.inspection()
             options.findCollectable = !read.noCycles
+            options.traversal.emulate = !read.noEmulation
+            options.traversal.verify = verifyTraversal
             try ProcessRuns.finish(printReports(targets.resolve(), several: targets.isMultiple, inspection: options, report: report))
         }
     }
@@ -32,7 +44,9 @@ func printReports(_ selected: [SelectedProcess], several: Bool, inspection: Insp
                   report: ReportOptions) -> PyInspectExit {
     let options = report.rendering
     var printed = 0
+    var disagreed = false
     let outcomes = ProcessRuns.each(selected, options: inspection) { process, heap throws(ReportedError) -> JSONValue? in
+        if let check = heap.collectable?.verification, !check.disagreements.isEmpty { disagreed = true }
         if let number = report.cycle, report.format == .text || report.format == .json {
             try requireCycle(number, in: heap)
         }
@@ -61,7 +75,7 @@ func printReports(_ selected: [SelectedProcess], several: Bool, inspection: Insp
         }
         writeStdout(JSONValue.array(documents).serialized() + "\n")
     }
-    return ProcessRuns.exit(outcomes)
+    return PyInspectExit.mostSerious([ProcessRuns.exit(outcomes), disagreed ? .traversalDisagreement : .success])
 }
 
 /// `--cycle N` names a shape this report has.

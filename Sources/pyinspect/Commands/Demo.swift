@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import PyHeapReader
 
 extension PyInspect {
     struct Demo: ParsableCommand {
@@ -27,6 +28,7 @@ extension PyInspect {
             writeStderr("pyinspect demo: started \(python) (pid \(target.pid)) running the bundled leaky program")
             var options = read.pause.inspection()
             options.findCollectable = !read.noCycles
+            options.traversal.emulate = !read.noEmulation
             let code = printReports([SelectedProcess(pid: target.pid, parent: nil)], several: false, inspection: options, report: report)
             try ProcessRuns.finish(code)
         }

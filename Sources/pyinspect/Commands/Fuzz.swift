@@ -31,7 +31,7 @@ extension PyInspect {
                 fail(LiveInspection.describe(error, pid: pid))
             }
             let clean = try? recording.reader.capture(memory: recording.cache(), keepGenerationObjects: true,
-                                                      findCollectable: true, strict: true)
+                                                      findCollectable: true, strict: true, traversal: recording.traversal)
             let objects = (clean?.generations ?? []).flatMap { $0.objects ?? [] }.map(\.address)
             guard !objects.isEmpty else {
                 fail(ReportedError(exit: .inconsistentMemory, message: "pid \(pid): the recording could not be read cleanly"))
@@ -43,9 +43,9 @@ extension PyInspect {
                 // Half the damage near tracked objects (their headers, links, fields), half anywhere.
                 damage.damage(image, regions: recording.writable, pointers: objects, aim: damage.next() % 2 == 0 ? objects : [])
                 do {
-                    let capture = try recording.reader.capture(memory: CachedMemory(base: image, regions: image.regions),
-                                                               keepGenerationObjects: false, findCollectable: true,
-                                                               strict: damage.next() % 2 == 0)
+                    let capture = try recording.reader.capture(memory: recording.cache(image), keepGenerationObjects: false,
+                                                               findCollectable: true, strict: damage.next() % 2 == 0,
+                                                               traversal: recording.traversal)
                     _ = capture.collectable?.census.count
                     read += 1
                 } catch {
@@ -66,8 +66,12 @@ struct Recording {
     /// The writable mappings: where damage goes.
     let writable: [Range<UInt64>]
     let bytes: Int
+    /// The mappings as the target had them (code marked executable, for the traverse emulator).
+    let regions: [MemoryRegion]
+    /// The main thread's thread pointer at the recording.
+    let traversal: TraversalOptions
 
-    func cache() -> CachedMemory { CachedMemory(base: image, regions: image.regions) }
+    func cache(_ image: MemoryImage? = nil) -> CachedMemory { CachedMemory(base: image ?? self.image, regions: regions) }
 
     static func make(pid: Int32) throws -> Recording {
         let target = try TargetProcess.open(pid: pid)
@@ -78,6 +82,8 @@ struct Recording {
         let image = MemoryImage()
         var writable: [Range<UInt64>] = []
         var bytes = 0
+        var regions: [MemoryRegion] = []
+        let traversal = TraversalOptions(threadPointer: stopper.threadPointer(of: pid))
         for entry in try ProcMaps.read(pid: pid) where entry.readable && entry.end - entry.start <= 256 << 20
             && !entry.path.hasPrefix("[v") {
             var content = [UInt8](repeating: 0, count: Int(entry.end - entry.start))
@@ -85,8 +91,9 @@ struct Recording {
             guard copied else { continue }
             image.map(at: entry.start, size: content.count, bytes: content)
             bytes += content.count
+            regions.append(entry.region)
             if entry.writable { writable.append(entry.start..<entry.end) }
         }
-        return Recording(reader: reader, image: image, writable: writable, bytes: bytes)
+        return Recording(reader: reader, image: image, writable: writable, bytes: bytes, regions: regions, traversal: traversal)
     }
 }

@@ -1,0 +1,71 @@
+// Runs a CPython type's own tp_traverse(object, visit, arg) in a CPU emulator (libunicorn) over a
+// copy of the target's memory, and records what it visits. Nothing here can touch the target: the
+// emulator's memory is its own, filled page by page from a reader the caller gives.
+#ifndef TRAVERSE_EMULATOR_H
+#define TRAVERSE_EMULATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct te_engine te_engine;
+
+/// Fills `buffer` with target memory for the fault at `address`: sets `*start` (page aligned, <=
+/// address) and returns how many bytes it filled (a multiple of 4096, at most `capacity`, covering
+/// `address`), or 0 when `address` is not readable. `*executable` says whether it is code.
+typedef size_t (*te_memory_reader)(void *context, uint64_t address, uint64_t *start, uint8_t *buffer,
+                                   size_t capacity, int *executable);
+
+typedef struct {
+    /// A page-aligned range of `TE_SCRATCH_SIZE` bytes that the target does not map: the
+    /// emulator's own stack, the visit function and the stop address live there.
+    uint64_t scratch;
+    /// fs_base of a stopped thread of the target (thread-local storage, stack canaries), or 0 for a
+    /// private zeroed page.
+    uint64_t thread_pointer;
+    /// Translated blocks one call may run before it is stopped.
+    uint64_t block_budget;
+    /// Referents one call may record before it is stopped.
+    uint32_t max_referents;
+    /// Pages the engine may map (its memory bound); past it the engine starts afresh.
+    uint32_t max_pages;
+} te_config;
+
+#define TE_SCRATCH_SIZE (1u << 20)
+
+typedef enum {
+    TE_OK = 0,
+    /// Read, wrote or jumped where the target has no readable memory (`address`).
+    TE_FAULT,
+    /// Ran out of its block budget (a loop, or a very large container).
+    TE_BUDGET,
+    /// Made a system call or raised an interrupt (int3, ud2, a division by zero): `address` is the pc.
+    TE_TRAP,
+    /// Wrote to code.
+    TE_CODE_WRITE,
+    /// Visited more than `max_referents` objects.
+    TE_TOO_MANY,
+    /// The emulator itself failed (`address` holds unicorn's error number).
+    TE_ENGINE,
+} te_status;
+
+typedef struct {
+    te_status status;
+    uint64_t address;
+    /// tp_traverse's return value (0 unless it failed on its own).
+    int64_t result;
+    uint64_t blocks;
+} te_outcome;
+
+te_engine *te_open(const te_config *config, te_memory_reader reader, void *context);
+void te_close(te_engine *engine);
+
+/// Calls `function(object, visit, 0)`. The referents (every non-NULL pointer passed to visit, in
+/// order) are in `*referents[0 ..< *count]` until the next call. Every page the call wrote is put
+/// back as it was afterwards, so each call starts from the copy.
+te_outcome te_traverse(te_engine *engine, uint64_t function, uint64_t object, const uint64_t **referents,
+                       size_t *count);
+
+/// Pages mapped so far (code and data).
+uint32_t te_mapped_pages(const te_engine *engine);
+
+#endif
