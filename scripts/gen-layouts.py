@@ -153,6 +153,10 @@ TYPES = {
     "contextvar": ["PyContextVar", "struct _pycontextvarobject"],
     "contexttoken": ["PyContextToken", "struct _pycontexttokenobject"],
     "cfunction": ["PyCFunctionObject"],
+    # descriptors, mappingproxy, method-wrapper (Objects/descrobject.c)
+    "methoddescr": ["PyMethodDescrObject"],
+    "mappingproxy": ["mappingproxyobject"],
+    "methodwrapper": ["wrapperobject"],
     "cmethod": ["PyCMethodObject"],                                    # 3.9+ only
     "hamt": ["PyHamtObject"],
     "hamt_bitmap": ["PyHamtNode_Bitmap"],
@@ -447,6 +451,19 @@ TRAVERSE = {
     "PyCFunction_Type": {"struct": "cfunction", "function": "meth_traverse", "fields": [
         (ALL, ["m_self", "m_module"]),
     ], "left_out": [(((3, 9), (3, 13)), "cmethod", ["mm_class"])]},
+    # Objects/descrobject.c descr_traverse (3.8-3.13): d_type only. Every descriptor type shares it
+    # (method, classmethod, member, getset, wrapper descriptors), so this one entry plans them all.
+    "PyMethodDescr_Type": {"struct": "methoddescr", "function": "descr_traverse", "fields": [
+        (ALL, ["d_common.d_type"]),
+    ]},
+    # Objects/descrobject.c mappingproxy_traverse (3.8-3.13): mapping.
+    "PyDictProxy_Type": {"struct": "mappingproxy", "function": "mappingproxy_traverse", "fields": [
+        (ALL, ["mapping"]),
+    ]},
+    # Objects/descrobject.c wrapper_traverse (3.8-3.13): descr, self (a bound slot wrapper: `x.__eq__`).
+    "_PyMethodWrapper_Type": {"struct": "methodwrapper", "function": "wrapper_traverse", "fields": [
+        (ALL, ["descr", "self"]),
+    ]},
     # Python/hamt.c hamt_tp_traverse (3.8-3.13): h_root (not h_weakreflist). The symbol is exported
     # (PyAPI_DATA) only in 3.8-3.10; 3.11+ declare it in an internal header: a local symbol, found only in
     # the .symtab of an unstripped libpython. The node types' variable arrays are in arrayFields (HAMT_ARRAYS).

@@ -1,6 +1,6 @@
 // See traverse_emulator.h. One unicorn engine, reused for every call so that translated code stays
-// cached. Target pages are mapped read-only on first touch; a write makes that page writable for
-// the call and the page is put back (re-read from the copy) when the call ends.
+// cached. The copy's blocks are mapped read-only, in place (no copy), on first touch; a page the
+// code writes is replaced by a private copy, which is put back as the copy has it after each call.
 #include "traverse_emulator.h"
 
 #include <stdlib.h>
@@ -8,35 +8,41 @@
 #include <unicorn/unicorn.h>
 
 #define PAGE 4096u
-#define CHUNK (64u * 1024u)
-#define MAX_DIRTY 256u
+#define MAX_PRIVATE 64u
 #define CODE_OFFSET 0x0u
 #define VISIT_OFFSET 0x0u
-#define STOP_OFFSET 0x10u
+// A page of its own: after each run unicorn invalidates the translations on the stop address's
+// page, which would otherwise throw away the visit function's every call (4x slower).
+#define STOP_OFFSET 0x4000u
 #define TLS_OFFSET 0x1000u     // two pages; fs points between them (TLS lies below fs, the TCB above)
 #define TLS_SIZE 0x2000u
 #define STACK_OFFSET 0x10000u
 
-struct dirty_page {
+/// A page the code wrote: private to the engine, put back from `original` after every call.
+struct private_page {
     uint64_t address;
-    int zero;  // a page of the private TLS: put back as zeros
+    const void *original;
 };
+
+static const uint8_t zero_page[PAGE];
 
 struct te_engine {
     uc_engine *uc;
     te_config config;
-    te_memory_reader reader;
+    te_memory_source source;
     void *context;
-    uint8_t *chunk;
     uint32_t pages;
-    struct dirty_page dirty[MAX_DIRTY];
-    uint32_t dirty_count;
+    struct private_page private_pages[MAX_PRIVATE];
+    uint32_t private_count;
     uint64_t *referents;
     size_t referent_count;
     size_t referent_capacity;
     uint64_t blocks;
     te_status status;
     uint64_t fault;
+    /// A page of the copy the call tried to write: made private between runs, then the call is run again.
+    uint64_t to_privatize;
+    const void *to_privatize_original;
 };
 
 static int in_scratch(const te_engine *e, uint64_t address) {
@@ -51,56 +57,70 @@ static void stop_with(te_engine *e, te_status status, uint64_t address) {
     uc_emu_stop(e->uc);
 }
 
+static bool fail(te_engine *e, uint64_t address) {
+    if (e->status == TE_OK) {
+        e->status = TE_FAULT;
+        e->fault = address;
+    }
+    return false;
+}
+
 static bool on_unmapped(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user) {
     (void)uc; (void)type; (void)size; (void)value;
     te_engine *e = user;
-    if (in_scratch(e, address) || e->pages >= e->config.max_pages) {
-        e->status = e->status == TE_OK ? TE_FAULT : e->status;
-        e->fault = address;
-        return false;
-    }
-    uint64_t start = 0;
+    if (in_scratch(e, address) || e->pages >= e->config.max_pages) return fail(e, address);
+    uint64_t start = 0, length = 0;
     int executable = 0;
-    size_t filled = e->reader(e->context, address, &start, e->chunk, CHUNK, &executable);
-    if (filled == 0 || filled % PAGE != 0 || start % PAGE != 0 || address < start || address - start >= filled ||
-        in_scratch(e, start) || in_scratch(e, start + filled - 1)) {
-        e->status = e->status == TE_OK ? TE_FAULT : e->status;
-        e->fault = address;
-        return false;
-    }
+    const void *host = e->source(e->context, address, &start, &length, &executable);
+    if (!host || length == 0 || length % PAGE != 0 || start % PAGE != 0 || address < start || address - start >= length ||
+        in_scratch(e, start) || in_scratch(e, start + length - 1))
+        return fail(e, address);
     uint32_t perms = UC_PROT_READ | (executable ? UC_PROT_EXEC : 0);
-    if (uc_mem_map(e->uc, start, filled, perms) != UC_ERR_OK) {
-        // Part of the range is mapped already (an earlier fault of another size): map this page only.
-        uint64_t page = address & ~(uint64_t)(PAGE - 1);
-        if (uc_mem_map(e->uc, page, PAGE, perms) != UC_ERR_OK) return false;
-        uc_mem_write(e->uc, page, e->chunk + (page - start), PAGE);
-        e->pages += 1;
-        return true;
-    }
-    uc_mem_write(e->uc, start, e->chunk, filled);
-    e->pages += (uint32_t)(filled / PAGE);
+    // Read-only in the engine: a write traps (on_write_protected) and never reaches `host`.
+    if (uc_mem_map_ptr(e->uc, start, length, perms, (void *)host) != UC_ERR_OK) return fail(e, address);
+    e->pages += (uint32_t)(length / PAGE);
     return true;
 }
 
+/// A write to a page of the copy (or of the private TLS). The page becomes a private, writable copy
+/// for the rest of the engine's life, put back from its original after every call. A page of the
+/// copy cannot be remapped while the code runs (the store in flight still points at it), so the run
+/// stops, the page is made private, and the call runs again from the start.
 static bool on_write_protected(uc_engine *uc, uc_mem_type type, uint64_t address, int size, int64_t value, void *user) {
     (void)uc; (void)type; (void)size; (void)value;
     te_engine *e = user;
     uint64_t page = address & ~(uint64_t)(PAGE - 1);
     uint64_t tls = e->config.scratch + TLS_OFFSET;
-    int zero = page >= tls && page < tls + TLS_SIZE;
-    if (!zero) {
-        if (in_scratch(e, page)) { stop_with(e, TE_CODE_WRITE, address); return false; }
-        uint64_t start = 0;
-        int executable = 0;
-        if (e->reader(e->context, page, &start, e->chunk, PAGE, &executable) == 0 || executable) {
-            stop_with(e, TE_CODE_WRITE, address);
-            return false;
-        }
+    if (e->private_count == MAX_PRIVATE) { stop_with(e, TE_FAULT, address); return false; }
+    if (e->config.thread_pointer == 0 && page >= tls && page < tls + TLS_SIZE) {
+        // The private TLS is the engine's own memory: it only changes protection.
+        if (uc_mem_protect(e->uc, page, PAGE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK) return false;
+        e->private_pages[e->private_count++] = (struct private_page){page, zero_page};
+        return true;
     }
-    if (e->dirty_count == MAX_DIRTY) { stop_with(e, TE_FAULT, address); return false; }
-    if (uc_mem_protect(e->uc, page, PAGE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK) return false;
-    e->dirty[e->dirty_count++] = (struct dirty_page){page, zero};
-    return true;
+    uint64_t start = 0, length = 0;
+    int executable = 0;
+    const uint8_t *host = in_scratch(e, page) ? NULL : e->source(e->context, page, &start, &length, &executable);
+    if (!host || executable) {
+        stop_with(e, TE_CODE_WRITE, address);
+        return false;
+    }
+    e->to_privatize = page;
+    e->to_privatize_original = host + (page - start);
+    uc_emu_stop(e->uc);
+    return false;
+}
+
+/// Replaces a read-only page of the copy by a private, writable copy of it (between runs).
+static int privatize(te_engine *e) {
+    uint64_t page = e->to_privatize;
+    const void *original = e->to_privatize_original;
+    e->to_privatize = 0;
+    if (uc_mem_unmap(e->uc, page, PAGE) != UC_ERR_OK || uc_mem_map(e->uc, page, PAGE, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK ||
+        uc_mem_write(e->uc, page, original, PAGE) != UC_ERR_OK)
+        return -1;
+    e->private_pages[e->private_count++] = (struct private_page){page, original};
+    return 0;
 }
 
 static void on_visit(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
@@ -149,6 +169,7 @@ static int start_engine(te_engine *e) {
     static const uint8_t stop[] = {0xF4};              // never run: emulation ends on reaching it
     if (uc_mem_map(e->uc, scratch + CODE_OFFSET, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
         uc_mem_write(e->uc, scratch + VISIT_OFFSET, code, sizeof code) != UC_ERR_OK ||
+        uc_mem_map(e->uc, scratch + STOP_OFFSET, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
         uc_mem_write(e->uc, scratch + STOP_OFFSET, stop, sizeof stop) != UC_ERR_OK ||
         uc_mem_map(e->uc, scratch + STACK_OFFSET, TE_SCRATCH_SIZE - STACK_OFFSET, UC_PROT_READ | UC_PROT_WRITE) != UC_ERR_OK)
         return -1;
@@ -164,7 +185,7 @@ static int start_engine(te_engine *e) {
         uc_hook_add(e->uc, &hook, UC_HOOK_INTR, (void *)on_interrupt, e, 1, 0) != UC_ERR_OK)
         return -1;
     e->pages = 0;
-    e->dirty_count = 0;
+    e->private_count = 0;
     return 0;
 }
 
@@ -173,17 +194,16 @@ static void stop_engine(te_engine *e) {
     e->uc = NULL;
 }
 
-te_engine *te_open(const te_config *config, te_memory_reader reader, void *context) {
+te_engine *te_open(const te_config *config, te_memory_source source, void *context) {
     if (config->scratch % PAGE != 0 || config->max_referents == 0) return NULL;
     te_engine *e = calloc(1, sizeof *e);
     if (!e) return NULL;
     e->config = *config;
-    e->reader = reader;
+    e->source = source;
     e->context = context;
-    e->chunk = malloc(CHUNK);
     e->referent_capacity = 64 < config->max_referents ? 64 : config->max_referents;
     e->referents = malloc(e->referent_capacity * sizeof(uint64_t));
-    if (!e->chunk || !e->referents || start_engine(e) != 0) {
+    if (!e->referents || start_engine(e) != 0) {
         te_close(e);
         return NULL;
     }
@@ -193,28 +213,16 @@ te_engine *te_open(const te_config *config, te_memory_reader reader, void *conte
 void te_close(te_engine *e) {
     if (!e) return;
     stop_engine(e);
-    free(e->chunk);
     free(e->referents);
     free(e);
 }
 
 uint32_t te_mapped_pages(const te_engine *e) { return e->pages; }
 
-/// Every page the call wrote, back as the copy has it (or zeros, for the private TLS), read-only again.
+/// Every private page back as the copy has it (or zeros, for the private TLS).
 static void restore(te_engine *e) {
-    for (uint32_t index = 0; index < e->dirty_count; index++) {
-        uint64_t page = e->dirty[index].address;
-        uint64_t start = 0;
-        int executable = 0;
-        if (e->dirty[index].zero) {
-            memset(e->chunk, 0, PAGE);
-        } else if (e->reader(e->context, page, &start, e->chunk, PAGE, &executable) != PAGE || start != page) {
-            memset(e->chunk, 0, PAGE);  // cannot happen for a page that was read before; never leave the write
-        }
-        uc_mem_write(e->uc, page, e->chunk, PAGE);
-        uc_mem_protect(e->uc, page, PAGE, UC_PROT_READ);
-    }
-    e->dirty_count = 0;
+    for (uint32_t index = 0; index < e->private_count; index++)
+        uc_mem_write(e->uc, e->private_pages[index].address, e->private_pages[index].original, PAGE);
 }
 
 te_outcome te_traverse(te_engine *e, uint64_t function, uint64_t object, const uint64_t **referents, size_t *count) {
@@ -226,27 +234,38 @@ te_outcome te_traverse(te_engine *e, uint64_t function, uint64_t object, const u
         stop_engine(e);
         if (start_engine(e) != 0) { outcome.status = TE_ENGINE; return outcome; }
     }
-    e->referent_count = 0;
-    e->blocks = 0;
-    e->status = TE_OK;
-    e->fault = 0;
     uint64_t scratch = e->config.scratch;
     uint64_t stop = scratch + STOP_OFFSET;
-    uint64_t top = scratch + TE_SCRATCH_SIZE - 64;  // 16-aligned; the return address sits just below
-    uint64_t rsp = top - 8;
-    uint64_t visit = scratch + VISIT_OFFSET, zero = 0;
-    uint64_t fs = e->config.thread_pointer ? e->config.thread_pointer : scratch + TLS_OFFSET + TLS_SIZE / 2;
-    uint64_t flags = 0x202;
-    uc_mem_write(e->uc, rsp, &stop, sizeof stop);
-    uc_reg_write(e->uc, UC_X86_REG_RSP, &rsp);
-    uc_reg_write(e->uc, UC_X86_REG_RBP, &zero);
-    uc_reg_write(e->uc, UC_X86_REG_RDI, &object);
-    uc_reg_write(e->uc, UC_X86_REG_RSI, &visit);
-    uc_reg_write(e->uc, UC_X86_REG_RDX, &zero);
-    uc_reg_write(e->uc, UC_X86_REG_RAX, &zero);
-    uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &flags);
-    uc_reg_write(e->uc, UC_X86_REG_FS_BASE, &fs);
-    uc_err error = uc_emu_start(e->uc, function, stop, 0, 0);
+    uc_err error = UC_ERR_OK;
+    // Each run that stops to make a written page private is followed by another, at most once per page.
+    for (uint32_t run = 0; run <= MAX_PRIVATE; run++) {
+        e->referent_count = 0;
+        e->blocks = 0;
+        e->status = TE_OK;
+        e->fault = 0;
+        e->to_privatize = 0;
+        uint64_t top = scratch + TE_SCRATCH_SIZE - 64;  // 16-aligned; the return address sits just below
+        uint64_t rsp = top - 8;
+        uint64_t visit = scratch + VISIT_OFFSET, zero = 0;
+        uint64_t fs = e->config.thread_pointer ? e->config.thread_pointer : scratch + TLS_OFFSET + TLS_SIZE / 2;
+        uint64_t flags = 0x202;
+        uc_mem_write(e->uc, rsp, &stop, sizeof stop);
+        uc_reg_write(e->uc, UC_X86_REG_RSP, &rsp);
+        uc_reg_write(e->uc, UC_X86_REG_RBP, &zero);
+        uc_reg_write(e->uc, UC_X86_REG_RDI, &object);
+        uc_reg_write(e->uc, UC_X86_REG_RSI, &visit);
+        uc_reg_write(e->uc, UC_X86_REG_RDX, &zero);
+        uc_reg_write(e->uc, UC_X86_REG_RAX, &zero);
+        uc_reg_write(e->uc, UC_X86_REG_EFLAGS, &flags);
+        uc_reg_write(e->uc, UC_X86_REG_FS_BASE, &fs);
+        error = uc_emu_start(e->uc, function, stop, 0, 0);
+        if (!e->to_privatize || e->status != TE_OK) break;
+        restore(e);
+        if (privatize(e) != 0) {
+            e->status = TE_ENGINE;
+            break;
+        }
+    }
     uint64_t pc = 0, result = 0;
     uc_reg_read(e->uc, UC_X86_REG_RIP, &pc);
     uc_reg_read(e->uc, UC_X86_REG_RAX, &result);

@@ -188,6 +188,15 @@ public final class CachedMemory: MemoryReader {
         }
     }
 
+    /// The block holding `address` as host memory (copied now when the copy may still read it):
+    /// its bounds and storage, which stay valid and unchanged as long as this cache lives. For the
+    /// traverse emulator, which maps blocks read-only instead of copying them. nil where the copy
+    /// does not hold the address.
+    public func blockStorage(containing address: UInt64) -> (start: UInt64, end: UInt64, storage: UnsafeRawPointer)? {
+        guard let found = try? block(for: address) else { return nil }
+        return (found.start, found.end, UnsafeRawPointer(found.storage))
+    }
+
     /// Reads, in as few syscalls as the source allows, every block that holds one of `addresses`.
     public func prefetch(_ addresses: [UInt64]) throws(MemoryError) {
         var wanted: [(region: Int, index: Int)] = []

@@ -55,6 +55,7 @@ public struct TargetImage: Sendable {
         "PyExc_BaseException", "subtype_traverse", "PyFrame_Type", "PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type",
         "PyContext_Type", "PyContextVar_Type", "PyContextToken_Type", "PyCFunction_Type", "PyODict_Type", "_PyHamt_Type",
         "_PyHamt_BitmapNode_Type", "_PyHamt_ArrayNode_Type", "_PyHamt_CollisionNode_Type",
+        "PyMethodDescr_Type", "PyDictProxy_Type", "_PyMethodWrapper_Type",
         // 3.8–3.10 dict_traverse visits keys only in tables whose lookup function is this one.
         "lookdict",
     ]

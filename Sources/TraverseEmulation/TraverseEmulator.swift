@@ -3,8 +3,9 @@ import RemoteMemory
 
 /// Runs a type's own `tp_traverse(object, visit, arg)` in a CPU emulator over the sealed copy and
 /// returns what it visited: the references of any type, extension types nobody here has read
-/// included. The emulator's memory is its own, filled from the copy page by page; a page the code
-/// writes is put back after the call. Nothing reaches the target.
+/// included. The copy's blocks are mapped into the emulator read-only, in place; a page the code
+/// writes becomes a private copy that is put back after every call. Nothing reaches the target,
+/// and nothing is written to the copy.
 ///
 /// One emulator per thread (it is not thread-safe); it keeps translated code across calls.
 public final class TraverseEmulator {
@@ -55,7 +56,7 @@ public final class TraverseEmulator {
         source = Unmanaged.passRetained(PageSource(memory: memory))
         var config = te_config(scratch: scratch, thread_pointer: threadPointer ?? 0, block_budget: limits.blocksPerCall,
                                max_referents: limits.referentsPerCall, max_pages: limits.pages)
-        guard let engine = te_open(&config, pageReader, source.toOpaque()) else {
+        guard let engine = te_open(&config, memorySource, source.toOpaque()) else {
             source.release()
             return nil
         }
@@ -104,35 +105,22 @@ public final class TraverseEmulator {
     public var mappedPages: Int { Int(te_mapped_pages(engine)) }
 }
 
-/// Where the emulator's pages come from: the copy, through the C callback below.
+/// Where the emulator's pages come from: the copy's own blocks, which stay put while it lives.
 private final class PageSource {
     let memory: CachedMemory
     init(memory: CachedMemory) { self.memory = memory }
-
-    /// Up to `capacity` bytes of the `capacity`-aligned window that holds `address`, clamped to its
-    /// mapping; 0 when the address is in no readable mapping or the copy does not hold it.
-    func fill(address: UInt64, start: inout UInt64, buffer: UnsafeMutableRawBufferPointer, executable: inout Int32) -> Int {
-        guard let region = memory.regions.region(containing: address) else { return 0 }
-        let window = address & ~UInt64(buffer.count - 1)
-        let low = max(window, region.start), high = min(window &+ UInt64(buffer.count), region.end)
-        guard low % 4096 == 0, high > low, (high - low) % 4096 == 0 else { return 0 }
-        let count = Int(high - low)
-        do {
-            try memory.read(low, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]))
-        } catch {
-            return 0
-        }
-        start = low
-        executable = region.executable ? 1 : 0
-        return count
-    }
 }
 
-/// The C side asks for the target memory around `address`.
-private func pageReader(_ context: UnsafeMutableRawPointer?, _ address: UInt64, _ start: UnsafeMutablePointer<UInt64>?,
-                        _ buffer: UnsafeMutablePointer<UInt8>?, _ capacity: Int, _ executable: UnsafeMutablePointer<Int32>?) -> Int {
-    guard let context, let start, let buffer, let executable, capacity >= 4096, capacity & (capacity - 1) == 0 else { return 0 }
-    let source = Unmanaged<PageSource>.fromOpaque(context).takeUnretainedValue()
-    return source.fill(address: address, start: &start.pointee, buffer: UnsafeMutableRawBufferPointer(start: buffer, count: capacity),
-                       executable: &executable.pointee)
+/// The C side asks where the target memory around `address` is: the copy's block that holds it
+/// (copied now for a read-only mapping such as code; refused for what the sealed copy lacks).
+private func memorySource(_ context: UnsafeMutableRawPointer?, _ address: UInt64, _ start: UnsafeMutablePointer<UInt64>?,
+                          _ size: UnsafeMutablePointer<UInt64>?, _ executable: UnsafeMutablePointer<Int32>?) -> UnsafeRawPointer? {
+    guard let context, let start, let size, let executable else { return nil }
+    let memory = Unmanaged<PageSource>.fromOpaque(context).takeUnretainedValue().memory
+    guard let region = memory.regions.region(containing: address), let block = memory.blockStorage(containing: address),
+          block.start % 4096 == 0, block.end % 4096 == 0 else { return nil }
+    start.pointee = block.start
+    size.pointee = block.end - block.start
+    executable.pointee = region.executable ? 1 : 0
+    return block.storage
 }

@@ -81,7 +81,7 @@ import Testing
                                 "PyMethod_Type", "PyModule_Type", "PyProperty_Type", "PyStaticMethod_Type",
                                 "PyTraceBack_Type", "PyType_Type", "_PyWeakref_RefType",
                                 "PyContext_Type", "PyContextVar_Type", "PyContextToken_Type", "PyCFunction_Type",
-                                "_PyHamt_Type"])
+                                "_PyHamt_Type", "PyMethodDescr_Type", "PyDictProxy_Type", "_PyMethodWrapper_Type"])
         #expect(p["PyCell_Type"] == [16])                // ob_ref
         #expect(p["PyMethod_Type"] == [16, 24])          // im_func, im_self
         #expect(p["PyClassMethod_Type"] == [16, 24])     // cm_callable, cm_dict
@@ -96,6 +96,9 @@ import Testing
         #expect(p["PyCFunction_Type"] == [24, 32])
         #expect(p["PyCMethod_Type"] == nil)              // inherits meth_traverse at PyType_Ready
         #expect(p["_PyHamt_Type"] == [16])               // h_root (not h_weakreflist)
+        #expect(p["PyMethodDescr_Type"] == [16])         // d_type: descr_traverse, shared by every descriptor type
+        #expect(p["PyDictProxy_Type"] == [16])           // mapping
+        #expect(p["_PyMethodWrapper_Type"] == [16, 24])  // descr, self
         for (symbol, offsets) in p {
             #expect(Set(offsets).count == offsets.count, "\(symbol) lists an offset twice")
             #expect(offsets.allSatisfy { $0 >= 16 && $0 % 8 == 0 }, "\(symbol): \(offsets)")

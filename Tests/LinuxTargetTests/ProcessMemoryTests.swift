@@ -110,8 +110,10 @@ import Testing
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let base = mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)!
         #expect(base != MAP_FAILED)
-        defer { munmap(base, page) }
-        munmap(base + page, page)
+        defer { munmap(base, 2 * page) }
+        // Inaccessible rather than unmapped: nothing else in this process (tests run in parallel)
+        // can map a page there meanwhile.
+        mprotect(base + page, page, PROT_NONE)
         base.storeBytes(of: 0xabcd_ef01_2345_6789 as UInt64, toByteOffset: page - 8, as: UInt64.self)
         let memory = ProcessMemory(pid: getpid())
         let straddling = Self.address(base + page - 8)

@@ -9,11 +9,12 @@
 
 typedef struct te_engine te_engine;
 
-/// Fills `buffer` with target memory for the fault at `address`: sets `*start` (page aligned, <=
-/// address) and returns how many bytes it filled (a multiple of 4096, at most `capacity`, covering
-/// `address`), or 0 when `address` is not readable. `*executable` says whether it is code.
-typedef size_t (*te_memory_reader)(void *context, uint64_t address, uint64_t *start, uint8_t *buffer,
-                                   size_t capacity, int *executable);
+/// Where the target's memory at `address` is in this process: returns host memory holding
+/// [*start, *start + *size) (page aligned, covering `address`), which must stay valid and unchanged
+/// for the engine's life, or NULL when `address` is not readable. `*executable` says whether it is
+/// code. The engine maps it read-only, never writes to it.
+typedef const void *(*te_memory_source)(void *context, uint64_t address, uint64_t *start, uint64_t *size,
+                                        int *executable);
 
 typedef struct {
     /// A page-aligned range of `TE_SCRATCH_SIZE` bytes that the target does not map: the
@@ -26,7 +27,7 @@ typedef struct {
     uint64_t block_budget;
     /// Referents one call may record before it is stopped.
     uint32_t max_referents;
-    /// Pages the engine may map (its memory bound); past it the engine starts afresh.
+    /// Pages the engine may map (a bound on its regions); past it the engine starts afresh.
     uint32_t max_pages;
 } te_config;
 
@@ -56,12 +57,12 @@ typedef struct {
     uint64_t blocks;
 } te_outcome;
 
-te_engine *te_open(const te_config *config, te_memory_reader reader, void *context);
+te_engine *te_open(const te_config *config, te_memory_source source, void *context);
 void te_close(te_engine *engine);
 
 /// Calls `function(object, visit, 0)`. The referents (every non-NULL pointer passed to visit, in
-/// order) are in `*referents[0 ..< *count]` until the next call. Every page the call wrote is put
-/// back as it was afterwards, so each call starts from the copy.
+/// order) are in `*referents[0 ..< *count]` until the next call. A page the code writes becomes a
+/// private copy, put back as the copy has it after every call, so each call starts from the copy.
 te_outcome te_traverse(te_engine *engine, uint64_t function, uint64_t object, const uint64_t **referents,
                        size_t *count);
 
