@@ -17,8 +17,13 @@ public struct UnreachableSet: Sendable {
     /// allows, which means the copy was inconsistent. They are treated as reachable.
     public var overcounted: [Int32]
 
-    public init(graph: ObjectGraph) {
+    /// `assumedReferences`: more references (holder, target), for those an untraversed object may
+    /// hold: subtracted like the others and followed from their holder. A node they push below zero
+    /// is not a root; only the real references decide what is overcounted.
+    public init(graph: ObjectGraph, assumedReferences: [(holder: Int32, target: Int32)] = []) {
         let count = graph.count
+        var assumedFrom: [Int32: [Int32]] = [:]
+        for reference in assumedReferences { assumedFrom[reference.holder, default: []].append(reference.target) }
         var remaining = graph.refcounts
         var reachable = [Bool](repeating: false, count: count)
         var overcounted: [Int32] = []
@@ -30,8 +35,15 @@ public struct UnreachableSet: Sendable {
                         // subtract_refs: every reference inside the set, whoever holds it.
                         for target in targets { remaining[Int(target)] &-= 1 }
                         var stack: [Int32] = []
-                        for node in 0..<count where remaining[node] != 0 {
-                            if remaining[node] < 0 { overcounted.append(Int32(node)) }
+                        for node in 0..<count where remaining[node] < 0 {
+                            overcounted.append(Int32(node))
+                            reachable[node] = true
+                            stack.append(Int32(node))
+                        }
+                        for reference in assumedReferences where remaining[Int(reference.target)] > 0 {
+                            remaining[Int(reference.target)] &-= 1
+                        }
+                        for node in 0..<count where remaining[node] > 0 {
                             reachable[node] = true
                             stack.append(Int32(node))
                         }
@@ -43,6 +55,10 @@ public struct UnreachableSet: Sendable {
                                     reachable[target] = true
                                     stack.append(Int32(target))
                                 }
+                            }
+                            for target in assumedFrom[node] ?? [] where !reachable[Int(target)] {
+                                reachable[Int(target)] = true
+                                stack.append(target)
                             }
                         }
                     }

@@ -46,6 +46,10 @@ public struct Coverage: Sendable, Equatable {
     public var emulatedByType: [UInt64: Int] = [:]
     /// Why the references of an inexact type's objects could not be found (one reason per type).
     public var inexactReasons: [UInt64: String] = [:]
+    /// Of the inexact objects, per type, those that stand between suspected garbage and a verdict:
+    /// they would be garbage themselves if the pointers their memory holds were their references
+    /// (an inexact object that is surely alive hides nothing: what it references is alive through it).
+    public var inexactSuspectByType: [UInt64: Int] = [:]
     /// Emulated calls made (including `--verify-traversal`'s) and the time they took, all threads together.
     public var emulationCalls = 0
     public var emulationSeconds = 0.0

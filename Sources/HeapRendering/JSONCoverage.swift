@@ -10,6 +10,7 @@ extension JSONRenderer {
         }
         let notTraversed: [JSONValue] = c.inexactByType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
             .object([("type", .string(label($0.key))), ("objects", .int($0.value)),
+                     ("suspect", .int(c.inexactSuspectByType[$0.key] ?? 0)),
                      ("reason", .string(c.inexactReasons[$0.key] ?? "not traversed"))])
         }
         return .object([

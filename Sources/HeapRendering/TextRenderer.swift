@@ -109,12 +109,20 @@ public struct TextRenderer {
                        + "(\(fixed(c.emulationSeconds * 1e6 / Double(c.emulationCalls), 1)) µs each)")
         }
         if c.exact < c.tracked {
-            let worst = c.inexactByType.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(5)
+            // The types whose objects are garbage themselves come first: they stand between the
+            // analysis and a verdict on what they hold. Then the most common.
+            let worst = c.inexactByType.sorted {
+                let (a, b) = (c.inexactSuspectByType[$0.key] ?? 0, c.inexactSuspectByType[$1.key] ?? 0)
+                return a != b ? a > b : $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
+            }.prefix(5)
             let names = worst.map { entry -> String in
                 let name = options.naming.label(report.types[entry.key] ?? .unreadable(entry.key))
-                return "\(name) \(grouped(entry.value)) (\(c.inexactReasons[entry.key] ?? "not traversed"))"
+                let garbage = c.inexactSuspectByType[entry.key].map { ", \(grouped($0)) in suspected garbage" } ?? ""
+                return "\(name) \(grouped(entry.value))\(garbage) (\(c.inexactReasons[entry.key] ?? "not traversed"))"
             }
-            out.append("  not traversed (garbage they hold may stay hidden): " + names.joined(separator: "; "))
+            let held = c.inexactSuspectByType.values.reduce(0, +)
+            let why = held > 0 ? "garbage they hold may stay hidden" : "each is alive, so what they hold is alive through it"
+            out.append("  not traversed (\(why)): " + names.joined(separator: "; "))
         }
         if let check = set.verification { verificationLines(check, report: report, &out) }
     }

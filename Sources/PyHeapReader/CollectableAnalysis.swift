@@ -124,6 +124,9 @@ struct CollectableAnalysis {
             census.objects!.append(ObjectRef(address: addresses[node], type: typeOf[node]))
             byGeneration[Int(generationOf[node])] += 1
         }
+        if coverage.exact < coverage.tracked {
+            coverage.inexactSuspectByType = suspects(graph: graph, typeOf: typeOf)
+        }
         let grouping = CycleGrouping(graph: graph, unreachable: unreachable.nodes, typeOf: typeOf)
         var cycles = grouping.groups.map { group -> CycleGroup in
             var byType: [UInt64: Int] = [:]
@@ -155,6 +158,32 @@ struct CollectableAnalysis {
                                    refcounts: graph.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
                                    collectable: collectable, starts: graph.starts, targets: graph.targets)
         return (set, recorded)
+    }
+
+    /// The inexact objects, per type, that stand between suspected garbage and a verdict: assuming
+    /// each holds a reference to every tracked object whose address a word of its memory (its basic
+    /// size, at most 4 KiB) holds, they would not be reachable. The assumption only feeds this hint;
+    /// the collectable set never rests on it.
+    private func suspects(graph: ObjectGraph, typeOf: [UInt64]) -> [UInt64: Int] {
+        var assumed: [(holder: Int32, target: Int32)] = []
+        for node in 0..<graph.count where !graph.exact[node] {
+            let object = graph.addresses[node]
+            guard let size = try? memory.load(Int64.self, at: typeOf[node] &+ UInt64(layout.type.basicSize)),
+                  size > 16, size <= 4096 else { continue }
+            // Words past the header (refcount, type): the type is visited by the type's own rules.
+            _ = try? memory.withBytes(at: object &+ 16, count: Int(size) - 16) { raw in
+                for offset in stride(from: 0, to: raw.count - 7, by: 8) {
+                    if let target = graph.node(of: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) {
+                        assumed.append((Int32(node), target))
+                    }
+                }
+            }
+        }
+        var byType: [UInt64: Int] = [:]
+        for node in UnreachableSet(graph: graph, assumedReferences: assumed).nodes where !graph.exact[Int(node)] {
+            byType[typeOf[Int(node)], default: 0] += 1
+        }
+        return byType
     }
 
     /// The objects in address order, and an index whose node numbers are their positions.

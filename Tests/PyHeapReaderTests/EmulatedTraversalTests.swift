@@ -28,6 +28,7 @@ import Testing
             heap.image.map(at: EmulatedTraversalTests.code, size: 4096, bytes: EmulatedTraversalTests.twoFields)
             type = heap.staticType("pair")
             heap.setTraverse(type, EmulatedTraversalTests.code)
+            heap.image.store(Int64(32), at: type + UInt64(layout.type.basicSize))  // header, +16, +24
             heap.setCollector(enabled: false, debug: 0, thresholds: [700, 10, 10], counts: [0, 0, 0])
             let gen0 = heap.generationHead(0)
             a = heap.trackedObject(type: type, in: gen0)
@@ -69,6 +70,12 @@ import Testing
         #expect(off.coverage.exact == 0)
         #expect(off.coverage.inexactByType == [pair.type: 2])
         #expect(off.coverage.inexactReasons[pair.type] == "pyinspect has no plan for its tp_traverse")
+        // Both stand between suspected garbage and a verdict: the pointers their memory holds explain
+        // each other's refcount. Held from outside as well, they hide nothing.
+        #expect(off.coverage.inexactSuspectByType == [pair.type: 2])
+        pair.heap.setRefcount(pair.a, 2)
+        let held = try pair.collectable(TraversalOptions(emulate: false))
+        #expect(held.coverage.inexactSuspectByType == [:])
     }
 
     @Test("a wrong native plan is caught by --verify-traversal", arguments: PythonLayout.generated)
