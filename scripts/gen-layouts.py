@@ -44,6 +44,7 @@ The script fails loudly (exit status 1, nothing written) when
 Optional fields (Swift `Int?`) and the series that have them:
   RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
   InterpreterLayout.gc    3.9+       (`interp->gc`)
+  (InterpreterLayout.sysdict, `interp->sysdict` (the `sys` module's dict): every series)
   DictLayout.keysSize     3.8-3.10   (`dk_size`)
   DictLayout.keysLog2Size / keysLog2IndexBytes / keysKind / unicodeEntrySize   3.11+
   TraversalLayout.dictValuesItems   3.11+   (`PyDictValues` first exists in 3.11)
@@ -219,6 +220,7 @@ LAYOUT = [
         ("next", q_off("interp", "next"), ALL),
         ("id", q_off("interp", "id"), ALL),
         ("gc", q_off("interp", "gc"), ((3, 9), (3, 13))),
+        ("sysdict", q_typed(q_off("interp", "sysdict"), ["PyObject *"]), ALL),
     ]),
     ("gc", "GCLayout", [
         ("headSize", q_size("gchead"), ALL),

@@ -134,11 +134,14 @@ public struct InterpreterLayout: Sendable, Equatable {
     public var id: Int
     /// 3.9+: `interp->gc`.
     public var gc: Int?
+    /// `interp->sysdict`: the `sys` module's dict (a `PyObject *`), where `sys.path` is found.
+    public var sysdict: Int
 
-    public init(next: Int, id: Int, gc: Int?) {
+    public init(next: Int, id: Int, gc: Int?, sysdict: Int) {
         self.next = next
         self.id = id
         self.gc = gc
+        self.sysdict = sysdict
     }
 }
 
