@@ -99,7 +99,7 @@ public struct JSONRenderer {
             ("objects", .int(group.objects)),
             ("held_bytes", .int(group.heldBytes)),
             ("types", .object(types.keys.sorted { types[$0]! != types[$1]! ? types[$0]! > types[$1]! : $0 < $1 }.map { ($0, .int(types[$0]!)) })),
-            ("path_text", .string(CyclePath.text(group.path, types: report.types, naming: options.naming, showingValues: options.showValues))),
+            ("path_text", .string(CyclePath.text(group, types: report.types, naming: options.naming, showingValues: options.showValues))),
             ("path", .array(group.path.map { step in
                 .object([
                     ("address", .string(hexAddress(step.object.address))),
