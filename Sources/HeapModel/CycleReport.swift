@@ -63,8 +63,8 @@ public struct CycleGroup: Sendable {
     public var sample: [ObjectRef]
     /// Memory held by all cycles of this shape (own sizes plus untracked objects only they reference).
     public var heldBytes: Int = 0
-    /// Said after the path when the path alone would not tell this shape from another, or passes by
-    /// an exception or a traceback the shape holds; nil otherwise.
+    /// Said after the path when the path alone would not tell this shape from another, or passes
+    /// through no exception while the shape holds one (or a traceback); nil otherwise.
     public var note: PathNote?
 
     public init(count: Int, objects: Int, byType: [UInt64: Int], path: [CycleStep], sample: [ObjectRef]) {

@@ -19,8 +19,9 @@ import RemoteMemory
 ///   `Node.me -> Node`). Paths that still print the same get a note of the types that differ off
 ///   the path: `Node.me -> Node (+ 1 list off the path)`. Shapes whose only difference lies in how
 ///   objects off the path refer to each other are numbered: `(variant 2 of 2)`.
-/// * An exception or traceback the shape holds off the path (garbage a cycle holds without being
-///   part of it) is always noted.
+/// * When the path passes through no exception, the exceptions and tracebacks the shape holds off
+///   it (garbage the cycle holds without being part of it) are noted:
+///   `Job.me -> Job (+ 1 Aborted, 1 traceback off the path)`.
 struct CyclePaths {
     let memory: CachedMemory
     let layout: PythonLayout
@@ -103,7 +104,7 @@ struct CyclePaths {
             }
             if !changed { break }
         }
-        // Still the same: say which types differ off the path; say exceptions and tracebacks off it.
+        // Still the same: say which types differ off the path; say exceptions and tracebacks off a path without one.
         var notes = [PathNote?](repeating: nil, count: choices.count)
         var differing = [Set<UInt64>](repeating: [], count: choices.count)
         let offPath = choices.map { choice in
@@ -115,8 +116,9 @@ struct CyclePaths {
             for index in clash { differing[index] = varying }
         }
         for index in choices.indices {
+            let showsException = choices[index].route.contains { kinds.kind(of: typeOf[Int($0)]) == .exception }
             let shown = offPath[index].filter { type, _ in
-                differing[index].contains(type) || [.exception, .traceback].contains(kinds.kind(of: type))
+                differing[index].contains(type) || (!showsException && [.exception, .traceback].contains(kinds.kind(of: type)))
             }
             if !shown.isEmpty { notes[index] = PathNote(offPath: shown) }
         }
