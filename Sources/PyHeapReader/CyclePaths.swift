@@ -66,45 +66,60 @@ struct CyclePaths {
     /// The path and note of each group, in the groups' order.
     func paths(for groups: [CycleGrouping.Group]) -> [(steps: [CycleStep], note: PathNote?)] {
         let kinds = TypeKinds(memory: memory, layout: layout, symbols: symbols)
-        var choices = groups.map { group -> Choice in
-            var perCycle: [UInt64: Int] = [:]
-            for node in group.nodes { perCycle[typeOf[Int(node)], default: 0] += 1 }
-            if group.count > 1 { perCycle = perCycle.mapValues { $0 / group.count } }
-            var choice = Choice(members: Set(group.representative), start: group.representative.first ?? 0,
-                                inCycle: counts(group.representative), perCycle: perCycle)
-            guard let start = group.representative.min(by: { startOrder($0, choice.inCycle, kinds) < startOrder($1, choice.inCycle, kinds) }) else {
-                return choice
-            }
-            choice.start = start
-            if kinds.kind(of: typeOf[Int(start)]) != .traceback,
-               let traceback = nearest(from: start, within: choice.members, where: { kinds.kind(of: typeOf[Int($0)]) == .traceback }) {
-                choice.waypoints = [traceback]
-            }
-            route(&choice)
+        var choices = groups.map { initialChoice($0, kinds) }
+        for _ in 0..<Self.reroutingRounds {
+            guard reroute(&choices, kinds) else { break }
+        }
+        let notes = notes(choices, kinds)
+        return choices.indices.map { (choices[$0].steps, notes[$0]) }
+    }
+
+    /// The shortest cycle from the start through the nearest traceback, if the cycle has one.
+    private func initialChoice(_ group: CycleGrouping.Group, _ kinds: TypeKinds) -> Choice {
+        var perCycle: [UInt64: Int] = [:]
+        for node in group.nodes { perCycle[typeOf[Int(node)], default: 0] += 1 }
+        if group.count > 1 { perCycle = perCycle.mapValues { $0 / group.count } }
+        let inCycle = counts(group.representative)
+        var choice = Choice(members: Set(group.representative), start: group.representative.first ?? 0,
+                            inCycle: inCycle, perCycle: perCycle)
+        guard let start = group.representative.min(by: { startOrder($0, inCycle, kinds) < startOrder($1, inCycle, kinds) }) else {
             return choice
         }
-        // Paths that print the same: route one through an object of a type it has more of.
-        for _ in 0..<Self.reroutingRounds {
-            var changed = false
-            for clash in clashes(choices.indices.map { choices[$0].key }) {
-                for index in clash {
-                    let others = clash.filter { $0 != index }
-                    let onPath = counts(choices[index].route)
-                    let extra = choices[index].inCycle.filter { type, count in
-                        count > onPath[type, default: 0] && others.contains { choices[$0].inCycle[type, default: 0] < count }
-                    }
-                    guard let type = extra.keys.min(by: { (extra[$0]!, kinds.name($0), $0) < (extra[$1]!, kinds.name($1), $1) }),
-                          let waypoint = nearest(from: choices[index].start, within: choices[index].members, where: {
-                              typeOf[Int($0)] == type && !choices[index].route.contains($0)
-                          }) else { continue }
-                    choices[index].waypoints.append(waypoint)
-                    route(&choices[index])
-                    changed = true
-                }
-            }
-            if !changed { break }
+        choice.start = start
+        if kinds.kind(of: typeOf[Int(start)]) != .traceback,
+           let traceback = nearest(from: start, within: choice.members, where: { kinds.kind(of: typeOf[Int($0)]) == .traceback }) {
+            choice.waypoints = [traceback]
         }
-        // Still the same: say which types differ off the path; say exceptions and tracebacks off a path without one.
+        route(&choice)
+        return choice
+    }
+
+    /// Routes each path that prints the same as another's through an object of a type its cycle has
+    /// more of than another's, not on its path yet. Returns whether any path changed.
+    private func reroute(_ choices: inout [Choice], _ kinds: TypeKinds) -> Bool {
+        var changed = false
+        for clash in clashes(choices.map(\.key)) {
+            for index in clash {
+                let others = clash.filter { $0 != index }
+                let onPath = counts(choices[index].route)
+                let extra = choices[index].inCycle.filter { type, count in
+                    count > onPath[type, default: 0] && others.contains { choices[$0].inCycle[type, default: 0] < count }
+                }
+                let route = Set(choices[index].route)
+                guard let type = extra.keys.min(by: { (extra[$0]!, kinds.name($0), $0) < (extra[$1]!, kinds.name($1), $1) }),
+                      let waypoint = nearest(from: choices[index].start, within: choices[index].members,
+                                             where: { typeOf[Int($0)] == type && !route.contains($0) }) else { continue }
+                choices[index].waypoints.append(waypoint)
+                self.route(&choices[index])
+                changed = true
+            }
+        }
+        return changed
+    }
+
+    /// Paths that still print the same: the types that differ off the path, else a variant number.
+    /// A path without an exception: the exceptions and tracebacks off it.
+    private func notes(_ choices: [Choice], _ kinds: TypeKinds) -> [PathNote?] {
         var notes = [PathNote?](repeating: nil, count: choices.count)
         var differing = [Set<UInt64>](repeating: [], count: choices.count)
         let offPath = choices.map { choice in
@@ -127,7 +142,7 @@ struct CyclePaths {
                 notes[index] = PathNote(offPath: notes[index]?.offPath ?? [:], variant: (number + 1, clash.count))
             }
         }
-        return choices.indices.map { (choices[$0].steps, notes[$0]) }
+        return notes
     }
 
     /// Rounds of rerouting paths that print the same; what is left after them gets notes.
