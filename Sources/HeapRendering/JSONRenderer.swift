@@ -105,6 +105,7 @@ public struct JSONRenderer {
                     ("address", .string(hexAddress(step.object.address))),
                     ("type", .string(options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type)))),
                     ("label", step.label.map { .string($0.text(showingValues: options.showValues)) } ?? .null),
+                    ("detail", step.detail.map { .string($0) } ?? .null),
                 ])
             })),
         ])

@@ -6,13 +6,18 @@ import Testing
 /// tracebacks on the path (or noted beside it), and no two shapes printing the same text.
 @Suite("attach: cycle paths a reader can act on")
 struct PathTests {
-    /// `path_text` of every shape, from `attach --format json`.
-    func pathTexts(_ target: TargetProcess) throws -> [String] {
+    /// The shapes of `attach --format json`.
+    func cycles(_ target: TargetProcess) throws -> [[String: Any]] {
         let result = try runCLI(["attach", String(target.pid), "--format", "json"])
         try #require(result.status == .exited(0), "\(result)")
         let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
         let collectable = try J.object(report["collectable"], "collectable")
-        return try J.array(collectable["cycles"], "cycles").map { try J.string(J.object($0, "cycle")["path_text"], "path_text") }
+        return try J.array(collectable["cycles"], "cycles").map { try J.object($0, "cycle") }
+    }
+
+    /// `path_text` of every shape.
+    func pathTexts(_ target: TargetProcess) throws -> [String] {
+        try cycles(target).map { try J.string($0["path_text"], "path_text") }
     }
 
     /// 3.11+ (Debian's python3 is 3.11): coroutines embed their frame.
@@ -25,7 +30,12 @@ struct PathTests {
         // -B: no __pycache__ written into the source tree.
         let target = try TargetProcess(interpreter: interpreter, arguments: ["-B", "-S", Paths.pathsScript], directory: try makeTempDirectory())
         defer { target.stop() }
-        let texts = try pathTexts(target)
+        let shapes = try cycles(target)
+        let texts = try shapes.map { try J.string($0["path_text"], "path_text") }
+        // JSON steps carry the detail too; the closing step repeats the start without it.
+        let details = try shapes.flatMap { try J.array($0["path"], "path").map { try J.object($0, "step")["detail"] as? String } }
+        #expect(details.contains("Handler.handle (shop/handlers.py:20)"), "\(details)")
+        #expect(details.contains("Outer.make.<locals>.inner"), "\(details)")
         let coroutine = embedsFrames(interpreter)
             ? "Request.coro -> coroutine Service.serve (shop/views.py:11) .request -> Request"
             : "Request.coro -> coroutine.cr_frame -> frame Service.serve (shop/views.py:11) .request -> Request"
