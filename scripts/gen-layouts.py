@@ -44,6 +44,7 @@ The script fails loudly (exit status 1, nothing written) when
 Optional fields (Swift `Int?`) and the series that have them:
   RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
   InterpreterLayout.gc    3.9+       (`interp->gc`)
+  (InterpreterLayout.sysdict, `interp->sysdict` (the `sys` module's dict): every series)
   DictLayout.keysSize     3.8-3.10   (`dk_size`)
   DictLayout.keysLookup   3.8-3.10   (`dk_lookup`: dict_traverse visits keys only in `lookdict` tables)
   DictLayout.keysLog2Size / keysLog2IndexBytes / keysKind / unicodeEntrySize   3.11+
@@ -219,11 +220,15 @@ LAYOUT = [
         ("interpretersHead", q_off("runtime", "interpreters.head"), ALL),
         ("interpretersMain", q_off("runtime", "interpreters.main"), ALL),
         ("gc", q_off("runtime", "gc"), ((3, 8), (3, 8))),
+        # PyThread_get_thread_ident() of the main thread: pthread_self(), on glibc/x86-64 its thread
+        # pointer (fs_base), which the traverse emulator needs for thread-local storage.
+        ("mainThread", q_off("runtime", "main_thread"), ALL),
     ]),
     ("interpreter", "InterpreterLayout", [
         ("next", q_off("interp", "next"), ALL),
         ("id", q_off("interp", "id"), ALL),
         ("gc", q_off("interp", "gc"), ((3, 9), (3, 13))),
+        ("sysdict", q_typed(q_off("interp", "sysdict"), ["PyObject *"]), ALL),
     ]),
     ("gc", "GCLayout", [
         ("headSize", q_size("gchead"), ALL),

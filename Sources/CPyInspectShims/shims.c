@@ -3,18 +3,11 @@
 #include <errno.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/user.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
 long pyi_ptrace_seize(pid_t tid) { return ptrace(PTRACE_SEIZE, tid, NULL, NULL); }
 long pyi_ptrace_interrupt(pid_t tid) { return ptrace(PTRACE_INTERRUPT, tid, NULL, NULL); }
-long pyi_ptrace_thread_pointer(pid_t tid, uint64_t *thread_pointer) {
-    struct user_regs_struct regs;
-    long rc = ptrace(PTRACE_GETREGS, tid, NULL, &regs);
-    if (rc == 0) *thread_pointer = regs.fs_base;
-    return rc;
-}
 long pyi_ptrace_detach(pid_t tid) { return ptrace(PTRACE_DETACH, tid, NULL, NULL); }
 long pyi_ptrace_detach_signal(pid_t tid, int sig) {
     return ptrace(PTRACE_DETACH, tid, NULL, (void *)(intptr_t)sig);

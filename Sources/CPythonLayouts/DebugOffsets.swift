@@ -16,7 +16,7 @@ public struct DebugOffsets: Sendable, Equatable {
     public static let entryOffsets313: [(String, Int)] = [
         ("runtime_state.size", 24), ("runtime_state.finalizing", 32), ("runtime_state.interpreters_head", 40),
         ("interpreter_state.size", 48), ("interpreter_state.id", 56), ("interpreter_state.next", 64),
-        ("interpreter_state.threads_head", 72), ("interpreter_state.gc", 80),
+        ("interpreter_state.threads_head", 72), ("interpreter_state.gc", 80), ("interpreter_state.sysdict", 96),
         ("pyobject.size", 352), ("pyobject.ob_type", 360),
         ("type_object.size", 368), ("type_object.tp_name", 376), ("type_object.tp_flags", 392),
         ("list_object.size", 424), ("list_object.ob_item", 432), ("list_object.ob_size", 440),
@@ -50,6 +50,7 @@ public struct DebugOffsets: Sendable, Equatable {
             ("interpreter_state.id", layout.interpreter.id),
             ("interpreter_state.next", layout.interpreter.next),
             ("interpreter_state.gc", layout.interpreter.gc),
+            ("interpreter_state.sysdict", layout.interpreter.sysdict),
             ("pyobject.ob_type", layout.object.type),
             ("type_object.tp_name", layout.type.name),
             ("type_object.tp_flags", layout.type.flags),

@@ -119,12 +119,16 @@ public struct RuntimeLayout: Sendable, Equatable {
     public var interpretersMain: Int
     /// 3.8 only: the gc state lives in the runtime (`_PyRuntime.gc`); later it is per interpreter.
     public var gc: Int?
+    /// `_PyRuntime.main_thread`: the main thread's `PyThread_get_thread_ident()`, i.e. its
+    /// `pthread_self()`, which on glibc x86-64 is the thread pointer (fs_base).
+    public var mainThread: Int
 
-    public init(size: Int, interpretersHead: Int, interpretersMain: Int, gc: Int?) {
+    public init(size: Int, interpretersHead: Int, interpretersMain: Int, gc: Int?, mainThread: Int) {
         self.size = size
         self.interpretersHead = interpretersHead
         self.interpretersMain = interpretersMain
         self.gc = gc
+        self.mainThread = mainThread
     }
 }
 
@@ -134,11 +138,14 @@ public struct InterpreterLayout: Sendable, Equatable {
     public var id: Int
     /// 3.9+: `interp->gc`.
     public var gc: Int?
+    /// `interp->sysdict`: the `sys` module's dict (a `PyObject *`), where `sys.path` is found.
+    public var sysdict: Int
 
-    public init(next: Int, id: Int, gc: Int?) {
+    public init(next: Int, id: Int, gc: Int?, sysdict: Int) {
         self.next = next
         self.id = id
         self.gc = gc
+        self.sysdict = sysdict
     }
 }
 

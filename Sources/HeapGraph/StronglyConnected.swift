@@ -64,23 +64,30 @@ extension ObjectGraph {
     /// nodes after `start` ending with `start` itself; nil if `start` is on no cycle (a lone node
     /// without a self-reference).
     public func shortestCycle(through start: Int32, within group: Set<Int32>) -> [Int32]? {
+        shortestPath(from: start, to: start, within: group)
+    }
+
+    /// The shortest walk from `from` to `to` inside `group` (breadth-first) that passes through none
+    /// of `avoiding` on the way, as the nodes after `from` ending with `to`; from a node to itself,
+    /// the shortest cycle through it. nil when there is none.
+    public func shortestPath(from: Int32, to: Int32, within group: Set<Int32>, avoiding: Set<Int32> = []) -> [Int32]? {
         var parent: [Int32: Int32] = [:]
-        var queue: [Int32] = [start]
+        var queue: [Int32] = [from]
         var head = 0
         while head < queue.count {
             let node = queue[head]
             head += 1
             for target in referents(of: Int(node)) where group.contains(target) {
-                if target == start {
-                    var path: [Int32] = [start]
+                if target == to {
+                    var path: [Int32] = [to]
                     var cursor = node
-                    while cursor != start {
+                    while cursor != from {
                         path.append(cursor)
                         cursor = parent[cursor]!
                     }
                     return path.reversed()
                 }
-                if parent[target] == nil && target != start {
+                if target != from && parent[target] == nil && !avoiding.contains(target) {
                     parent[target] = node
                     queue.append(target)
                 }

@@ -63,6 +63,9 @@ public struct CycleGroup: Sendable {
     public var sample: [ObjectRef]
     /// Memory held by all cycles of this shape (own sizes plus untracked objects only they reference).
     public var heldBytes: Int = 0
+    /// Said after the path when the path alone would not tell this shape from another, or passes
+    /// through no exception while the shape holds one (or a traceback); nil otherwise.
+    public var note: PathNote?
 
     public init(count: Int, objects: Int, byType: [UInt64: Int], path: [CycleStep], sample: [ObjectRef]) {
         self.count = count
@@ -70,5 +73,24 @@ public struct CycleGroup: Sendable {
         self.byType = byType
         self.path = path
         self.sample = sample
+    }
+}
+
+/// What a shape's path leaves out, printed after it: `(+ 2 dict, 1 traceback off the path)`.
+public struct PathNote: Sendable, Equatable {
+    /// Objects of one cycle of this shape, with the garbage it holds, that the path does not pass
+    /// through, by type.
+    public var offPath: [UInt64: Int]
+    /// When shapes that differ only in how their objects refer to each other off the path would
+    /// still print the same (path and `offPath`): this one is `variant.number` of `variant.of`.
+    public var variant: (number: Int, of: Int)?
+
+    public init(offPath: [UInt64: Int], variant: (number: Int, of: Int)? = nil) {
+        self.offPath = offPath
+        self.variant = variant
+    }
+
+    public static func == (lhs: PathNote, rhs: PathNote) -> Bool {
+        lhs.offPath == rhs.offPath && lhs.variant?.number == rhs.variant?.number && lhs.variant?.of == rhs.variant?.of
     }
 }

@@ -1,8 +1,21 @@
 import HeapModel
 
 /// A cycle as one line of attribute names:
-/// `RequestAborted.__traceback__ -> traceback.tb_frame -> frame handle (asgi.py:183) .tasks -> list[1] -> Task._exception -> RequestAborted`.
+/// `RequestAborted.__traceback__ -> traceback.tb_frame -> frame ASGIHandler.handle (django/core/handlers/asgi.py:183) .tasks -> list[1] -> Task._exception -> RequestAborted`,
+/// with the shape's note after it: `Node.me -> Node (+ 1 list off the path)`.
 enum CyclePath {
+    static func text(_ group: CycleGroup, types: [UInt64: TypeInfo], naming: TypeNaming, showingValues: Bool) -> String {
+        let path = text(group.path, types: types, naming: naming, showingValues: showingValues)
+        guard let note = group.note else { return path }
+        let named = note.offPath.map { (naming.label(types[$0.key] ?? .unreadable($0.key)), $0.value) }
+            .reduce(into: [String: Int]()) { $0[$1.0, default: 0] += $1.1 }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+        var parts: [String] = []
+        if !named.isEmpty { parts.append("+ " + named.map { "\($0.value) \($0.key)" }.joined(separator: ", ") + " off the path") }
+        if let variant = note.variant { parts.append("variant \(variant.number) of \(variant.of)") }
+        return parts.isEmpty ? path : path + " (" + parts.joined(separator: "; ") + ")"
+    }
+
     /// Dict keys are values from the target: printed only with `showingValues`. The keys of an
     /// instance's `__dict__` are attribute names (code, not data) and always printed.
     static func text(_ steps: [CycleStep], types: [UInt64: TypeInfo], naming: TypeNaming, showingValues: Bool) -> String {

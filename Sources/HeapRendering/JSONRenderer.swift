@@ -94,12 +94,13 @@ public struct JSONRenderer {
             ("objects", .int(group.objects)),
             ("held_bytes", .int(group.heldBytes)),
             ("types", .object(types.keys.sorted { types[$0]! != types[$1]! ? types[$0]! > types[$1]! : $0 < $1 }.map { ($0, .int(types[$0]!)) })),
-            ("path_text", .string(CyclePath.text(group.path, types: report.types, naming: options.naming, showingValues: options.showValues))),
+            ("path_text", .string(CyclePath.text(group, types: report.types, naming: options.naming, showingValues: options.showValues))),
             ("path", .array(group.path.map { step in
                 .object([
                     ("address", .string(hexAddress(step.object.address))),
                     ("type", .string(options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type)))),
                     ("label", step.label.map { .string($0.text(showingValues: options.showValues)) } ?? .null),
+                    ("detail", step.detail.map { .string($0) } ?? .null),
                 ])
             })),
         ])

@@ -44,7 +44,7 @@ public enum SnapshotContent {
         }
         let cycles = (report.collectable?.cycles ?? []).map {
             SnapshotCycle(count: $0.count, objects: $0.objects, heldBytes: $0.heldBytes,
-                          path: CyclePath.text($0.path, types: report.types, naming: naming, showingValues: showValues))
+                          path: CyclePath.text($0, types: report.types, naming: naming, showingValues: showValues))
         }
         return HeapSnapshot(meta: meta, objects: objects, types: report.types, garbage: report.garbage.objects ?? [], cycles: cycles)
     }

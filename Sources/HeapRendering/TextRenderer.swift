@@ -167,7 +167,7 @@ public struct TextRenderer {
                     .map { "\(options.naming.label(report.types[$0.key] ?? .unreadable($0.key))) \($0.value)" }
                 out.append("  #\(number)  \(grouped(group.count)) cycle\(group.count == 1 ? "" : "s") of this shape, "
                            + "\(grouped(group.objects)) objects holding \(byteSize(group.heldBytes)): \(types.joined(separator: ", "))")
-                if !group.path.isEmpty { out.append("      " + CyclePath.text(group.path, types: report.types, naming: options.naming, showingValues: options.showValues)) }
+                if !group.path.isEmpty { out.append("      " + CyclePath.text(group, types: report.types, naming: options.naming, showingValues: options.showValues)) }
             }
             if shown.count < set.cycles.count {
                 let how = options.cycle == nil ? "--all shows every shape" : "without --cycle every shape is shown"

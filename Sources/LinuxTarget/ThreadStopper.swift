@@ -153,15 +153,6 @@ public final class ThreadStopper {
         return overflow || nanoseconds.overflow ? .max : total
     }
 
-    /// The thread pointer (fs_base) of stopped thread `tid`: where its thread-local storage is,
-    /// which the traverse emulator needs to run code that reads it. One ptrace call; nil when
-    /// the thread is not stopped by this stopper.
-    public func threadPointer(of tid: Int32) -> UInt64? {
-        guard stoppedThreads.contains(tid) else { return nil }
-        var value: UInt64 = 0
-        return pyi_ptrace_thread_pointer(tid, &value) == 0 && value != 0 ? value : nil
-    }
-
     /// Detaches every thread (letting them run). Safe to call more than once.
     public func resume() {
         if attached.isEmpty {

@@ -13,6 +13,8 @@ struct CollectableAnalysis {
     var progress: ProgressHandler? = nil
     /// Emulation of the types without a native plan, and `--verify-traversal`.
     var traversal = TraversalOptions()
+    /// The main `PyInterpreterState`, for `sys.path` (files on paths are shown relative to it); 0: unknown.
+    var interpreter: UInt64 = 0
 
     /// `objects` are the tracked objects of generations 0-2; without `keepObjects` they are moved
     /// out (and freed with the analysis).
@@ -128,12 +130,15 @@ struct CollectableAnalysis {
             coverage.inexactSuspectByType = suspects(graph: graph, typeOf: typeOf)
         }
         let grouping = CycleGrouping(graph: graph, unreachable: unreachable.nodes, typeOf: typeOf)
-        var cycles = grouping.groups.map { group -> CycleGroup in
+        let paths = CyclePaths(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: graph,
+                               typeOf: typeOf, planner: planner, finder: finder).paths(for: grouping.groups)
+        var cycles = zip(grouping.groups, paths).map { group, path -> CycleGroup in
             var byType: [UInt64: Int] = [:]
             for node in group.nodes { byType[typeOf[Int(node)], default: 0] += 1 }
-            let path = representativePath(group.representative, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
-            return CycleGroup(count: group.count, objects: group.nodes.count, byType: byType, path: path,
-                              sample: group.representative.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
+            var cycle = CycleGroup(count: group.count, objects: group.nodes.count, byType: byType, path: path.steps,
+                                   sample: group.representative.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) })
+            cycle.note = path.note
+            return cycle
         }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
         let held = heldMemory(unreachable.nodes, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
@@ -298,41 +303,6 @@ struct CollectableAnalysis {
             held.perGarbageNode[reference.holder] += size
         }
         return held
-    }
-
-    /// One cycle through the group, starting at the object a reader would look for first: an
-    /// instance of a class (rarest class in the group first), else the lowest address.
-    private func representativePath(_ members: [Int32], graph: ObjectGraph, typeOf: [UInt64], planner: TraversalPlanner,
-                                    finder: ReferenceFinder) -> [CycleStep] {
-        var frequency: [UInt64: Int] = [:]
-        for node in members { frequency[typeOf[Int(node)], default: 0] += 1 }
-        let typeType = symbols["PyType_Type"]
-        func score(_ node: Int32) -> (Int, Int, UInt64) {
-            let type = typeOf[Int(node)]
-            let flags = (try? memory.word(at: type &+ UInt64(layout.type.flags))) ?? 0
-            let isClassInstance = flags & TraversalPlanner.heapTypeFlag != 0 && type != typeType
-            return (isClassInstance ? 0 : 1, frequency[type] ?? 0, graph.addresses[Int(node)])
-        }
-        guard let start = members.min(by: { score($0) < score($1) }),
-              let cycle = graph.shortestCycle(through: start, within: Set(members)) else { return [] }
-        var steps: [CycleStep] = []
-        let frameType = symbols["PyFrame_Type"]
-        let describer = FrameDescriber(memory: memory, layout: layout)
-        func detail(_ node: Int32) -> String? {
-            typeOf[Int(node)] == frameType ? describer.describe(frameObject: graph.addresses[Int(node)])?.detail : nil
-        }
-        var current = start
-        for next in cycle {
-            let address = graph.addresses[Int(current)]
-            let traversal = planner.traversal(ofType: typeOf[Int(current)])
-            let target = graph.addresses[Int(next)]
-            let label = finder.labeledReferents(of: address, traversal: traversal).first { $0.address == target }?.label
-            steps.append(CycleStep(object: ObjectRef(address: address, type: typeOf[Int(current)]), label: label, detail: detail(current)))
-            current = next
-        }
-        steps.append(CycleStep(object: ObjectRef(address: graph.addresses[Int(start)], type: typeOf[Int(start)]), label: nil,
-                               detail: detail(start)))
-        return steps
     }
 
     /// `ob_refcnt`; immortal objects (3.12+: the low 32 bits negative as int32) never count as garbage.

@@ -1,13 +1,21 @@
 import CPythonLayouts
 import RemoteMemory
 
-/// Names a frame the way a traceback does — `handle (asgi.py:183)` — and its local variables, so a
-/// cycle's path can say `frame handle (asgi.py:183) .tasks`. Reads the code object and decodes its
-/// line table (3.8–3.9 `co_lnotab`, 3.10 `co_linetable`, 3.11+ the location table). Anything that
-/// cannot be read yields nil: the path then shows the frame without details, never a wrong name.
+/// Names a frame by its function's qualified name and its file relative to the `sys.path` entry it
+/// was imported from — `ASGIHandler.handle (django/core/handlers/asgi.py:183)` — and its local
+/// variables, so a cycle's path can say `frame ASGIHandler.handle (django/core/handlers/asgi.py:183) .tasks`.
+/// Reads the code object and decodes its line table (3.8–3.9 `co_lnotab`, 3.10 `co_linetable`, 3.11+
+/// the location table). Anything that cannot be read yields nil: the path then shows the frame without
+/// details, never a wrong name.
 struct FrameDescriber {
     let memory: CachedMemory
     let layout: PythonLayout
+    /// How a code object's file is shown; without `sys.path`, after `site-packages/` or `lib/pythonX.Y/`.
+    var files = SourceFiles(sysPath: nil)
+    /// 3.8–3.10, where a code object has only `co_name`: the qualified name of the function whose code
+    /// it is, when one can be found (see `CodeQualifiedNames`); nil falls back to `co_name`. 3.11+ read
+    /// `co_qualname` and never call it.
+    var qualifiedName: ((_ code: UInt64) -> String?)? = nil
 
     struct Description {
         var detail: String
@@ -17,14 +25,14 @@ struct FrameDescriber {
 
     private var strings: ObjectReader { ObjectReader(memory: memory, layout: layout) }
 
-    /// A frame object (`PyFrame_Type`).
-    func describe(frameObject frame: UInt64) -> Description? {
+    /// A frame object (`PyFrame_Type`). `name` replaces the code's name (a generator's `__qualname__`).
+    func describe(frameObject frame: UInt64, name: String? = nil) -> Description? {
         let c = layout.code
         if let codeField = layout.frames.frameCode, let lastField = c.frameLastInstruction {
             // 3.8–3.10: the frame object holds the code object and the last instruction.
             guard let code = try? memory.word(at: frame &+ UInt64(codeField)),
                   let lasti = try? memory.load(Int32.self, at: frame &+ UInt64(lastField)) else { return nil }
-            return describe(code: code, instruction: Int(lasti), slots: names310(code))
+            return describe(code: code, instruction: Int(lasti), slots: names310(code), name: name)
         }
         guard let field = layout.frames.frameInterpreterFrame, let interpreter = try? memory.word(at: frame &+ UInt64(field)),
               interpreter != 0 else { return nil }
@@ -43,14 +51,23 @@ struct FrameDescriber {
         return describe(code: code, instruction: index, slots: names311(code))
     }
 
-    private func describe(code: UInt64, instruction: Int, slots: [String]) -> Description? {
+    private func describe(code: UInt64, instruction: Int, slots: [String], name given: String? = nil) -> Description? {
         let c = layout.code
-        guard let name = try? strings.string(at: memory.word(at: code &+ UInt64(c.name)), maxLength: 256),
-              let file = try? strings.string(at: memory.word(at: code &+ UInt64(c.filename)), maxLength: 4096),
-              let first = try? memory.load(Int32.self, at: code &+ UInt64(c.firstLineNumber)) else { return nil }
+        guard let file = try? strings.string(at: memory.word(at: code &+ UInt64(c.filename)), maxLength: 4096),
+              let first = try? memory.load(Int32.self, at: code &+ UInt64(c.firstLineNumber)),
+              let name = given ?? qualifiedName(ofCode: code) else { return nil }
         let line = (try? lineNumber(code: code, instruction: instruction, firstLine: Int(first))) ?? nil
-        let base = file.split(separator: "/").last.map(String.init) ?? file
-        return Description(detail: "\(name) (\(base):\(line ?? Int(first)))", slotNames: slots)
+        return Description(detail: "\(name) (\(files.display(file)):\(line ?? Int(first)))", slotNames: slots)
+    }
+
+    /// `co_qualname` (3.11+); before, what `qualifiedName` finds, else `co_name`.
+    func qualifiedName(ofCode code: UInt64) -> String? {
+        let c = layout.code
+        if let field = c.qualname, let name = try? strings.string(at: memory.word(at: code &+ UInt64(field)), maxLength: 512) {
+            return name
+        }
+        if let found = qualifiedName?(code) { return found }
+        return try? strings.string(at: memory.word(at: code &+ UInt64(c.name)), maxLength: 256)
     }
 
     // MARK: local names

@@ -16,6 +16,12 @@ public struct HeapReader: Sendable {
     public let gcState: UInt64
     /// Resolved symbol addresses (builtin type objects, `_PyRuntime`, ...).
     public let symbols: [String: UInt64]
+    /// The main thread's thread pointer (`_PyRuntime.main_thread`, its `pthread_self()`): where its
+    /// thread-local storage is, for code the traverse emulator runs. nil when it is not in writable
+    /// memory of the target (then the emulator uses a private, zeroed block).
+    public var threadPointer: UInt64?
+    /// Address of the main `PyInterpreterState` (0 when it could not be read), where `sys.path` is found.
+    public var interpreter: UInt64 = 0
 
     public static func prepare(image: TargetImage, memory: any MemoryReader) throws(ReaderError) -> HeapReader {
         let detected = try VersionDetector.detect(image: image, memory: memory)
@@ -33,18 +39,27 @@ public struct HeapReader: Sendable {
         guard let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"] else {
             throw .notPython("\(image.interpreterFile) does not define _PyRuntime")
         }
+        func mainInterpreter() throws(MemoryError) -> UInt64 {
+            let main = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersMain))
+            return main != 0 ? main : try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersHead))
+        }
+        let interpreter = (try? mainInterpreter()) ?? 0
         let gcState: UInt64 = try asReaderError {
             if let offset = layout.runtime.gc {
                 return runtime &+ UInt64(offset)
             }
-            var interpreter = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersMain))
-            if interpreter == 0 { interpreter = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersHead)) }
-            guard interpreter != 0, let offset = layout.interpreter.gc else {
+            guard try mainInterpreter() != 0, let offset = layout.interpreter.gc else {
                 throw ReaderError.inconsistent("no main interpreter (the process is starting up or shutting down)")
             }
             return interpreter &+ UInt64(offset)
         }
-        return HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
+        var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
+        reader.interpreter = interpreter
+        if let thread = try? memory.pointer(at: runtime &+ UInt64(layout.runtime.mainThread)),
+           RegionTable(image.regions).region(containing: thread)?.writable == true {
+            reader.threadPointer = thread
+        }
+        return reader
     }
 
     /// Reads the collector's state only (cheap): used to see whether a collection is running.
@@ -157,8 +172,10 @@ public struct HeapReader: Sendable {
         var objects: HeapObjects?
         if findCollectable || recordObjects {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
+            analysis.interpreter = interpreter
             analysis.progress = progress
             analysis.traversal = traversal
+            if analysis.traversal.threadPointer == nil { analysis.traversal.threadPointer = threadPointer }
             (collectable, objects) = analysis.run(objects: &lists.tracked, generations: lists.generations,
                                                   keepObjects: keepGenerationObjects, recordObjects: recordObjects, clock: &clock)
         }

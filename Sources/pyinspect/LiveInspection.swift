@@ -64,10 +64,8 @@ enum LiveInspection {
                 StopRequest.install()
             }
             let snapshot: CachedMemory
-            var traversal = options.traversal
             if let plan {
-                (snapshot, threads, traversal.threadPointer) = try PausedCopy.take(pid: pid, live: live, plan: plan, arena: arena,
-                                                                                   budget: &budget)
+                (snapshot, threads) = try PausedCopy.take(pid: pid, live: live, plan: plan, arena: arena, budget: &budget)
             } else {
                 do {
                     snapshot = CachedMemory(base: live, regions: ProcMaps.regions(try ProcMaps.read(pid: pid)))
@@ -93,7 +91,7 @@ enum LiveInspection {
             case var .success(lists):
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects,
-                                             recordObjects: options.recordObjects, traversal: traversal, progress: progress.handler)
+                                             recordObjects: options.recordObjects, traversal: options.traversal, progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []
                 for (name, time) in phases {

@@ -51,8 +51,7 @@ enum PausedCopy {
         var noTime = false
     }
 
-    /// The sealed copy, the number of threads that were stopped and the main thread's thread
-    /// pointer (for the traverse emulator). `budget` gets this attempt's
+    /// The sealed copy and the number of threads that were stopped. `budget` gets this attempt's
     /// stopped and resume times, whatever the outcome.
     ///
     /// The maps are read and the memory copied on a thread started before the pause
@@ -61,7 +60,7 @@ enum PausedCopy {
     /// measured a moment before) does not hold the target, which is resumed on time; the call then
     /// ends on the running target and its copy is thrown away.
     static func take(pid: Int32, live: ProcessMemory, plan: Plan, arena: CopyArena?,
-                     budget: inout PauseBudget) throws(ReportedError) -> (snapshot: CachedMemory, threads: Int, threadPointer: UInt64?) {
+                     budget: inout PauseBudget) throws(ReportedError) -> (snapshot: CachedMemory, threads: Int) {
         let worker = DeadlineWorker()
         defer { worker?.join() }
         let stopper = ThreadStopper(pid: pid, budget: .nanoseconds(Int64(clamping: budget.remainingNanoseconds)))
@@ -81,7 +80,6 @@ enum PausedCopy {
         }
         let deadline = stopper.deadline ?? .max
         let threads = stopper.threadCount
-        let threadPointer = stopper.threadPointer(of: pid)  // one ptrace call; the tracer must make it
         func resume() {
             stopper.resume()
             record()
@@ -144,7 +142,7 @@ enum PausedCopy {
                 throw PauseLimitExceeded(pid: pid, budget: budget, step: .copying(copied: copied, total: copied)).error
             }
         }
-        return (snapshot, threads, threadPointer)
+        return (snapshot, threads)
     }
 }
 

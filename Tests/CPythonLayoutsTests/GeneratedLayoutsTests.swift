@@ -420,6 +420,7 @@ import Testing
 
     @Test func v3_8() {
         let l = PythonLayout.v3_8
+        #expect(l.interpreter.sysdict == 72)
         #expect(l.runtime.size == 1464)
         #expect(l.runtime.interpretersHead == 32)
         #expect(l.runtime.interpretersMain == 40)
@@ -439,6 +440,7 @@ import Testing
 
     @Test func v3_9() {
         let l = PythonLayout.v3_9
+        #expect(l.interpreter.sysdict == 872)
         #expect(l.runtime.size == 656)
         #expect(l.runtime.interpretersHead == 32)
         #expect(l.runtime.gc == nil)
@@ -452,6 +454,7 @@ import Testing
 
     @Test func v3_10() {
         let l = PythonLayout.v3_10
+        #expect(l.interpreter.sysdict == 872)
         #expect(l.runtime.size == 672)
         #expect(l.runtime.interpretersHead == 32)
         #expect(l.runtime.gc == nil)
@@ -464,6 +467,7 @@ import Testing
 
     @Test func v3_11() {
         let l = PythonLayout.v3_11
+        #expect(l.interpreter.sysdict == 904)
         #expect(l.runtime.size == 166688)
         #expect(l.runtime.interpretersHead == 40)
         #expect(l.runtime.interpretersMain == 48)
@@ -483,6 +487,7 @@ import Testing
 
     @Test func v3_12() {
         let l = PythonLayout.v3_12
+        #expect(l.interpreter.sysdict == 352)
         #expect(l.runtime.size == 459944)
         #expect(l.runtime.interpretersHead == 40)
         #expect(l.interpreter.gc == 112)
@@ -497,6 +502,7 @@ import Testing
 
     @Test func v3_13() {
         let l = PythonLayout.v3_13
+        #expect(l.interpreter.sysdict == 7640)
         #expect(l.runtime.size == 283320)
         #expect(l.runtime.interpretersHead == 632)
         #expect(l.runtime.interpretersMain == 640)

@@ -106,6 +106,34 @@ import Testing
         #expect(gc.first { $0.0 == "permanent_immortal" }?.1 == .int(375))
     }
 
+    /// A shape's note follows its path: what differs off the path, then a variant number if needed.
+    @Test func cycleNotes() {
+        var report = report()
+        func step(_ type: UInt64, _ label: EdgeLabel?, _ detail: String? = nil) -> CycleStep {
+            CycleStep(object: ObjectRef(address: 0x7f00_0000_3000, type: type), label: label, detail: detail)
+        }
+        var plain = CycleGroup(count: 1, objects: 1, byType: [Self.client: 1], path: [step(Self.client, .attribute("me")), step(Self.client, nil)],
+                               sample: [])
+        plain.heldBytes = 300
+        var noted = plain
+        noted.note = PathNote(offPath: [Self.dict: 2, Self.task: 1, Self.userTask: 1])
+        var variant = plain
+        variant.note = PathNote(offPath: [:], variant: (2, 2))
+        var framed = plain
+        framed.path = [step(Self.task, .attribute("request"), "Handler.handle (shop/handlers.py:20)"), step(Self.task, nil)]
+        report.capture.collectable = CollectableSet(census: TypeCensus(count: 4, byType: [Self.client: 4]), byGeneration: [4, 0, 0],
+                                                    coverage: Coverage(tracked: 4, exact: 4, inexactByType: [:]), overcounted: [],
+                                                    cycles: [plain, noted, variant, framed])
+        let text = TextRenderer(options: RenderOptions(topTypes: nil)).render(report)
+        #expect(text.contains("\n      Client.me -> Client\n"), "\(text)")
+        // Same-named types are counted together, most first.
+        #expect(text.contains("\n      Client.me -> Client (+ 2 Task, 2 dict off the path)\n"), "\(text)")
+        #expect(text.contains("\n      Client.me -> Client (variant 2 of 2)\n"), "\(text)")
+        #expect(text.contains("\n      Task Handler.handle (shop/handlers.py:20) .request -> Task\n"), "\(text)")
+        let qualified = TextRenderer(options: RenderOptions(naming: .qualified, topTypes: nil)).render(report)
+        #expect(qualified.contains("(+ 2 builtins.dict, 1 __main__.Task, 1 _asyncio.Task off the path)"), "\(qualified)")
+    }
+
     @Test func jsonEscapesStrings() {
         #expect(JSONValue.string("a\"b\\c\n\u{1}é").serialized() == #""a\"b\\c\n\u0001é""#)
     }

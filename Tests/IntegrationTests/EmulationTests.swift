@@ -42,7 +42,7 @@ struct EmulationTests {
         #expect(ids == truth)
     }
 
-    @Test("without a stopped thread's fs_base (--no-pause) the emulator still traverses everything", arguments: Interpreters.installed)
+    @Test("--no-pause: the emulator still traverses everything (its thread pointer comes from _PyRuntime, no stopped thread is needed)", arguments: Interpreters.installed)
     func withoutThreadPointer(_ interpreter: Interpreter) throws {
         let (report, truth, result) = try attach(interpreter, ["--no-pause"])
         #expect(result.status == .exited(0), "\(result.stderr)")

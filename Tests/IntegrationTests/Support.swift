@@ -23,6 +23,7 @@ enum Paths {
 
     static let targetScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/census_target.py").path
     static let cyclesScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/cycles_target.py").path
+    static let pathsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/paths_target.py").path
     static let masterScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/master_target.py").path
     static let tickerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/ticker_target.py").path
     static let secretsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/secrets_target.py").path

@@ -58,7 +58,8 @@ final class SyntheticHeap {
         let values: [String: Int?] = [
             "runtime_state.size": layout.runtime.size, "runtime_state.interpreters_head": layout.runtime.interpretersHead,
             "interpreter_state.id": layout.interpreter.id, "interpreter_state.next": layout.interpreter.next,
-            "interpreter_state.gc": layout.interpreter.gc, "pyobject.ob_type": layout.object.type,
+            "interpreter_state.gc": layout.interpreter.gc,
+            "interpreter_state.sysdict": layout.interpreter.sysdict, "pyobject.ob_type": layout.object.type,
             "type_object.tp_name": layout.type.name, "type_object.tp_flags": layout.type.flags,
             "list_object.ob_item": layout.list.items, "list_object.ob_size": layout.object.size,
             "dict_object.ma_keys": layout.dict.keys, "dict_object.ma_values": layout.dict.values,

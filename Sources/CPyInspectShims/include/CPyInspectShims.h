@@ -15,8 +15,6 @@ long pyi_ptrace_detach(pid_t tid);
 /// PTRACE_DETACH that delivers `sig` (0 for none) to a tracee detached from a signal-delivery-stop,
 /// so a signal that arrived while pyinspect held the thread is not lost.
 long pyi_ptrace_detach_signal(pid_t tid, int sig);
-/// fs_base of a stopped tracee (PTRACE_GETREGS): its thread pointer, for the traverse emulator.
-long pyi_ptrace_thread_pointer(pid_t tid, uint64_t *thread_pointer);
 /// PTRACE_EVENT_STOP: the stop PTRACE_INTERRUPT (or a group-stop) reports under PTRACE_SEIZE.
 #define PYI_PTRACE_EVENT_STOP 128
 /// waitpid(tid, &status, __WALL): __WALL is needed for threads other than the leader.

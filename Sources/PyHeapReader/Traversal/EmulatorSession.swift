@@ -8,7 +8,8 @@ public struct TraversalOptions: Sendable {
     public var emulate = true
     /// Also emulate every object that has a native plan and compare the two.
     public var verify = false
-    /// fs_base of the target's main thread, read while it was stopped; nil: a private zeroed block.
+    /// The thread pointer (fs_base) the emulated code runs with; nil: the reader's, the main
+    /// thread's (`HeapReader.threadPointer`), else a private zeroed block.
     public var threadPointer: UInt64?
     /// Translated blocks all emulated calls of one run may take together (a bound on the time).
     public var runBlockBudget: UInt64 = 1 << 34

@@ -31,7 +31,7 @@ extension PyInspect {
                 fail(LiveInspection.describe(error, pid: pid))
             }
             let clean = try? recording.reader.capture(memory: recording.cache(), keepGenerationObjects: true,
-                                                      findCollectable: true, strict: true, traversal: recording.traversal)
+                                                      findCollectable: true, strict: true)
             let objects = (clean?.generations ?? []).flatMap { $0.objects ?? [] }.map(\.address)
             guard !objects.isEmpty else {
                 fail(ReportedError(exit: .inconsistentMemory, message: "pid \(pid): the recording could not be read cleanly"))
@@ -44,8 +44,7 @@ extension PyInspect {
                 damage.damage(image, regions: recording.writable, pointers: objects, aim: damage.next() % 2 == 0 ? objects : [])
                 do {
                     let capture = try recording.reader.capture(memory: recording.cache(image), keepGenerationObjects: false,
-                                                               findCollectable: true, strict: damage.next() % 2 == 0,
-                                                               traversal: recording.traversal)
+                                                               findCollectable: true, strict: damage.next() % 2 == 0)
                     _ = capture.collectable?.census.count
                     read += 1
                 } catch {
@@ -68,8 +67,6 @@ struct Recording {
     let bytes: Int
     /// The mappings as the target had them (code marked executable, for the traverse emulator).
     let regions: [MemoryRegion]
-    /// The main thread's thread pointer at the recording.
-    let traversal: TraversalOptions
 
     func cache(_ image: MemoryImage? = nil) -> CachedMemory { CachedMemory(base: image ?? self.image, regions: regions) }
 
@@ -83,7 +80,6 @@ struct Recording {
         var writable: [Range<UInt64>] = []
         var bytes = 0
         var regions: [MemoryRegion] = []
-        let traversal = TraversalOptions(threadPointer: stopper.threadPointer(of: pid))
         for entry in try ProcMaps.read(pid: pid) where entry.readable && entry.end - entry.start <= 256 << 20
             && !entry.path.hasPrefix("[v") {
             var content = [UInt8](repeating: 0, count: Int(entry.end - entry.start))
@@ -94,6 +90,6 @@ struct Recording {
             regions.append(entry.region)
             if entry.writable { writable.append(entry.start..<entry.end) }
         }
-        return Recording(reader: reader, image: image, writable: writable, bytes: bytes, regions: regions, traversal: traversal)
+        return Recording(reader: reader, image: image, writable: writable, bytes: bytes, regions: regions)
     }
 }
