@@ -12,6 +12,7 @@ import abc
 import collections
 import dataclasses
 import enum
+import functools
 import gc
 
 from libraries import Holder
@@ -34,28 +35,30 @@ def class_probes(probe, cls):
             probe(cls, descriptor)
 
 
+class Named(object):
+    """A descriptor that learns its name and class from __set_name__ (it keeps the class)."""
+
+    def __set_name__(self, owner, name):
+        self.owner, self.name = owner, name
+
+
 def plain_class(probe):
     class Request(Holder):
         kind = "plain"
+        field = Named()
+        size = property(lambda self: 0)
+        make = classmethod(lambda cls: cls())
 
-        def handle(self):
-            return super().handle()  # a __class__ cell refers to the class
+        def __init_subclass__(cls, **kwargs):
+            super().__init_subclass__(**kwargs)  # a __class__ cell refers to the class
 
-        @property
-        def size(self):
-            return 0
-
-        @classmethod
-        def make(cls):
-            return cls()
-
-        @staticmethod
-        def helper():
-            return None
+        @functools.cached_property
+        def total(self):
+            return [self]
 
     request = Request()
     request.me = request
-    request.cls = Request
+    request.total
     class_probes(probe, Request)
     return request
 
