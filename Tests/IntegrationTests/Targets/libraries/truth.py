@@ -4,7 +4,8 @@ A forked child (the target itself never collects) records, for every tracked obj
 count, its sys.getsizeof size and the tracked objects that gc.get_referents(obj) -- its own
 tp_traverse -- reports. Then it sets DEBUG_COLLECTABLE and runs one full collection: the
 `gc: collectable <type 0xADDR>` lines it prints are the truth (the unreachable set, printed
-before finalizers run), written as JSON as cycles_target.py writes it.
+before finalizers run), written as JSON as cycles_target.py writes it, with the tp_name of each id
+("names"), how many probes held ("probes") and the C types they went through ("through").
 
 The recorded graph is then run through a model of the collector's reachability: an object's
 references from other garbage are subtracted from its reference count, and whatever keeps a
@@ -131,7 +132,8 @@ def _child(expect):
         _fail(expect, problems)
         return CHECK_FAILED
     through = sorted(set(label.rsplit(" via ", 1)[1] for _, _, label in probes))
-    collectable.write(expect, found, lambda address: sizes[index[address]], probes=len(probes), through=through)
+    collectable.write(expect, found, lambda address: sizes[index[address]], names=[name for _, name in found],
+                      probes=len(probes), through=through)
     return 0
 
 
