@@ -16,7 +16,8 @@ usage: python -B libraries_target.py --scenario NAME --expect FILE [--count K]
 Run it with a venv's python from scripts/venvs.sh (not -S: the libraries are in site-packages).
 A scenario whose library cannot be imported by this interpreter prints one line `SKIP <reason>`
 and exits 5 (also with --check, which otherwise prints `OK` and exits 0); a library that imports
-but runs without its compiled extension is an error (exit 6), since it would test pure Python.
+but runs without its compiled extension (or is pydantic v1) is an error (exit 6): it would test
+something else. The truth child's failures are exit 4, with the reason on stderr.
 """
 import gc
 import importlib
@@ -29,7 +30,7 @@ if hasattr(signal, "pthread_sigmask"):
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from libraries import SCENARIOS, Unavailable, NotCompiled, run_units  # noqa: E402
+from libraries import SCENARIOS, Unavailable, Unsuitable, run_units  # noqa: E402
 from libraries import truth  # noqa: E402
 
 
@@ -50,7 +51,7 @@ def main():
         sys.stdout.write("SKIP %s\n" % reason)
         sys.stdout.flush()
         sys.exit(5)
-    except NotCompiled as reason:
+    except Unsuitable as reason:
         sys.stderr.write("libraries_target: %s\n" % reason)
         sys.exit(6)
     if "--check" in args:

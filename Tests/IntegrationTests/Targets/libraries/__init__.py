@@ -1,11 +1,11 @@
 """The scenarios of libraries_target.py and what they share.
 
 A scenario module has `SCENARIOS`, name -> (require, units): `require()` imports the library
-(raising `Unavailable` when this interpreter has none, `NotCompiled` when it runs without its
-compiled extension) and `units` is a list of functions `unit(probe)`. A unit builds one structure and returns its root: run once to be
-kept in `LIVE` (where `probe` does nothing) and once to be dropped as garbage, where it calls
-`probe(obj, via)` for an object `obj` that is garbage only because the C object `via` reports its
-reference to it. The probes hold their objects until the truth is taken (libraries/truth.py lets
+(raising `Unavailable` when this interpreter has none, `Unsuitable` when it runs without its
+compiled extension) and `units` is a list of functions `unit(probe)`. A unit builds one structure
+and returns its root: run once to be kept in `LIVE` (where `probe` does nothing) and once to be
+dropped as garbage, where it calls `probe(obj, via)` for an object `obj` that is garbage only
+because the C object `via` reports its reference to it. The probes hold their objects until the truth is taken (libraries/truth.py lets
 go of them in both processes, and subtracts their references): kept as ids, an object freed on the
 way would leave its address to another.
 """
@@ -41,8 +41,9 @@ class Unavailable(Exception):
     """The scenario's library is not importable by this interpreter."""
 
 
-class NotCompiled(Exception):
-    """The library imports but without its compiled extension."""
+class Unsuitable(Exception):
+    """The library imports but is not the one to test: without its compiled extension (pure Python)
+    or of another major version."""
 
 
 def need(name):
@@ -55,10 +56,10 @@ def need(name):
 
 
 def compiled(what, obj, module):
-    """Raises NotCompiled unless `obj` (a class or function) comes from the extension `module`."""
+    """Raises Unsuitable unless `obj` (a class or function) comes from the extension `module`."""
     got = getattr(obj, "__module__", None)
     if got != module:
-        raise NotCompiled("%s is %s.%s, not from the compiled %s: pure Python would be tested"
+        raise Unsuitable("%s is %s.%s, not from the compiled %s: pure Python would be tested"
                           % (what, got, getattr(obj, "__qualname__", "?"), module))
 
 

@@ -12,7 +12,7 @@ refer to the holder that refers to the loop, and closed loops that keep their ho
 """
 import gc
 
-from libraries import Holder, NotCompiled, compiled, need
+from libraries import Holder, Unsuitable, compiled, need
 
 ENGINE = []  # the SQLite engine, made once: live
 
@@ -24,7 +24,7 @@ def require_sqlalchemy():
     except ImportError:
         from sqlalchemy.util._has_cy import HAS_CYEXTENSION  # 2.0
     if not HAS_CYEXTENSION:
-        raise NotCompiled("SQLAlchemy runs without its Cython extensions")
+        raise Unsuitable("SQLAlchemy runs without its Cython extensions")
     import sqlalchemy
     ENGINE.append(sqlalchemy.create_engine("sqlite://"))
 

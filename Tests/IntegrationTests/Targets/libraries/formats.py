@@ -9,7 +9,7 @@ garbage only through them.
 import gc
 import io
 
-from libraries import Holder, compiled, need
+from libraries import Holder, Unsuitable, compiled, need
 
 
 def require_msgpack():
@@ -32,9 +32,7 @@ def msgpack_objects(probe):
 
 
 def require_lxml():
-    etree = need("lxml.etree")
-    if not type(etree.XMLParser).__module__.startswith(("lxml", "builtins")) or not hasattr(etree, "LXML_VERSION"):
-        raise AssertionError("lxml.etree is not the compiled module")
+    compiled("lxml.etree.XMLParser", need("lxml.etree").XMLParser, "lxml.etree")
 
 
 def lxml_parsers(probe):
@@ -81,7 +79,7 @@ def require_pydantic():
     pydantic = need("pydantic")
     need("pydantic_core")
     if not pydantic.VERSION.startswith("2."):
-        raise AssertionError("pydantic %s is not v2" % pydantic.VERSION)
+        raise Unsuitable("pydantic %s is not v2 (no pydantic-core)" % pydantic.VERSION)
     compiled("pydantic_core.SchemaValidator", need("pydantic_core").SchemaValidator, "pydantic_core._pydantic_core")
 
 

@@ -30,16 +30,16 @@ import xml.etree.ElementTree as ElementTree
 
 import cProfile
 
-from libraries import Holder, NotCompiled
+from libraries import Holder, Unsuitable
 
 
 def require():
     if json.scanner.c_make_scanner is None or json.encoder.c_make_encoder is None:
-        raise NotCompiled("json runs without _json")
+        raise Unsuitable("json runs without _json")
     if pickle.Pickler is pickle._Pickler:
-        raise NotCompiled("pickle runs without _pickle")
-    if ElementTree.Element.__module__ != "xml.etree.ElementTree" or not hasattr(ElementTree, "_Element_Py"):
-        raise NotCompiled("xml.etree.ElementTree runs without _elementtree")
+        raise Unsuitable("pickle runs without _pickle")
+    if ElementTree.Element is getattr(ElementTree, "_Element_Py", ElementTree.Element):  # the C one replaces it
+        raise Unsuitable("xml.etree.ElementTree runs without _elementtree")
 
 
 def tracked_probe(probe, obj, via):
