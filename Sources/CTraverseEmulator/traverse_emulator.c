@@ -9,6 +9,9 @@
 
 #define PAGE 4096u
 #define MAX_PRIVATE 64u
+#define MAX_NATIVES 32u
+/// The longest string or block a native string function may scan.
+#define NATIVE_LIMIT (1u << 20)
 #define CODE_OFFSET 0x0u
 #define VISIT_OFFSET 0x0u
 // A page of its own: after each run unicorn invalidates the translations on the stop address's
@@ -26,8 +29,16 @@ struct private_page {
 
 static const uint8_t zero_page[PAGE];
 
+struct native_function {
+    struct te_engine *engine;
+    uint64_t address;
+    te_native kind;
+};
+
 struct te_engine {
     uc_engine *uc;
+    struct native_function natives[MAX_NATIVES];
+    uint32_t native_count;
     te_config config;
     te_memory_source source;
     void *context;
@@ -159,6 +170,86 @@ static void on_interrupt(uc_engine *uc, uint32_t number, void *user) {
     on_trap(uc, user);
 }
 
+/// One byte of the engine's memory, mapping its page from the copy first if need be.
+static int guest_byte(te_engine *e, uint64_t address, uint8_t *byte) {
+    if (uc_mem_read(e->uc, address, byte, 1) == UC_ERR_OK) return 0;
+    if (!on_unmapped(e->uc, UC_MEM_READ_UNMAPPED, address, 1, 0, e)) return -1;
+    return uc_mem_read(e->uc, address, byte, 1) == UC_ERR_OK ? 0 : -1;
+}
+
+/// strcmp and its kin over the engine's memory, byte by byte (bounded by NATIVE_LIMIT).
+static int run_native(te_engine *e, te_native kind, uint64_t a, uint64_t b, uint64_t n, uint64_t *result) {
+    uint8_t x = 0, y = 0;
+    uint64_t limit = NATIVE_LIMIT, found = 0;
+    switch (kind) {
+    case TE_STRNCMP: case TE_MEMCMP: case TE_STRNLEN: case TE_MEMCHR:
+        if (n < limit) limit = n;
+        break;
+    default:
+        break;
+    }
+    for (uint64_t i = 0; i < limit; i++) {
+        switch (kind) {
+        case TE_STRCMP: case TE_STRNCMP: case TE_MEMCMP:
+            if (guest_byte(e, a + i, &x) || guest_byte(e, b + i, &y)) return -1;
+            if (x != y) { *result = (uint64_t)(int64_t)((int)x - (int)y); return 0; }
+            if (x == 0 && kind != TE_MEMCMP) { *result = 0; return 0; }
+            break;
+        case TE_STRLEN: case TE_STRNLEN:
+            if (guest_byte(e, a + i, &x)) return -1;
+            if (x == 0) { *result = i; return 0; }
+            break;
+        case TE_MEMCHR: case TE_STRCHR: case TE_STRRCHR:
+            if (guest_byte(e, a + i, &x)) return -1;
+            if (x == (uint8_t)b) {
+                if (kind != TE_STRRCHR) { *result = a + i; return 0; }
+                found = a + i;
+            }
+            if (x == 0 && kind != TE_MEMCHR) { *result = kind == TE_STRRCHR ? found : 0; return 0; }
+            break;
+        }
+    }
+    // Ran to its limit: complete for the bounded kinds, too long (not guessed) for the others.
+    if (limit == n) { *result = kind == TE_STRNLEN ? n : kind == TE_MEMCHR ? 0 : 0; return 0; }
+    return -1;
+}
+
+/// Reached a native function's address: compute it, set rax, return to the caller.
+static void on_native(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    (void)size;
+    struct native_function *native = user;
+    te_engine *e = native->engine;
+    uint64_t rdi = 0, rsi = 0, rdx = 0, rsp = 0, back = 0, result = 0;
+    uc_reg_read(uc, UC_X86_REG_RDI, &rdi);
+    uc_reg_read(uc, UC_X86_REG_RSI, &rsi);
+    uc_reg_read(uc, UC_X86_REG_RDX, &rdx);
+    uc_reg_read(uc, UC_X86_REG_RSP, &rsp);
+    if (run_native(e, native->kind, rdi, rsi, rdx, &result) != 0 || uc_mem_read(uc, rsp, &back, 8) != UC_ERR_OK) {
+        stop_with(e, TE_FAULT, address);
+        return;
+    }
+    rsp += 8;
+    uc_reg_write(uc, UC_X86_REG_RAX, &result);
+    uc_reg_write(uc, UC_X86_REG_RSP, &rsp);
+    uc_reg_write(uc, UC_X86_REG_RIP, &back);
+}
+
+static int hook_native(te_engine *e, struct native_function *native) {
+    uc_hook hook;
+    return uc_hook_add(e->uc, &hook, UC_HOOK_CODE, (void *)on_native, native, native->address, native->address) == UC_ERR_OK ? 0 : -1;
+}
+
+int te_add_native(te_engine *e, uint64_t address, te_native kind) {
+    if (e->native_count == MAX_NATIVES) return -1;
+    struct native_function *native = &e->natives[e->native_count];
+    *native = (struct native_function){e, address, kind};
+    if (hook_native(e, native) != 0) return -1;
+    // Code there may have been translated already (without the hook): translate it again.
+    uc_ctl_remove_cache(e->uc, address, address + 1);
+    e->native_count += 1;
+    return 0;
+}
+
 static int start_engine(te_engine *e) {
     uc_hook hook;
     if (uc_open(UC_ARCH_X86, UC_MODE_64, &e->uc) != UC_ERR_OK) return -1;
@@ -186,6 +277,8 @@ static int start_engine(te_engine *e) {
         return -1;
     e->pages = 0;
     e->private_count = 0;
+    for (uint32_t index = 0; index < e->native_count; index++)
+        if (hook_native(e, &e->natives[index]) != 0) return -1;
     return 0;
 }
 
@@ -226,7 +319,7 @@ static void restore(te_engine *e) {
 }
 
 te_outcome te_traverse(te_engine *e, uint64_t function, uint64_t object, const uint64_t **referents, size_t *count) {
-    te_outcome outcome = {TE_OK, 0, 0, 0};
+    te_outcome outcome = {TE_OK, 0, 0, 0, 0};
     *referents = e->referents;
     *count = 0;
     if (e->pages >= e->config.max_pages) {
@@ -293,9 +386,17 @@ te_outcome te_traverse(te_engine *e, uint64_t function, uint64_t object, const u
         outcome.address = pc;
     }
     outcome.result = (int64_t)(int32_t)(uint32_t)result;  // tp_traverse returns int
+    outcome.value = result;
     outcome.blocks = e->blocks;
     restore(e);
     *referents = e->referents;
     *count = outcome.status == TE_OK ? e->referent_count : 0;
     return outcome;
+}
+
+uint64_t te_call(te_engine *e, uint64_t function) {
+    const uint64_t *referents;
+    size_t count;
+    te_outcome outcome = te_traverse(e, function, 0, &referents, &count);
+    return outcome.status == TE_OK ? outcome.value : 0;
 }

@@ -72,10 +72,21 @@ public struct TargetProcess {
             }
         }
 
-        return TargetImage(pid: pid, executable: executable, pythonLibrary: pythonLibrary,
-                           hasSymbolTable: interpreter?.elf.hasSymbolTable ?? false,
-                           regions: ProcMaps.regions(maps), symbols: symbols, sections: sections)
+        var image = TargetImage(pid: pid, executable: executable, pythonLibrary: pythonLibrary,
+                                hasSymbolTable: interpreter?.elf.hasSymbolTable ?? false,
+                                regions: ProcMaps.regions(maps), symbols: symbols, sections: sections)
+        // The C library's string functions, for the traverse emulator (optional: none found, none run natively).
+        if let libc = maps.first(where: { $0.isFile && ($0.basename.hasPrefix("libc.so") || $0.basename.hasPrefix("libc-")) }),
+           let file = LoadedFile.open(pid: pid, path: libc.path, maps: maps, isExecutable: false, failures: &failures) {
+            for (name, symbol) in file.elf.lookup(TargetImage.libcFunctions, tables: [.dynamic]) where symbol.value != 0 {
+                image.libcFunctions[name] = (file.bias &+ symbol.value, symbol.type == Self.indirectFunction)
+            }
+        }
+        return image
     }
+
+    /// STT_GNU_IFUNC: the symbol is a resolver returning the implementation.
+    static let indirectFunction: UInt8 = 10
 
     /// /proc/PID/exe, without the " (deleted)" the kernel appends for a replaced binary.
     static func executablePath(pid: Int32) throws(TargetError) -> String {

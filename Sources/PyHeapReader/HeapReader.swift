@@ -20,6 +20,8 @@ public struct HeapReader: Sendable {
     /// thread-local storage is, for code the traverse emulator runs. nil when it is not in writable
     /// memory of the target (then the emulator uses a private, zeroed block).
     public var threadPointer: UInt64?
+    /// The C library's string functions, which the traverse emulator runs natively.
+    public var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
     /// Address of the main `PyInterpreterState` (0 when it could not be read), where `sys.path` is found.
     public var interpreter: UInt64 = 0
 
@@ -55,6 +57,7 @@ public struct HeapReader: Sendable {
         }
         var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
         reader.interpreter = interpreter
+        reader.libcFunctions = image.libcFunctions
         if let thread = try? memory.pointer(at: runtime &+ UInt64(layout.runtime.mainThread)),
            RegionTable(image.regions).region(containing: thread)?.writable == true {
             reader.threadPointer = thread
@@ -176,6 +179,7 @@ public struct HeapReader: Sendable {
             analysis.progress = progress
             analysis.traversal = traversal
             if analysis.traversal.threadPointer == nil { analysis.traversal.threadPointer = threadPointer }
+            if analysis.traversal.libcFunctions.isEmpty { analysis.traversal.libcFunctions = libcFunctions }
             (collectable, objects) = analysis.run(objects: &lists.tracked, generations: lists.generations,
                                                   keepObjects: keepGenerationObjects, recordObjects: recordObjects, clock: &clock)
         }

@@ -32,6 +32,11 @@ public struct TargetImage: Sendable {
     public var symbols: [String: ResolvedSymbol]
     /// Start addresses of named ELF sections of the interpreter file (for `.PyRuntime`), with bias.
     public var sections: [String: UInt64]
+    /// The C library's string functions (`TargetImage.libcFunctions`), by name: their address, and
+    /// whether it is an IFUNC resolver (which returns the variant the target chose for its CPU) or
+    /// the function itself. The traverse emulator runs them natively: the variants glibc picks on a
+    /// modern CPU use AVX, which it cannot emulate.
+    public var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
 
     public init(pid: Int32, executable: String, pythonLibrary: String?, hasSymbolTable: Bool,
                 regions: [MemoryRegion], symbols: [String: ResolvedSymbol], sections: [String: UInt64] = [:]) {
@@ -62,6 +67,9 @@ public struct TargetImage: Sendable {
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.
     public static let versionBufferSymbols = ["Py_GetVersion.version", "version.0", "version"]
+    /// The read-only string functions of the C library the emulator runs natively when a
+    /// traverse function calls them (PyCapsule_GetPointer's name check, for one).
+    public static let libcFunctions = ["strcmp", "strncmp", "strlen", "strnlen", "memcmp", "bcmp", "memchr", "strchr", "strrchr"]
     /// The sections the heap reader can use.
     public static let wantedSections = [".PyRuntime"]
 

@@ -101,6 +101,20 @@ public final class TraverseEmulator {
         }
     }
 
+    /// The C library's read-only string functions, run natively when the emulated code calls them
+    /// (glibc's variants for a modern CPU use AVX, which the emulator lacks). `functions`: name ->
+    /// address, and whether it is an IFUNC resolver (run here to learn the variant the target uses).
+    public func runNatively(_ functions: [String: (address: UInt64, isResolver: Bool)]) {
+        let kinds: [String: te_native] = ["strcmp": TE_STRCMP, "strncmp": TE_STRNCMP, "strlen": TE_STRLEN, "strnlen": TE_STRNLEN,
+                                          "memcmp": TE_MEMCMP, "bcmp": TE_MEMCMP, "memchr": TE_MEMCHR, "strchr": TE_STRCHR,
+                                          "strrchr": TE_STRRCHR]
+        for (name, function) in functions.sorted(by: { $0.key < $1.key }) {
+            guard let kind = kinds[name] else { continue }
+            let address = function.isResolver ? te_call(engine, function.address) : function.address
+            if address != 0 { _ = te_add_native(engine, address, kind) }
+        }
+    }
+
     /// Pages mapped so far.
     public var mappedPages: Int { Int(te_mapped_pages(engine)) }
 }

@@ -33,12 +33,7 @@ struct CollectableTests {
         #expect(expectedIDs.subtracting(reportedIDs).isEmpty, "garbage not found: \(expectedIDs.subtracting(reportedIDs).sorted())")
         #expect(try J.int(collectable["count"], "collectable.count") == expectedIDs.count)
         // Same types as the collector printed them (tp_name), through the report's type table.
-        let table = try J.object(report["type_table"], "type_table")
-        var byTpName: [String: Int] = [:]
-        for (address, count) in try J.counts(collectable["by_type"], "collectable.by_type") {
-            let entry = try J.object(table[address], "type_table[\(address)]")
-            byTpName["\(entry["tp_name"] ?? "?")", default: 0] += count
-        }
+        let byTpName = try collectableByTpName(report)
         #expect(byTpName == (try J.counts(truth["tp_names"], "truth tp_names")))
         #expect(try J.array(collectable["overcounted"], "overcounted").isEmpty)
         // Own sizes exactly as sys.getsizeof counts them, summed over the garbage.

@@ -66,10 +66,10 @@ struct PathTests {
         defer { target.stop() }
         let texts = try pathTexts(target)
         let generator = embedsFrames(interpreter)
-            ? "generator self_feeding_generator.<locals>.produce (cycles_target.py:123) .box -> cell.cell_contents -> list[0] -> generator"
-            : "generator.gi_frame -> frame self_feeding_generator.<locals>.produce (cycles_target.py:123) .box -> cell.cell_contents -> list[0] -> generator"
+            ? "generator self_feeding_generator.<locals>.produce (cycles_target.py:124) .box -> cell.cell_contents -> list[0] -> generator"
+            : "generator.gi_frame -> frame self_feeding_generator.<locals>.produce (cycles_target.py:124) .box -> cell.cell_contents -> list[0] -> generator"
         for text in [
-            "RequestFailed.__traceback__ -> traceback.tb_frame -> frame failing_handler (cycles_target.py:117) .request -> Request.error -> RequestFailed",
+            "RequestFailed.__traceback__ -> traceback.tb_frame -> frame failing_handler (cycles_target.py:118) .request -> Request.error -> RequestFailed",
             generator,
             "function closure_cycle.<locals>.inner .__closure__ -> tuple[0] -> cell.cell_contents -> function",
             "Pair.me -> Pair",

@@ -225,6 +225,18 @@ func isOneErrorLine(_ text: String) -> Bool {
     text.hasPrefix("pyinspect: ") && text.hasSuffix("\n") && text.filter { $0 == "\n" }.count == 1
 }
 
+/// An attach report's collectable set counted by tp_name (through its type table), as the
+/// collector's DEBUG_COLLECTABLE lines name the types.
+func collectableByTpName(_ report: [String: Any]) throws -> [String: Int] {
+    let table = try J.object(report["type_table"], "type_table")
+    var byTpName: [String: Int] = [:]
+    for (address, count) in try J.counts(try J.object(report["collectable"], "collectable")["by_type"], "collectable.by_type") {
+        let entry = try J.object(table[address], "type_table[\(address)]")
+        byTpName["\(entry["tp_name"] ?? "?")", default: 0] += count
+    }
+    return byTpName
+}
+
 /// The differences between two count maps, for readable failure messages.
 func countDiff(expected: [String: Int], got: [String: Int]) -> String {
     let keys = Set(expected.keys).union(got.keys).sorted()

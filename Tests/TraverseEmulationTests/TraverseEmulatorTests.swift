@@ -12,16 +12,27 @@ struct TraverseEmulatorTests {
     static let codeBase: UInt64 = 0x5555_0000_0000
     static let two = codeBase, writer = codeBase + 0x3a, spin = codeBase + 0x54, syscall = codeBase + 0x56
     static let canary = codeBase + 0x5e
+    /// `callnative` (calls strlen at +0x200, which is a ud2, and visits its result) at +0x100.
+    static let callNative = codeBase + 0x100, strlen = codeBase + 0x200
+    static let callNativeCode: [UInt8] = [0x53, 0x48, 0x89, 0xf3, 0x48, 0x8b, 0x7f, 0x10, 0x48, 0xb8, 0x00, 0x02, 0x00, 0x00, 0x55,
+                                          0x55, 0x00, 0x00, 0xff, 0xd0, 0x48, 0x89, 0xc7, 0xff, 0xd3, 0x5b, 0xc3]
+    static var image: [UInt8] {
+        var bytes = code + [UInt8](repeating: 0xcc, count: 0x100 - code.count) + callNativeCode
+        bytes += [UInt8](repeating: 0xcc, count: 0x200 - bytes.count) + [0x0f, 0x0b]  // ud2: as if it were AVX code
+        return bytes
+    }
     static let heap: UInt64 = 0x7f00_0000_0000
 
     /// An image with the code and one object at `heap` whose words +16 and +24 are given.
     func emulator(field16: UInt64, field24: UInt64, threadPointer: UInt64? = nil,
                   limits: TraverseEmulator.Limits = .init()) throws -> TraverseEmulator {
         let image = MemoryImage()
-        image.map(at: Self.codeBase, size: 4096, bytes: Self.code)
+        image.map(at: Self.codeBase, size: 4096, bytes: Self.image)
         image.map(at: Self.heap, size: 8192)
         image.store(field16, at: Self.heap + 16)
         image.store(field24, at: Self.heap + 24)
+        image.storeBytes(Array("hello, world".utf8) + [0], at: Self.heap + 0x100)
+        image.storeBytes(Array("abc".utf8), at: Self.heap + 8192 - 3)  // no NUL before the mapping ends
         let regions = [MemoryRegion(start: Self.codeBase, end: Self.codeBase + 4096, writable: false, executable: true),
                        MemoryRegion(start: Self.heap, end: Self.heap + 8192)]
         let memory = CachedMemory(base: image, regions: regions)
@@ -79,5 +90,17 @@ struct TraverseEmulatorTests {
         // A thread pointer inside the object page: fs:0x28 reads the image's word there.
         let real = try emulator(field16: 5, field24: 0, threadPointer: Self.heap + 0x800)
         #expect(try referents(real, Self.canary).get() == [5])
+    }
+
+    @Test("a C library string function it cannot run (AVX) is run natively once registered")
+    func nativeStringFunction() throws {
+        let e = try emulator(field16: Self.heap + 0x100, field24: 0)
+        #expect(referents(e, Self.callNative) == .failure(.trap(pc: Self.strlen)))
+        e.runNatively(["strlen": (Self.strlen, false)])
+        #expect(try referents(e, Self.callNative).get() == [12])
+        // A string running into memory the target does not have faults, it is not guessed.
+        let unterminated = try emulator(field16: Self.heap + 8192 - 3, field24: 0)
+        unterminated.runNatively(["strlen": (Self.strlen, false)])
+        #expect(referents(unterminated, Self.callNative) == .failure(.fault(address: Self.heap + 8192)))
     }
 }

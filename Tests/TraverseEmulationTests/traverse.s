@@ -60,3 +60,15 @@ canary:
   ret
 4:
   ud2
+.intel_syntax noprefix
+.text
+callnative:
+  push rbx
+  mov rbx, rsi
+  mov rdi, [rdi+16]
+  movabs rax, 0x555500000200
+  call rax
+  mov rdi, rax
+  call rbx
+  pop rbx
+  ret

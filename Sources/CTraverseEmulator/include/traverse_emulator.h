@@ -52,8 +52,10 @@ typedef enum {
 typedef struct {
     te_status status;
     uint64_t address;
-    /// tp_traverse's return value (0 unless it failed on its own).
+    /// tp_traverse's return value (0 unless it failed on its own): the int in eax.
     int64_t result;
+    /// All of rax (te_call's result).
+    uint64_t value;
     uint64_t blocks;
 } te_outcome;
 
@@ -65,6 +67,20 @@ void te_close(te_engine *engine);
 /// private copy, put back as the copy has it after every call, so each call starts from the copy.
 te_outcome te_traverse(te_engine *engine, uint64_t function, uint64_t object, const uint64_t **referents,
                        size_t *count);
+
+/// C library string functions the engine runs natively (the variants glibc picks on a modern CPU
+/// use AVX, which the emulator does not have). Read-only ones only: nothing natively written.
+typedef enum {
+    TE_STRCMP, TE_STRNCMP, TE_STRLEN, TE_STRNLEN, TE_MEMCMP, TE_MEMCHR, TE_STRCHR, TE_STRRCHR,
+} te_native;
+
+/// Calls `function()` with no arguments and returns its result (rax), 0 when it fails: for an IFUNC
+/// resolver, the implementation the target's C library chose for its CPU.
+uint64_t te_call(te_engine *engine, uint64_t function);
+
+/// From now on a call that reaches `address` runs `kind` natively over the engine's memory and
+/// returns to its caller. Returns 0, or -1 when no more can be added.
+int te_add_native(te_engine *engine, uint64_t address, te_native kind);
 
 /// Pages mapped so far (code and data).
 uint32_t te_mapped_pages(const te_engine *engine);

@@ -13,6 +13,8 @@ public struct TraversalOptions: Sendable {
     public var threadPointer: UInt64?
     /// Translated blocks all emulated calls of one run may take together (a bound on the time).
     public var runBlockBudget: UInt64 = 1 << 34
+    /// The C library's string functions the emulator runs natively (`TargetImage.libcFunctions`).
+    public var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
 
     public init(emulate: Bool = true, verify: Bool = false, threadPointer: UInt64? = nil) {
         self.emulate = emulate
@@ -75,6 +77,7 @@ final class EmulatorSession {
             lastFailure = unavailable
             return nil
         }
+        made.runNatively(options.libcFunctions)
         emulator = made
         return made
     }

@@ -1,7 +1,7 @@
 """pyinspect integration target: reference cycles of the kinds pyinspect traverses exactly, next to
 live structures that must never be reported.
 
-The truth is computed by the collector itself, in a forked child: the child sets
+The truth is computed by the collector itself, in a forked child (collectable.py): the child sets
 DEBUG_COLLECTABLE, runs one full collection and records the `gc: collectable <type 0xADDR>` lines it
 prints for everything it found unreachable -- printed before finalizers run, so it includes cycles
 a finalizer frees (a suspended generator's close() clears its frame), which gc.garbage under
@@ -11,11 +11,12 @@ usage: python cycles_target.py --expect FILE [--count K]
 """
 import collections
 import gc
-import json
 import os
 import signal
 import sys
 import weakref
+
+import collectable
 
 if hasattr(signal, "pthread_sigmask"):
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
@@ -149,28 +150,13 @@ def main():
     child = os.fork()
     if child == 0:
         os.close(read_end)
-        log = expect + ".stderr"
-        fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 2)
         # Sizes of every tracked object, taken before the collection frees the garbage.
         sizes = {}
         for o in gc.get_objects():
             sizes[id(o)] = sys.getsizeof(o)
         del o
-        gc.set_debug(gc.DEBUG_COLLECTABLE)
-        gc.collect()
-        sys.stderr.flush()  # 3.8 writes these lines through sys.stderr, block-buffered when it is a file
-        found = []
-        with open(log) as f:
-            for line in f:
-                if line.startswith("gc: collectable <") and line.rstrip().endswith(">"):
-                    name, address = line.rstrip()[len("gc: collectable <"):-1].rsplit(" ", 1)
-                    found.append((int(address, 16), name))
-        tmp = expect + ".tmp"
-        with open(tmp, "w") as f:
-            json.dump({"ids": [hex(i) for i, _ in found], "bytes": sum(sizes.get(i, 0) for i, _ in found),
-                       "tp_names": {name: sum(1 for _, n in found if n == name) for _, name in found}}, f)
-        os.rename(tmp, expect)
+        found = collectable.collect(expect + ".stderr")
+        collectable.write(expect, found, lambda address: sizes.get(address, 0))
         os._exit(0 if found else 3)
     os.close(write_end)
     _, status = os.waitpid(child, 0)
