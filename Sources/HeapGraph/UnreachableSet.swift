@@ -56,9 +56,12 @@ public struct UnreachableSet: Sendable {
                                     stack.append(Int32(target))
                                 }
                             }
-                            for target in assumedFrom[node] ?? [] where !reachable[Int(target)] {
-                                reachable[Int(target)] = true
-                                stack.append(target)
+                            // Only for the coverage hint: the common pass pays no lookup per node.
+                            if !assumedFrom.isEmpty, let assumed = assumedFrom[node] {
+                                for target in assumed where !reachable[Int(target)] {
+                                    reachable[Int(target)] = true
+                                    stack.append(target)
+                                }
                             }
                         }
                     }

@@ -51,15 +51,17 @@ struct CollectableAnalysis {
         let usesEmulator = traversal.verify || emulatedPlans.contains(true)
         let traversal = traversal, shares = views.count
         func emulation() -> EmulatorSession? { usesEmulator ? EmulatorSession(options: traversal, shares: shares) : nil }
+        let setDummy = symbols["_PySet_Dummy"].flatMap { try? memory.pointer(at: $0) } ?? 0
         let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"],
-                                     generalLookup: symbols["lookdict"], emulation: emulation())
+                                     generalLookup: symbols["lookdict"], setDummy: setDummy, emulation: emulation())
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
         let immortalCheck = layout.hasImmortalObjects
         let exactPlans = plans.map(\.isExact)
         var shards = Parallel.map(shares: views.count) { share -> Shard in
             let memory = views[share]
             let finder = share == 0 ? finder : ReferenceFinder(memory: memory, layout: layout, strType: finder.strType,
-                                                               generalLookup: finder.generalLookup, emulation: emulation())
+                                                               generalLookup: finder.generalLookup, setDummy: setDummy,
+                                                               emulation: emulation())
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
             let sizes = recordObjects ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))

@@ -63,6 +63,8 @@ public struct TargetImage: Sendable {
         "PyMethodDescr_Type", "PyDictProxy_Type", "_PyMethodWrapper_Type",
         // 3.8–3.10 dict_traverse visits keys only in tables whose lookup function is this one.
         "lookdict",
+        // A pointer to the marker set tables keep in deleted slots, which set_traverse skips.
+        "_PySet_Dummy",
     ]
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.

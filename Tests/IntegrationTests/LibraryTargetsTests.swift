@@ -130,7 +130,8 @@ enum LibraryCheck {
             throw IntegrationFailure("\(label): READY but no truth file at \(expect)")
         }
         let truth = try parseJSONObject(data, what: "\(label) truth")
-        let result = try runCLI(["attach", String(target.pid), "--format", "json"])
+        // With the self-check: every native plan is compared with the type's own tp_traverse too.
+        let result = try runCLI(["attach", String(target.pid), "--format", "json", "--verify-traversal"])
         try #require(result.status == .exited(0), "\(result)")
         let report = try parseJSONObject(Data(result.stdout.utf8), what: "\(label) report")
         let collectable = try J.object(report["collectable"], "collectable")
@@ -164,6 +165,10 @@ enum LibraryCheck {
         let inexactList = worst.prefix(25).map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         #expect(exact == tracked, "\(label): references exact for \(exact) of \(tracked) tracked objects; inexact: \(inexactList)")
         #expect(try J.array(collectable["overcounted"], "overcounted").isEmpty)
+        let verification = try J.object(collectable["verification"], "collectable.verification")
+        let disagreements = try J.array(verification["disagreements"], "verification.disagreements")
+        #expect(disagreements.isEmpty, "\(label): native plans disagree with tp_traverse: \(disagreements)")
+        #expect(try J.counts(verification["not_emulated"], "verification.not_emulated").isEmpty)
         // The target collected before it made its garbage and then disabled the collector.
         let byGeneration = try J.ints(collectable["by_generation"], "by_generation")
         #expect(byGeneration == [expected.count, 0, 0], "\(label): by generation \(byGeneration), all \(expected.count) expected in 0")

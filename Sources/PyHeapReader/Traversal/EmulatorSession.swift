@@ -28,6 +28,7 @@ final class EmulatorSession {
     let options: TraversalOptions
     private var emulator: TraverseEmulator?
     private var unavailable: String?
+    private var nativesInstalled = false
     private(set) var calls = 0
     private(set) var nanoseconds: UInt64 = 0
     /// Why the last call failed (for the report).
@@ -51,7 +52,15 @@ final class EmulatorSession {
             return false
         }
         let started = MonotonicClock.nanoseconds()
-        let result = emulator.traverse(function: function, object: object, body)
+        var result = emulator.traverse(function: function, object: object, body)
+        if case .failure(.trap) = result, !nativesInstalled, !options.libcFunctions.isEmpty {
+            // Most likely a C library function in a variant the emulator cannot run (AVX): from now
+            // on those run natively, and this call is made again. Done on first need: resolving them
+            // costs an engine a millisecond or more, and most heaps never call them.
+            nativesInstalled = true
+            emulator.runNatively(options.libcFunctions)
+            result = emulator.traverse(function: function, object: object, body)
+        }
         nanoseconds &+= MonotonicClock.nanoseconds() &- started
         calls += 1
         if case let .failure(failure) = result {
@@ -77,7 +86,6 @@ final class EmulatorSession {
             lastFailure = unavailable
             return nil
         }
-        made.runNatively(options.libcFunctions)
         emulator = made
         return made
     }

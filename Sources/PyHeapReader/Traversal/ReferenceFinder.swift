@@ -15,13 +15,16 @@ final class ReferenceFinder {
     let emulation: EmulatorSession?
     /// 3.8–3.10 `lookdict`: the lookup function of dict tables whose keys dict_traverse visits.
     let generalLookup: UInt64?
+    /// The dummy key of deleted set slots (`*_PySet_Dummy`), which set_traverse skips.
+    let setDummy: UInt64
 
-    init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, generalLookup: UInt64? = nil,
+    init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, generalLookup: UInt64? = nil, setDummy: UInt64 = 0,
          emulation: EmulatorSession? = nil) {
         self.memory = memory
         self.layout = layout
         self.strType = strType
         self.generalLookup = generalLookup
+        self.setDummy = setDummy
         self.emulation = emulation
     }
 
@@ -106,28 +109,6 @@ final class ReferenceFinder {
             if let type = plan.type { sink.add(type, .attribute("__class__")) }
             try visit(object, plan.base, &sink)
         }
-    }
-
-    /// The type's own tp_traverse, run in the emulator. Each referent is labelled by the offset of
-    /// the object's field that holds it, when one does (read only when a label is asked for).
-    private func emulated<Sink: ReferenceSink>(_ object: UInt64, function: UInt64, _ sink: inout Sink) throws(MemoryError) {
-        guard let emulation else { throw MemoryError.limitExceeded(what: "emulated tp_traverse", value: 0, limit: 0) }
-        let ran = emulation.traverse(function: function, object: object, memory: memory) { referents in
-            for (position, referent) in referents.enumerated() { sink.add(referent, fieldLabel(object, holding: referent, position)) }
-        }
-        if !ran { throw MemoryError.limitExceeded(what: "emulated tp_traverse", value: 0, limit: 0) }
-    }
-
-    /// `+0x18`-style label of the first field of `object` (within its basic size) that holds
-    /// `referent`; the visit's position when none does (the pointer lives elsewhere).
-    private func fieldLabel(_ object: UInt64, holding referent: UInt64, _ position: Int) -> EdgeLabel {
-        let type = (try? memory.word(at: object &+ UInt64(layout.object.type))) ?? 0
-        let size = (try? memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))) ?? 0
-        guard size > 0, size <= 4096 else { return .index(position) }
-        for offset in stride(from: 0, to: Int(size), by: 8) where (try? memory.word(at: object &+ UInt64(offset))) == referent {
-            return .offset(offset)
-        }
-        return .index(position)
     }
 
     /// `frame_traverse`.
@@ -306,7 +287,7 @@ final class ReferenceFinder {
         return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
     }
 
-    /// `set_traverse`: every used slot's key (the dummy marker is a static object, never tracked).
+    /// `set_traverse`: every used slot's key, not the dummy marker of deleted slots.
     private func set<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let t = layout.traversal
         let mask = Int64(bitPattern: try memory.word(at: object &+ UInt64(t.setMask)))
@@ -317,7 +298,8 @@ final class ReferenceFinder {
         let table = try memory.word(at: object &+ UInt64(t.setTable))
         try memory.withBytes(at: table, count: slots * t.setEntrySize, limit: Self.maxItems * t.setEntrySize) { raw in
             for index in 0..<slots {
-                sink.add(raw.loadUnaligned(fromByteOffset: index * t.setEntrySize + t.setEntryKey, as: UInt64.self), .element)
+                let key = raw.loadUnaligned(fromByteOffset: index * t.setEntrySize + t.setEntryKey, as: UInt64.self)
+                if key != setDummy { sink.add(key, .element) }
             }
         }
     }
