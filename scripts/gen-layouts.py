@@ -159,6 +159,7 @@ TYPES = {
     "mappingproxy": ["mappingproxyobject"],
     "methodwrapper": ["wrapperobject"],
     "cmethod": ["PyCMethodObject"],                                    # 3.9+ only
+    "methoddef": ["PyMethodDef", "struct PyMethodDef"],
     "hamt": ["PyHamtObject"],
     "hamt_bitmap": ["PyHamtNode_Bitmap"],
     "hamt_array": ["PyHamtNode_Array"],
@@ -310,6 +311,10 @@ LAYOUT = [
         # PyDictValues (struct _dictvalues) first appears in 3.11 ({values[1]}); 3.13 adds capacity/size/embedded/valid.
         ("dictValuesItems", q_off("dictvalues", "values"), ((3, 11), (3, 13))),
         ("dictValuesValid", q_off("dictvalues", "valid"), ((3, 13), (3, 13))),
+        # meth_traverse visits a PyCMethod's class only when m_ml->ml_flags has METH_METHOD (3.9+).
+        ("cfunctionMethodDef", q_off("cfunction", "m_ml"), ALL),
+        ("methodDefFlags", q_off("methoddef", "ml_flags"), ALL),
+        ("cmethodClass", q_off("cmethod", "mm_class"), ((3, 9), (3, 13))),
     ]),
     # PythonLayout's last initializer argument `code:` (rendered after `frames:`, see LATE_GROUPS): code
     # objects, the frame's line number and the current instruction. Out-of-range fields are nil and must be

@@ -78,6 +78,11 @@ public struct TraversalLayout: Sendable, Equatable {
     public var dictValuesItems: Int?
     /// 3.13+: offset of `valid` in `PyDictValues` (inline values of managed-dict instances).
     public var dictValuesValid: Int?
+    /// `PyCFunctionObject.m_ml`, `PyMethodDef.ml_flags` and (3.9+) `PyCMethodObject.mm_class`, which
+    /// `meth_traverse` visits only when the flags have METH_METHOD.
+    public var cfunctionMethodDef: Int
+    public var methodDefFlags: Int
+    public var cmethodClass: Int?
     /// For types whose `tp_traverse` visits a fixed set of `PyObject *` fields: the offsets of exactly
     /// those fields, keyed by the exported symbol of the type object (`PyCell_Type`, `PyMethod_Type`,
     /// `PyFunction_Type`, ...; `PyExc_BaseException` for BaseException and subclasses sharing its traverse).
@@ -90,6 +95,7 @@ public struct TraversalLayout: Sendable, Equatable {
     public init(typeTraverse: Int, typeDictOffset: Int, typeMro: Int, typeBases: Int, heapTypeCachedKeys: Int?,
                 memberDefSize: Int, memberType: Int, memberOffset: Int, tupleItems: Int, setMask: Int, setTable: Int,
                 setEntrySize: Int, setEntryKey: Int, dictValuesItems: Int?, dictValuesValid: Int?,
+                cfunctionMethodDef: Int, methodDefFlags: Int, cmethodClass: Int?,
                 pointerFields: [String: [Int]], pointerFieldNames: [String: [String]] = [:]) {
         self.typeTraverse = typeTraverse
         self.typeDictOffset = typeDictOffset
@@ -106,6 +112,9 @@ public struct TraversalLayout: Sendable, Equatable {
         self.setEntryKey = setEntryKey
         self.dictValuesItems = dictValuesItems
         self.dictValuesValid = dictValuesValid
+        self.cfunctionMethodDef = cfunctionMethodDef
+        self.methodDefFlags = methodDefFlags
+        self.cmethodClass = cmethodClass
         self.pointerFields = pointerFields
         self.pointerFieldNames = pointerFieldNames
     }

@@ -28,6 +28,9 @@ final class ReferenceFinder {
         self.emulation = emulation
     }
 
+    /// `METH_METHOD`: a PyCMethod, whose defining class meth_traverse visits.
+    static let methMethod: Int32 = 0x0200
+
     /// Largest container pyinspect will traverse (items, dict entries, set slots).
     static let maxItems = 1 << 28
 
@@ -103,6 +106,13 @@ final class ReferenceFinder {
             }
         case let .emulated(function):
             try emulated(object, function: function, &sink)
+        case let .builtinFunction(offsets, labels, classOffset):
+            if let classOffset {
+                let definition = try memory.word(at: object &+ UInt64(layout.traversal.cfunctionMethodDef))
+                let flags = try memory.load(Int32.self, at: definition &+ UInt64(layout.traversal.methodDefFlags))
+                if flags & Self.methMethod != 0 { sink.add(try memory.word(at: object &+ UInt64(classOffset)), .attribute("mm_class")) }
+            }
+            for (position, offset) in offsets.enumerated() { sink.add(try memory.word(at: object &+ UInt64(offset)), labels[position]) }
         case let .instance(plan):
             for slot in plan.slots { sink.add(try memory.word(at: object &+ UInt64(slot.offset)), .attribute(slot.name)) }
             try instanceDict(object, plan.dict, &sink)

@@ -29,6 +29,9 @@ indirect enum Traversal: Sendable, Equatable {
     case instance(InstancePlan)
     /// No native plan: the type's own `tp_traverse` at this address, run in the emulator.
     case emulated(function: UInt64)
+    /// `meth_traverse`: these fields, and (3.9+) a PyCMethod's `mm_class` at `classOffset` when
+    /// `m_ml->ml_flags` has METH_METHOD.
+    case builtinFunction([Int], labels: [EdgeLabel], classOffset: Int?)
 
     /// The same plan in storage of its own. Threads that read one plan for every object would
     /// otherwise all bump the reference counts of the same boxes and arrays, and the cache line
@@ -43,6 +46,8 @@ indirect enum Traversal: Sendable, Equatable {
         case .set: return .set
         case .frame: return .frame
         case let .emulated(function): return .emulated(function: function)
+        case let .builtinFunction(offsets, labels, classOffset):
+            return .builtinFunction(offsets.map { $0 }, labels: labels.map { $0 }, classOffset: classOffset)
         case let .fields(offsets, labels): return .fields(offsets.map { $0 }, labels: labels.map { $0 })
         case let .generator(offsets, labels): return .generator(offsets.map { $0 }, labels: labels.map { $0 })
         case let .dictSubtype(offsets, labels): return .dictSubtype(offsets.map { $0 }, labels: labels.map { $0 })

@@ -19,9 +19,8 @@ final class TraversalPlanner {
     /// Native plans that leave out part of what the traverse function visits, used only when the
     /// emulator is off (`--verify-traversal` finds each): `module_traverse` also calls the module
     /// definition's `m_traverse` (the per-module state of extension modules), which no fixed plan can
-    /// know; `meth_traverse` visits a `PyCMethod`'s `mm_class` (3.9+) and `odict_traverse` its
-    /// nodes' keys, the "left_out" visits of scripts/gen-layouts.py's tables.
-    static let partialPlans: Set<String> = ["PyModule_Type", "PyCFunction_Type", "PyODict_Type"]
+    /// know; `odict_traverse` visits its nodes' keys, a "left_out" visit of scripts/gen-layouts.py's tables.
+    static let partialPlans: Set<String> = ["PyModule_Type", "PyODict_Type"]
 
     static let heapTypeFlag: UInt64 = 1 << 9
     static let managedDictFlag: UInt64 = 1 << 4
@@ -52,7 +51,12 @@ final class TraversalPlanner {
             builtin.append((symbol, .generator(offsets, labels: PythonNames.labels(names["generatorFields:\(symbol)"], offsets: offsets))))
         }
         for (symbol, offsets) in layout.traversal.pointerFields.sorted(by: { $0.key < $1.key }) {
-            builtin.append((symbol, .fields(offsets, labels: PythonNames.labels(layout.traversal.pointerFieldNames[symbol], offsets: offsets))))
+            let labels = PythonNames.labels(layout.traversal.pointerFieldNames[symbol], offsets: offsets)
+            if symbol == "PyCFunction_Type" {
+                builtin.append((symbol, .builtinFunction(offsets, labels: labels, classOffset: layout.traversal.cmethodClass)))
+            } else {
+                builtin.append((symbol, .fields(offsets, labels: labels)))
+            }
         }
         for (symbol, traversal) in builtin where !(emulate && Self.partialPlans.contains(symbol)) {
             guard var type = symbols[symbol] else { continue }
