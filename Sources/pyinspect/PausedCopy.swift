@@ -34,9 +34,10 @@ enum PausedCopy {
 
     /// Kept free at the end of the budget for what follows the last check: ending the stop or the
     /// copy (the first run of that code faults its pages in), sealing, starting to resume. Measured
-    /// on a busy 2-core VM: 15-45 us in a release build, up to 160 us in a debug build (the tests').
+    /// on a busy 2-core VM: 15-45 us in a release build, up to 160 us in a debug build (the tests'),
+    /// and up to 450 us there while the whole suite loads both cores (issue 12's library targets).
     #if DEBUG
-    static let wrapUp: UInt64 = 300_000
+    static let wrapUp: UInt64 = 600_000
     #else
     static let wrapUp: UInt64 = 100_000
     #endif

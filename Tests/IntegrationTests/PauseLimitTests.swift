@@ -99,7 +99,7 @@ struct PauseLimitTests {
 
     /// Checks one read against `limitMicros`; returns its exit code.
     @discardableResult
-    static func check(_ result: CLIResult, pid: pid_t, limitMicros: Int, _ what: String) throws -> Int32 {
+    static func check(_ result: CLIResult, pid: pid_t, limitMicros: Int, stealMicros: Int = 0, _ what: String) throws -> Int32 {
         switch result.exitCode {
         case 0:
             let report = try parseJSONObject(Data(result.stdout.utf8), what: "report")
@@ -119,7 +119,9 @@ struct PauseLimitTests {
             let stopped = try #require(figure("(stopped", in: line), "\(what): no stopped time in \(line)")
             #expect(figure("resumed in", in: line) != nil, "\(what): no resume time in \(line)")
             let waited = figure("pyinspect waited", in: line) ?? 0
-            #expect(stopped <= limitMicros + waited, "\(what): \(line)")
+            // Time a hypervisor took from this machine's CPUs meanwhile (steal) is invisible to the
+            // CPU wait pyinspect measures: on a VM it is allowed on top, and said.
+            #expect(stopped <= limitMicros + waited + stealMicros, "\(what): \(line) (host steal meanwhile: \(stealMicros) us)")
         default:
             Issue.record("\(what): exit \(result.exitCode), expected 0 or 24: \(result)")
         }
@@ -135,8 +137,9 @@ struct PauseLimitTests {
         for (limit, micros) in [("1ms", 1000), ("0.1ms", 100), ("5ms", 5000)] {
             for run in 0..<10 {
                 let what = "\(arguments.joined(separator: " ")), --max-pause \(limit), run \(run)"
+                let steal = HostSteal()
                 let result = try runCLI(["attach", String(ticker.pid), "--max-pause", limit, "--no-cycles", "--format", "json"])
-                codes[try Self.check(result, pid: ticker.pid, limitMicros: micros, what), default: 0] += 1
+                codes[try Self.check(result, pid: ticker.pid, limitMicros: micros, stealMicros: steal.micros(), what), default: 0] += 1
                 #expect(ticker.runsOn(), "\(what): the target was left stopped or made no progress")
             }
         }
@@ -212,5 +215,23 @@ struct PauseLimitTests {
         #expect(!threads.contains(tid), "thread \(tid) still there in state \(state.map(String.init) ?? "?") while pyinspect runs")
         #expect(waitForExit(watch, timeout: 0) == nil, "the watch should still be running")
         #expect(ticker.runsOn())
+    }
+}
+
+/// CPU time the hypervisor gave to others while this (virtual) machine wanted it: the `steal`
+/// column of /proc/stat, summed over the CPUs, from creation to `micros()` (0 on bare metal).
+struct HostSteal {
+    private let start = HostSteal.ticks()
+
+    func micros() -> Int {
+        let ticksPerSecond = max(1, sysconf(Int32(_SC_CLK_TCK)))
+        return (HostSteal.ticks() - start) * 1_000_000 / ticksPerSecond
+    }
+
+    static func ticks() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return 0 }
+        let fields = line.split(separator: " ")
+        return fields.count > 8 ? Int(fields[8]) ?? 0 : 0
     }
 }
