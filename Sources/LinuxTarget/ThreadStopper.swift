@@ -46,11 +46,15 @@ public final class ThreadStopper {
     public private(set) var cpuWaitNanoseconds: UInt64?
     private var runDelayBefore: UInt64?
 
-    /// From the start of stopping to the start of resuming (or now): the pause `--max-pause` bounds.
+    /// From the first thread's seizing to the start of resuming (or now): the pause `--max-pause`
+    /// bounds. 0 when no thread was seized (a stop given up before it began never held the target).
+    /// The deadline counts from the start of `stop()`, earlier, so this stays within the budget.
     public var stoppedNanoseconds: UInt64 {
-        guard let start = pauseStart else { return 0 }
-        return (resumeStart ?? ProcFS.monotonicNanoseconds()) &- start
+        guard pauseStart != nil, let first = holdStart else { return 0 }
+        return (resumeStart ?? ProcFS.monotonicNanoseconds()) &- first
     }
+    /// CLOCK_MONOTONIC nanoseconds just before the first thread was seized (nil: none was).
+    public private(set) var holdStart: UInt64?
 
     /// How long resuming (detaching every thread) took; 0 until it is done.
     public var resumeNanoseconds: UInt64 {
@@ -97,6 +101,7 @@ public final class ThreadStopper {
         cpuWaitNanoseconds = nil
         let start = ProcFS.monotonicNanoseconds()
         pauseStart = start
+        holdStart = nil
         resumeStart = nil
         pauseEnd = nil
         let end = Self.deadline(after: budget, from: start)
@@ -197,6 +202,7 @@ public final class ThreadStopper {
     }
 
     private func stopThread(_ tid: Int32, vanished: inout Set<Int32>) throws(TargetError) {
+        if holdStart == nil { holdStart = ProcFS.monotonicNanoseconds() }
         if pyi_ptrace_seize(tid) != 0 {
             let code = errno
             switch code {
