@@ -12,7 +12,6 @@
 #define MAX_NATIVES 32u
 /// The longest string or block a native string function may scan.
 #define NATIVE_LIMIT (1u << 20)
-#define CODE_OFFSET 0x0u
 #define VISIT_OFFSET 0x0u
 // A page of its own: after each run unicorn invalidates the translations on the stop address's
 // page, which would otherwise throw away the visit function's every call (4x slower).
@@ -181,13 +180,9 @@ static int guest_byte(te_engine *e, uint64_t address, uint8_t *byte) {
 static int run_native(te_engine *e, te_native kind, uint64_t a, uint64_t b, uint64_t n, uint64_t *result) {
     uint8_t x = 0, y = 0;
     uint64_t limit = NATIVE_LIMIT, found = 0;
-    switch (kind) {
-    case TE_STRNCMP: case TE_MEMCMP: case TE_STRNLEN: case TE_MEMCHR:
-        if (n < limit) limit = n;
-        break;
-    default:
-        break;
-    }
+    // The kinds with a length (rdx); for the others rdx is whatever the caller left there.
+    int bounded = kind == TE_STRNCMP || kind == TE_MEMCMP || kind == TE_STRNLEN || kind == TE_MEMCHR;
+    if (bounded && n < limit) limit = n;
     for (uint64_t i = 0; i < limit; i++) {
         switch (kind) {
         case TE_STRCMP: case TE_STRNCMP: case TE_MEMCMP:
@@ -210,7 +205,7 @@ static int run_native(te_engine *e, te_native kind, uint64_t a, uint64_t b, uint
         }
     }
     // Ran to its limit: complete for the bounded kinds, too long (not guessed) for the others.
-    if (limit == n) { *result = kind == TE_STRNLEN ? n : kind == TE_MEMCHR ? 0 : 0; return 0; }
+    if (bounded && limit == n) { *result = kind == TE_STRNLEN ? n : 0; return 0; }
     return -1;
 }
 
@@ -258,7 +253,7 @@ static int start_engine(te_engine *e) {
     uint64_t scratch = e->config.scratch;
     static const uint8_t code[] = {0x31, 0xC0, 0xC3};  // visit: xor eax, eax; ret
     static const uint8_t stop[] = {0xF4};              // never run: emulation ends on reaching it
-    if (uc_mem_map(e->uc, scratch + CODE_OFFSET, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
+    if (uc_mem_map(e->uc, scratch + VISIT_OFFSET, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
         uc_mem_write(e->uc, scratch + VISIT_OFFSET, code, sizeof code) != UC_ERR_OK ||
         uc_mem_map(e->uc, scratch + STOP_OFFSET, PAGE, UC_PROT_READ | UC_PROT_EXEC) != UC_ERR_OK ||
         uc_mem_write(e->uc, scratch + STOP_OFFSET, stop, sizeof stop) != UC_ERR_OK ||
@@ -309,8 +304,6 @@ void te_close(te_engine *e) {
     free(e->referents);
     free(e);
 }
-
-uint32_t te_mapped_pages(const te_engine *e) { return e->pages; }
 
 /// Every private page back as the copy has it (or zeros, for the private TLS).
 static void restore(te_engine *e) {

@@ -19,9 +19,9 @@ public struct HeapReader: Sendable {
     /// The main thread's thread pointer (`_PyRuntime.main_thread`, its `pthread_self()`): where its
     /// thread-local storage is, for code the traverse emulator runs. nil when it is not in writable
     /// memory of the target (then the emulator uses a private, zeroed block).
-    public var threadPointer: UInt64?
+    public private(set) var threadPointer: UInt64?
     /// The C library's string functions, which the traverse emulator runs natively.
-    public var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
+    public private(set) var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
     /// Address of the main `PyInterpreterState` (0 when it could not be read), where `sys.path` is found.
     public var interpreter: UInt64 = 0
 
@@ -178,8 +178,8 @@ public struct HeapReader: Sendable {
             analysis.interpreter = interpreter
             analysis.progress = progress
             analysis.traversal = traversal
-            if analysis.traversal.threadPointer == nil { analysis.traversal.threadPointer = threadPointer }
-            if analysis.traversal.libcFunctions.isEmpty { analysis.traversal.libcFunctions = libcFunctions }
+            analysis.traversal.threadPointer = threadPointer
+            analysis.traversal.libcFunctions = libcFunctions
             (collectable, objects) = analysis.run(objects: &lists.tracked, generations: lists.generations,
                                                   keepObjects: keepGenerationObjects, recordObjects: recordObjects, clock: &clock)
         }

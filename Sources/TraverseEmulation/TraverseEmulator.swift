@@ -51,7 +51,7 @@ public final class TraverseEmulator {
     public private(set) var blocks: UInt64 = 0
 
     /// nil when no engine can be made (libunicorn refused). `scratch` must be a free range of
-    /// `scratchSize` bytes (see `scratchAddress`); `threadPointer` is a stopped thread's fs_base.
+    /// `scratchSize` bytes (see `scratchAddress`); `threadPointer` is a target thread's fs_base.
     public init?(memory: CachedMemory, scratch: UInt64, threadPointer: UInt64?, limits: Limits = Limits()) {
         source = Unmanaged.passRetained(PageSource(memory: memory))
         var config = te_config(scratch: scratch, thread_pointer: threadPointer ?? 0, block_budget: limits.blocksPerCall,
@@ -114,9 +114,6 @@ public final class TraverseEmulator {
             if address != 0 { _ = te_add_native(engine, address, kind) }
         }
     }
-
-    /// Pages mapped so far.
-    public var mappedPages: Int { Int(te_mapped_pages(engine)) }
 }
 
 /// Where the emulator's pages come from: the copy's own blocks, which stay put while it lives.

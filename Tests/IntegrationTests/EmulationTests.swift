@@ -43,7 +43,7 @@ struct EmulationTests {
     }
 
     @Test("--no-pause: the emulator still traverses everything (its thread pointer comes from _PyRuntime, no stopped thread is needed)", arguments: Interpreters.installed)
-    func withoutThreadPointer(_ interpreter: Interpreter) throws {
+    func noPause(_ interpreter: Interpreter) throws {
         let (report, truth, result) = try attach(interpreter, ["--no-pause"])
         #expect(result.status == .exited(0), "\(result.stderr)")
         let collectable = try J.object(report["collectable"], "collectable")

@@ -20,7 +20,7 @@ typedef struct {
     /// A page-aligned range of `TE_SCRATCH_SIZE` bytes that the target does not map: the
     /// emulator's own stack, the visit function and the stop address live there.
     uint64_t scratch;
-    /// fs_base of a stopped thread of the target (thread-local storage, stack canaries), or 0 for a
+    /// The thread pointer (fs_base) of a thread of the target (thread-local storage, stack canaries), or 0 for a
     /// private zeroed page.
     uint64_t thread_pointer;
     /// Translated blocks one call may run before it is stopped.
@@ -81,8 +81,5 @@ uint64_t te_call(te_engine *engine, uint64_t function);
 /// From now on a call that reaches `address` runs `kind` natively over the engine's memory and
 /// returns to its caller. Returns 0, or -1 when no more can be added.
 int te_add_native(te_engine *engine, uint64_t address, te_native kind);
-
-/// Pages mapped so far (code and data).
-uint32_t te_mapped_pages(const te_engine *engine);
 
 #endif

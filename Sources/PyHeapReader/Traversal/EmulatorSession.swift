@@ -1,25 +1,24 @@
 import RemoteMemory
 import TraverseEmulation
 
-/// How references are found for types without a native plan (attach's `--verify-traversal`,
-/// `--no-emulation` and the thread pointer read in the pause).
+/// How references are found for types without a native plan (attach's `--verify-traversal` and
+/// `--no-emulation`).
 public struct TraversalOptions: Sendable {
     /// Run a type's own `tp_traverse` in the emulator when pyinspect has no plan of its own for it.
     public var emulate = true
     /// Also emulate every object that has a native plan and compare the two.
     public var verify = false
-    /// The thread pointer (fs_base) the emulated code runs with; nil: the reader's, the main
-    /// thread's (`HeapReader.threadPointer`), else a private zeroed block.
-    public var threadPointer: UInt64?
     /// Translated blocks all emulated calls of one run may take together (a bound on the time).
     public var runBlockBudget: UInt64 = 1 << 34
-    /// The C library's string functions the emulator runs natively (`TargetImage.libcFunctions`).
-    public var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
+    /// Set by the reader from the target (`HeapReader.threadPointer`, `.libcFunctions`): the thread
+    /// pointer the emulated code runs with (nil: a private zeroed block) and the C library's string
+    /// functions it runs natively.
+    var threadPointer: UInt64?
+    var libcFunctions: [String: (address: UInt64, isResolver: Bool)] = [:]
 
-    public init(emulate: Bool = true, verify: Bool = false, threadPointer: UInt64? = nil) {
+    public init(emulate: Bool = true, verify: Bool = false) {
         self.emulate = emulate
         self.verify = verify
-        self.threadPointer = threadPointer
     }
 }
 
@@ -40,8 +39,6 @@ final class EmulatorSession {
         self.options = options
         blockBudget = options.runBlockBudget / UInt64(max(1, shares))
     }
-
-    var blocks: UInt64 { emulator?.blocks ?? 0 }
 
     /// Runs `function(object, visit, NULL)`; `body` sees the referents. nil (with `lastFailure`
     /// set) when the call could not run to its end.
@@ -89,5 +86,4 @@ final class EmulatorSession {
         emulator = made
         return made
     }
-
 }
