@@ -20,8 +20,10 @@ and prints one table with the ratios: full wall / collect, pause / floor, peak R
 full / census, and seconds per million objects. Each pyinspect figure is the best of --runs runs.
 A benchmark, not a test: CI does not run it, nothing here asserts a speed.
 
-usage: scripts/bench.py [--python PATH] [--scales 100000,1000000,5000000,10000000] [--binary PATH]
+usage: scripts/bench.py [--python PATH] [--root DIR] [--scales 100000,1000000,5000000,10000000] [--binary PATH]
                         [--runs R] [-- EXTRA pyinspect ARGS]
+With --root DIR (a Debian root from scripts/roots.sh), --python names the interpreter inside it
+(`--root /var/cache/pyinspect/roots/sid --python /usr/bin/python3.14`), run as `chroot DIR PYTHON`.
 """
 import argparse
 import ctypes
@@ -159,6 +161,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip() or os.path.expanduser("~/.pyenv")
     ap.add_argument("--python", default=os.path.join(root, "versions", "3.12.1", "bin", "python"))
+    ap.add_argument("--root", default=None, help="run --python inside this root (chroot)")
     ap.add_argument("--scales", default="100000,1000000,5000000,10000000")
     ap.add_argument("--binary", default=os.path.join(REPO, ".build", "release", "pyinspect"))
     ap.add_argument("--runs", type=int, default=3, help="pyinspect runs per scale (the best is shown)")
@@ -173,16 +176,23 @@ def main():
                ("in-proc s", "%9.3f"), ("spy s", "%6.3f"), ("spy pause", "%9.4f"),
                ("full/collect", "%12.2f"), ("pause/floor", "%11.2f"), ("peak/RSS", "%8.2f"),
                ("full/census", "%11.2f"), ("s/M obj", "%7.3f")]
-    version = subprocess.run([a.python, "-c", "import sys; print(sys.version.split()[0])"],
+    python = ["chroot", a.root, a.python] if a.root else [a.python]
+    version = subprocess.run(python + ["-c", "import sys; print(sys.version.split()[0])"],
                              capture_output=True, text=True).stdout.strip()
     print("python %s (%s), pyinspect %s, best of %d, %d cores" % (version, a.python, a.binary, a.runs, os.cpu_count()))
     print(" ".join(name.rjust(int(re.match(r"%(\d+)", spec).group(1))) for name, spec in columns))
     for scale in [int(x) for x in a.scales.split(",")]:
-        tmp = tempfile.mkdtemp(prefix="pyinspect-bench-")
+        # Inside a root, the fixture and the files it writes live in the root's /tmp.
+        tmp = tempfile.mkdtemp(prefix="pyinspect-bench-", dir=os.path.join(a.root, "tmp") if a.root else None)
+        inside = (lambda path: path[len(a.root.rstrip("/")):]) if a.root else (lambda path: path)
+        leaky = LEAKY
+        if a.root:
+            leaky = os.path.join(tmp, "leaky.py")
+            shutil.copy(LEAKY, leaky)
         truth = os.path.join(tmp, "truth.json")
         census_out = os.path.join(tmp, "census.json")
-        target = subprocess.Popen([a.python, "-c", TARGET_WRAPPER, census_out, LEAKY, "scale", str(scale),
-                                   "--truth", truth, "--lifetime", "3600"],
+        target = subprocess.Popen(python + ["-c", TARGET_WRAPPER, inside(census_out), inside(leaky), "scale", str(scale),
+                                            "--truth", inside(truth), "--lifetime", "3600"],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             if not target.stdout.readline().decode().startswith("READY"):

@@ -1,14 +1,35 @@
-/// Picks the layout table for a target's CPython version. Tables exist per series ("3.12"); patch
-/// releases of one series share a layout, so only `major.minor` is used.
+/// Picks the layout tables for a target's CPython version. A series can hold several tables, one per
+/// release they were read from (DWARF of pyenv builds, header probes of Debian's): patch releases
+/// usually share a layout but need not (3.13.5 moved the generations), so the reader is offered every
+/// table of the series, nearest release first, and keeps the first one the target's own memory confirms.
 public enum LayoutRegistry {
-    /// The generated table for `version`'s series, or nil when that series is not supported.
-    public static func layout(for version: PythonVersion) -> PythonLayout? {
-        let series = version.series
-        return PythonLayout.generated.first { $0.series == series }
+    /// Every table: DWARF-generated and header-probed.
+    public static let all: [PythonLayout] = PythonLayout.generated + PythonLayout.probed
+
+    /// The tables of `version`'s series, best first: the exact release, then the newest older one, then
+    /// the newer ones, oldest first. Empty when the series is not supported: a series is never defaulted.
+    public static func candidates(for version: PythonVersion) -> [PythonLayout] {
+        let series = all.filter { $0.series == version.series }
+        func release(_ layout: PythonLayout) -> PythonVersion {
+            layout.version.flatMap(PythonVersion.init(string:)) ?? PythonVersion(major: version.major, minor: version.minor)
+        }
+        let older = series.filter { release($0) <= version }.sorted { release($0) > release($1) }
+        let newer = series.filter { release($0) > version }.sorted { release($0) < release($1) }
+        return older + newer
     }
 
-    /// The series that have a table, oldest first ("3.8" … "3.13").
-    public static var supportedSeries: [String] {
-        PythonLayout.generated.map(\.series)
+    /// The best table of `version`'s series (see `candidates`), or nil when the series is not supported.
+    public static func layout(for version: PythonVersion) -> PythonLayout? {
+        candidates(for: version).first
     }
+
+    /// The series that have a table, oldest first ("3.8" … "3.15").
+    public static var supportedSeries: [String] {
+        var seen: [String] = []
+        for layout in all.sorted(by: { $0.minor < $1.minor }) where !seen.contains(layout.series) { seen.append(layout.series) }
+        return seen
+    }
+
+    /// The releases tables were read from, for `doctor` and the README ("3.13.0", "3.13.5", …).
+    public static var releases: [String] { all.compactMap(\.version) }
 }

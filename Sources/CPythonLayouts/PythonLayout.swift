@@ -5,6 +5,10 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     /// The series ("3.12") and the build the numbers were read from.
     public var series: String
     public var source: String
+    /// The exact release the numbers were read from ("3.13.18"): patch releases can move fields (3.13.5
+    /// packs `PyGC_Head` to 4-byte alignment, which moves every generation), so a series holds one table
+    /// per release read, and the registry offers the nearest first.
+    public var version: String?
 
     public var runtime: RuntimeLayout
 
@@ -32,12 +36,16 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var frames: FrameTraversalLayout
     /// Code objects' names, file and line tables; frames' line number and current instruction (see CodeLayout).
     public var code: CodeLayout
+    /// Where the entries pyinspect reads sit in the target's `_Py_DebugOffsets` (3.13+; all nil before).
+    public var debugOffsets: DebugOffsetsLayout
 
-    public init(series: String, source: String, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
+    public init(series: String, source: String, version: String? = nil, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
                 object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
-                traversal: TraversalLayout, frames: FrameTraversalLayout, code: CodeLayout) {
+                traversal: TraversalLayout, frames: FrameTraversalLayout, code: CodeLayout,
+                debugOffsets: DebugOffsetsLayout = DebugOffsetsLayout()) {
         self.series = series
         self.source = source
+        self.version = version
         self.runtime = runtime
         self.interpreter = interpreter
         self.gc = gc
@@ -49,6 +57,7 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.traversal = traversal
         self.frames = frames
         self.code = code
+        self.debugOffsets = debugOffsets
     }
 }
 
@@ -172,7 +181,12 @@ public struct GCLayout: Sendable, Equatable {
     public var generationThreshold: Int
     public var generationCountField: Int
     public var permanentGeneration: Int
-    public var generationStats: Int
+    /// The inline `generation_stats[3]` (3.8–3.14); nil in 3.15, which keeps them behind a pointer in
+    /// ring buffers (`struct gc_stats *`), not read.
+    public var generationStats: Int?
+    /// `generation0`, which points at `generations[0].head` in every series pyinspect reads (absent from
+    /// 3.14.0–3.14.4's incremental collector): one of the checks that a table fits a target.
+    public var generation0: Int?
     public var statsSize: Int
     public var statsCollections: Int
     public var statsCollected: Int
@@ -182,7 +196,7 @@ public struct GCLayout: Sendable, Equatable {
 
     public init(headSize: Int, stateSize: Int, enabled: Int, debug: Int, generations: Int, generationCount: Int,
                 generationSize: Int, generationThreshold: Int, generationCountField: Int, permanentGeneration: Int,
-                generationStats: Int, statsSize: Int, statsCollections: Int, statsCollected: Int,
+                generationStats: Int?, generation0: Int?, statsSize: Int, statsCollections: Int, statsCollected: Int,
                 statsUncollectable: Int, collecting: Int, garbage: Int) {
         self.headSize = headSize
         self.stateSize = stateSize
@@ -195,6 +209,7 @@ public struct GCLayout: Sendable, Equatable {
         self.generationCountField = generationCountField
         self.permanentGeneration = permanentGeneration
         self.generationStats = generationStats
+        self.generation0 = generation0
         self.statsSize = statsSize
         self.statsCollections = statsCollections
         self.statsCollected = statsCollected

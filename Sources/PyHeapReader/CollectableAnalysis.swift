@@ -54,6 +54,7 @@ struct CollectableAnalysis {
         let setDummy = symbols["_PySet_Dummy"].flatMap { try? memory.pointer(at: $0) } ?? 0
         let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"],
                                      generalLookup: symbols["lookdict"], setDummy: setDummy, emulation: emulation())
+        finder.frameLocals = FrameLocals(symbols: symbols)
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
         let immortalCheck = layout.hasImmortalObjects
         let exactPlans = plans.map(\.isExact)
@@ -62,6 +63,7 @@ struct CollectableAnalysis {
             let finder = share == 0 ? finder : ReferenceFinder(memory: memory, layout: layout, strType: finder.strType,
                                                                generalLookup: finder.generalLookup, setDummy: setDummy,
                                                                emulation: emulation())
+            finder.frameLocals = FrameLocals(symbols: symbols)
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
             let sizes = recordObjects ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))

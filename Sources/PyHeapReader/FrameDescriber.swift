@@ -44,7 +44,7 @@ struct FrameDescriber {
         let c = layout.code
         guard let codeField = c.interpreterFrameCode, let instructionField = c.interpreterFrameInstruction,
               let adaptive = c.codeAdaptive,
-              let code = try? memory.word(at: frame &+ UInt64(codeField)),
+              let code = (try? memory.word(at: frame &+ UInt64(codeField))).map({ $0 & PythonLayout.stackRefMask }),
               let pointer = try? memory.word(at: frame &+ UInt64(instructionField)) else { return nil }
         let first = code &+ UInt64(adaptive)
         let index = pointer >= first ? Int((pointer - first) / 2) : -1

@@ -28,33 +28,28 @@ public struct HeapReader: Sendable {
     public static func prepare(image: TargetImage, memory: any MemoryReader) throws(ReaderError) -> HeapReader {
         let detected = try VersionDetector.detect(image: image, memory: memory)
         if detected.freeThreaded { throw .freeThreaded(version: detected.display) }
-        guard let layout = LayoutRegistry.layout(for: detected.version) else {
+        let candidates = LayoutRegistry.candidates(for: detected.version)
+        guard !candidates.isEmpty else {
             throw .unsupportedVersion(version: detected.display, supported: LayoutRegistry.supportedSeries)
-        }
-        if let table = detected.debugOffsets {
-            let bad = table.mismatches(against: layout)
-            if !bad.isEmpty {
-                let list = bad.map { "\($0.entry) is \($0.table) in the target, \($0.layout) in the table" }
-                throw .layoutMismatch(list.joined(separator: "; "))
-            }
         }
         guard let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"] else {
             throw .notPython("\(image.interpreterFile) does not define _PyRuntime")
         }
-        func mainInterpreter() throws(MemoryError) -> UInt64 {
-            let main = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersMain))
-            return main != 0 ? main : try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersHead))
+        // The target runs while this reads: a list head can move under one read, so a miss is tried again.
+        let fitter = LayoutFit(memory: memory, runtime: runtime, debugOffsets: detected.debugOffsets)
+        var chosen = fitter.choose(candidates)
+        for _ in 0..<2 {
+            guard case .failure = chosen else { break }
+            chosen = fitter.choose(candidates)
         }
-        let interpreter = (try? mainInterpreter()) ?? 0
-        let gcState: UInt64 = try asReaderError {
-            if let offset = layout.runtime.gc {
-                return runtime &+ UInt64(offset)
-            }
-            guard try mainInterpreter() != 0, let offset = layout.interpreter.gc else {
-                throw ReaderError.inconsistent("no main interpreter (the process is starting up or shutting down)")
-            }
-            return interpreter &+ UInt64(offset)
+        let fit: LayoutFit.Fit
+        switch chosen {
+        case let .success(found): fit = found
+        case let .failure(failure):
+            if let error = failure.unreadable { throw .memory(error) }
+            throw .layoutMismatch("no table of \(detected.version.series) fits \(detected.display): \(failure.text)")
         }
+        let layout = fit.layout, interpreter = fit.interpreter, gcState = fit.gcState
         var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
         reader.interpreter = interpreter
         reader.libcFunctions = image.libcFunctions
@@ -83,10 +78,13 @@ public struct HeapReader: Sendable {
         let generations = 0..<g.generationCount
         let thresholds = generations.map { int32(g.generations + $0 * g.generationSize + g.generationThreshold) }
         let counts = generations.map { int32(g.generations + $0 * g.generationSize + g.generationCountField) }
-        let stats = generations.map {
-            let base = g.generationStats + $0 * g.statsSize
-            return GenerationStats(collections: int64(base + g.statsCollections), collected: int64(base + g.statsCollected),
-                                   uncollectable: int64(base + g.statsUncollectable))
+        var stats: [GenerationStats] = []
+        if let first = g.generationStats {
+            stats = generations.map {
+                let base = first + $0 * g.statsSize
+                return GenerationStats(collections: int64(base + g.statsCollections), collected: int64(base + g.statsCollected),
+                                       uncollectable: int64(base + g.statsUncollectable))
+            }
         }
         let collector = CollectorState(enabled: int32(g.enabled) != 0, debugFlags: int32(g.debug), thresholds: thresholds,
                                        counts: counts, stats: stats, collecting: int32(g.collecting) != 0)

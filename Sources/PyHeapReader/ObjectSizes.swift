@@ -166,7 +166,7 @@ final class ObjectSizes {
     private func interpreterFrameSize(start: Int, interpreterFrame: UInt64) throws(MemoryError) -> Int? {
         let c = layout.code
         guard let codeField = c.interpreterFrameCode else { return nil }
-        let code = try memory.word(at: interpreterFrame &+ UInt64(codeField))
+        let code = try memory.word(at: interpreterFrame &+ UInt64(codeField)) & PythonLayout.stackRefMask
         if let frameSize = c.frameSize {
             return start + Int(try memory.load(Int32.self, at: code &+ UInt64(frameSize))) * 8
         }

@@ -9,7 +9,8 @@ public enum ReaderError: Error, Sendable, CustomStringConvertible {
     case unsupportedVersion(version: String, supported: [String])
     /// Free-threaded (no-GIL) builds keep no gc lists to walk.
     case freeThreaded(version: String)
-    /// The target's `_Py_DebugOffsets` disagree with the committed layout.
+    /// No layout table of the series fits the target: its `_Py_DebugOffsets` disagree with each, or the
+    /// gc state a table locates does not hold together.
     case layoutMismatch(String)
     /// The target kept collecting on every attempt; its lists were never consistent.
     case collectionInProgress(attempts: Int)
@@ -26,7 +27,7 @@ public enum ReaderError: Error, Sendable, CustomStringConvertible {
         case let .freeThreaded(version):
             return "Python \(version) is a free-threaded build, which keeps no gc generation lists; not supported"
         case let .layoutMismatch(detail):
-            return "the target's _Py_DebugOffsets disagree with pyinspect's layout table: \(detail)"
+            return "pyinspect's layout tables do not describe this build: \(detail)"
         case let .collectionInProgress(attempts):
             return "the target was collecting garbage on each of \(attempts) attempts; try again"
         case let .inconsistent(detail):

@@ -21,7 +21,7 @@ public enum VersionDetector {
     public static func detect(image: TargetImage, memory: any MemoryReader) throws(ReaderError) -> DetectedVersion {
         let file = basename(image.interpreterFile)
         if let runtime = image.symbols["_PyRuntime"] {
-            let head = (try? memory.bytes(at: runtime.address, count: DebugOffsets.size313)) ?? []
+            let head = (try? memory.bytes(at: runtime.address, count: DebugOffsets.readSize)) ?? []
             if let table = DebugOffsets(bytes: head), let version = PythonVersion(hex: table.version) {
                 return DetectedVersion(version: version, microKnown: true, source: "_Py_DebugOffsets in \(file)",
                                        freeThreaded: table.freeThreaded, debugOffsets: table)

@@ -38,7 +38,7 @@ enum PyInspectExit: Int32, CaseIterable {
         case .freeThreaded: return "free-threaded (no-GIL) build"
         case .processExited: return "the process exited while it was being read"
         case .inconsistentMemory: return "the target's gc structures could not be read consistently"
-        case .layoutMismatch: return "the target's _Py_DebugOffsets disagree with the layout table"
+        case .layoutMismatch: return "no layout table fits the target (its _Py_DebugOffsets or its gc state disagree)"
         case .outputFailed: return "the output could not be written"
         case .demoFailed: return "the demo target could not be started"
         case .noSuchCycle: return "--cycle names a cycle shape the report does not have"

@@ -29,7 +29,9 @@ import Testing
         let binary = ProcessInfo.processInfo.environment["PYINSPECT_BIN"]
             ?? Self.repoRoot.appendingPathComponent(".build/debug/pyinspect").path
         try #require(FileManager.default.isExecutableFile(atPath: binary), "build pyinspect first (scripts/test.sh does)")
-        let pythons = ProcessInfo.processInfo.environment["PYINSPECT_TEST_PYTHONS"] ?? "3.8,3.9,3.10,3.11,3.12,3.13,debian"
+        // The roots' interpreters are the suite's own targets (RootFiles); the shared matrix runs the host's.
+        let pythons = Interpreters.requestedSeries.filter { !Interpreters.rootSeries.contains($0) }.joined(separator: ",")
+        guard !pythons.isEmpty else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         // Foundation's Process starts children with most signals blocked, and that mask is inherited

@@ -194,8 +194,10 @@ final class TargetProcess {
         do { output = try makePipe() } catch { close(input.read); close(input.write); throw error }
         let stderrPath = directory + "/stderr.txt"
         let spawned: pid_t
+        let files = RootFiles(root: interpreter.root)
         do {
-            spawned = try spawn([interpreter.path] + arguments, stdin: .fd(input.read), stdout: .fd(output.write), stderr: .file(stderrPath))
+            try files.copyIn(arguments)
+            spawned = try spawn(interpreter.command + arguments, stdin: .fd(input.read), stdout: .fd(output.write), stderr: .file(stderrPath))
         } catch {
             for fd in [input.read, input.write, output.read, output.write] { close(fd) }
             throw error
@@ -206,6 +208,7 @@ final class TargetProcess {
         stdinWrite = input.write
         stdoutRead = output.read
         let line = readLine(fd: stdoutRead, timeout: readyTimeout)
+        files.copyOut(arguments)
         guard let line, line == "READY \(spawned)" else {
             let status = stop()
             let stderr = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""

@@ -50,20 +50,38 @@ enum Paths {
 
 // MARK: - Interpreters
 
-/// One interpreter the tests run against: a pyenv build of a 3.X series, or Debian's /usr/bin/python3.
+/// One interpreter the tests run against: a pyenv build of a 3.X series, Debian's /usr/bin/python3, or
+/// a Debian root's python3.X (scripts/roots.sh), run as `chroot ROOT /usr/bin/python3.X`.
 struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertible {
-    /// "3.8" … "3.13", or "debian".
+    /// "3.8" … "3.13", "debian", or SUITE-3.X for a root's ("sid-3.14", "trixie-3.13").
     var series: String
+    /// The executable as the host sees it (inside the root for a root's interpreter).
     var path: String
-    /// X.Y.Z from the pyenv directory name; nil for the Debian build (its sys.version is the truth).
+    /// X.Y.Z from the pyenv directory name; nil for the Debian builds (their sys.version is the truth).
     var versionFromDirectory: String?
+    /// The Debian root the interpreter lives in (nil: the host's).
+    var root: String? = nil
+
+    /// How to run it: the path, or `chroot ROOT /usr/bin/python3.X`. Scripts a root's interpreter runs
+    /// are copied into the root at the same path (`RootFiles`).
+    var command: [String] {
+        guard let root else { return [path] }
+        return ["/usr/sbin/chroot", root, String(path.dropFirst(root.count))]
+    }
 
     var description: String { "\(series) (\(path))" }
     var testDescription: String { description }
 }
 
 enum Interpreters {
-    static let allSeries = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"]
+    static let allSeries = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"] + rootSeries
+    /// The roots' interpreters scripts/roots.sh makes (in ${PYINSPECT_ROOT_DIR:-/var/cache/pyinspect/roots}).
+    static let rootSeries = ["trixie-3.13", "sid-3.13", "sid-3.14", "sid-3.15"]
+
+    static var rootDirectory: String {
+        let env = ProcessInfo.processInfo.environment["PYINSPECT_ROOT_DIR"] ?? ""
+        return env.isEmpty ? "/var/cache/pyinspect/roots" : env
+    }
     static let debianPath = "/usr/bin/python3"
 
     static var pyenvRoot: String {
@@ -86,6 +104,14 @@ enum Interpreters {
     static func find(_ series: String) -> Interpreter? {
         if series == "debian" {
             return access(debianPath, X_OK) == 0 ? Interpreter(series: series, path: debianPath, versionFromDirectory: nil) : nil
+        }
+        if rootSeries.contains(series) {
+            let parts = series.split(separator: "-")
+            let root = "\(rootDirectory)/\(parts[0])"
+            let path = "\(root)/usr/bin/python\(parts[1])"
+            // A root is usable once scripts/roots.sh stamped it finished.
+            guard access(path, X_OK) == 0, access(root + "/.pyinspect-stamp", R_OK) == 0 else { return nil }
+            return Interpreter(series: series, path: path, versionFromDirectory: nil, root: root)
         }
         return findPyenv(series)
     }

@@ -149,7 +149,10 @@ import Testing
             _ = try fixture.capture()
             Issue.record("a mismatching _Py_DebugOffsets table was accepted")
         } catch let error as ReaderError {
-            #expect("\(error)".contains("interpreter_state.gc is 7408 in the target, 7400 in the table"))
+            // _Py_DebugOffsets is the authority: its interpreter_state.gc is used, and the gc state it
+            // points at does not hold together under any 3.13 table.
+            #expect("\(error)".hasPrefix("pyinspect's layout tables do not describe this build: no table of 3.13 fits 3.13.7: 3.13.5: generation0 is 0x"))
+            #expect("\(error)".contains("; 3.13.0: generation0 is 0x"))
         }
     }
 

@@ -30,6 +30,7 @@ final class SyntheticHeap {
         // Empty, self-linked generation lists.
         for index in 0..<layout.gc.generationCount { linkEmpty(generationHead(index)) }
         linkEmpty(gcState + UInt64(layout.gc.permanentGeneration))
+        if let generation0 = layout.gc.generation0 { image.store(generationHead(0), at: gcState + UInt64(generation0)) }
     }
 
     var symbols: [String: ResolvedSymbol] {
@@ -67,7 +68,8 @@ final class SyntheticHeap {
             "unicode_object.asciiobject_size": layout.unicode.asciiSize, "gc.size": layout.gc.stateSize,
             "gc.collecting": layout.gc.collecting,
         ]
-        for (name, offset) in DebugOffsets.entryOffsets313 {
+        for (name, field) in DebugOffsetsLayout.entries {
+            guard let offset = layout.debugOffsets[keyPath: field] else { continue }
             if let value = overriding[name] ?? values[name].flatMap({ $0.map(UInt64.init) }) {
                 image.store(value, at: runtime + UInt64(offset))
             }
@@ -88,7 +90,8 @@ final class SyntheticHeap {
             let generation = generationHead(index)
             image.store(thresholds[index], at: generation + UInt64(g.generationThreshold))
             image.store(counts[index], at: generation + UInt64(g.generationCountField))
-            let stats = gcState + UInt64(g.generationStats + index * g.statsSize)
+            guard let first = g.generationStats else { continue }
+            let stats = gcState + UInt64(first + index * g.statsSize)
             image.store(Int64(10 * (index + 1)), at: stats + UInt64(g.statsCollections))
             image.store(Int64(100 * (index + 1)), at: stats + UInt64(g.statsCollected))
             image.store(Int64(index), at: stats + UInt64(g.statsUncollectable))

@@ -9,7 +9,12 @@ extension ReferenceFinder {
     func emulated<Sink: ReferenceSink>(_ object: UInt64, function: UInt64, _ sink: inout Sink) throws(MemoryError) {
         guard let emulation else { throw MemoryError.limitExceeded(what: "emulated tp_traverse", value: 0, limit: 0) }
         let ran = emulation.traverse(function: function, object: object, memory: memory) { referents in
-            for (position, referent) in referents.enumerated() { sink.add(referent, fieldLabel(object, holding: referent, position)) }
+            let locals = frameLocals.interpreterFrame(of: object, memory: memory, layout: layout).map { frame in
+                LocalSlots(frame: frame, memory: memory, layout: layout)
+            }
+            for (position, referent) in referents.enumerated() {
+                sink.add(referent, locals?.label(holding: referent) ?? fieldLabel(object, holding: referent, position))
+            }
         }
         if !ran { throw MemoryError.limitExceeded(what: "emulated tp_traverse", value: 0, limit: 0) }
     }
@@ -24,5 +29,46 @@ extension ReferenceFinder {
             return .offset(offset)
         }
         return .index(position)
+    }
+}
+
+/// Which types hold an interpreter frame (3.11+), so that their emulated references are named by the
+/// locals that hold them, as the native frame plans name them: a frame object points to its frame, a
+/// generator, coroutine or async generator embeds its own.
+struct FrameLocals: Sendable {
+    var frameObjectType: UInt64?
+    var generatorTypes: Set<UInt64> = []
+
+    init(symbols: [String: UInt64] = [:]) {
+        frameObjectType = symbols["PyFrame_Type"]
+        generatorTypes = Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] })
+    }
+
+    func interpreterFrame(of object: UInt64, memory: CachedMemory, layout: PythonLayout) -> UInt64? {
+        guard frameObjectType != nil || !generatorTypes.isEmpty,
+              let type = try? memory.word(at: object &+ UInt64(layout.object.type)) else { return nil }
+        if type == frameObjectType, let field = layout.frames.frameInterpreterFrame {
+            return (try? memory.word(at: object &+ UInt64(field))).flatMap { $0 == 0 ? nil : $0 }
+        }
+        if generatorTypes.contains(type), let offset = layout.code.generatorFrameOffset { return object &+ UInt64(offset) }
+        return nil
+    }
+}
+
+/// The named local slots of one interpreter frame: `localsplus[i]` (tag bits cleared) is `.name`.
+private struct LocalSlots {
+    var slots: [(name: String, value: UInt64)] = []
+
+    init(frame: UInt64, memory: CachedMemory, layout: PythonLayout) {
+        guard let names = FrameDescriber(memory: memory, layout: layout).describe(interpreterFrame: frame)?.slotNames,
+              let localsPlus = layout.code.interpreterFrameLocalsPlusOffset else { return }
+        for (index, name) in names.prefix(ReferenceFinder.maxFrameSlots).enumerated() {
+            guard let word = try? memory.word(at: frame &+ UInt64(localsPlus + index * 8)) else { break }
+            slots.append((name, word & PythonLayout.stackRefMask))
+        }
+    }
+
+    func label(holding referent: UInt64) -> EdgeLabel? {
+        slots.first { $0.value == referent }.map { .attribute($0.name) }
     }
 }

@@ -17,6 +17,10 @@ final class ReferenceFinder {
     let generalLookup: UInt64?
     /// The dummy key of deleted set slots (`*_PySet_Dummy`), which set_traverse skips.
     let setDummy: UInt64
+    /// `layout.visitsMaterializedDict`, read once (it parses the table's version).
+    let materializedDictVisits: Bool
+    /// Which emulated objects hold interpreter frames (their references are named by local).
+    var frameLocals = FrameLocals()
 
     init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, generalLookup: UInt64? = nil, setDummy: UInt64 = 0,
          emulation: EmulatorSession? = nil) {
@@ -26,6 +30,7 @@ final class ReferenceFinder {
         self.generalLookup = generalLookup
         self.setDummy = setDummy
         self.emulation = emulation
+        materializedDictVisits = layout.visitsMaterializedDict
     }
 
     /// `METH_METHOD`: a PyCMethod, whose defining class meth_traverse visits.
@@ -244,9 +249,10 @@ final class ReferenceFinder {
         let count = Int(entryCount)
         let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
         if values != 0 {
-            // 3.13+: values embedded in their owner object are visited by the owner, not by the dict.
-            // PyDictValues starts {capacity, size, embedded, valid}: `embedded` sits just before `valid`.
-            if let validField = layout.traversal.dictValuesValid,
+            // 3.13+: values embedded in their owner object are visited by the owner, not by the dict
+            // (until gh-130327: see `visitsMaterializedDict`). PyDictValues starts {capacity, size,
+            // embedded, valid}: `embedded` sits just before `valid`.
+            if let validField = layout.traversal.dictValuesValid, !materializedDictVisits,
                try memory.load(UInt8.self, at: values &+ UInt64(validField - 1)) != 0 {
                 return
             }
@@ -341,6 +347,10 @@ final class ReferenceFinder {
         case let .managed313(inlineValuesAt, cachedKeys):
             if let inline = inlineValuesAt, let validField = layout.traversal.dictValuesValid {
                 let values = object &+ UInt64(inline)
+                if materializedDictVisits {
+                    let dict = try memory.word(at: object &- 24)
+                    if dict != 0 { sink.add(dict, .attribute("__dict__")); return }
+                }
                 if try memory.load(UInt8.self, at: values &+ UInt64(validField)) != 0 {
                     // PyDictValues: uint8 capacity first; PyObject_VisitManagedDict visits `capacity` slots.
                     let capacity = Int(try memory.load(UInt8.self, at: values))

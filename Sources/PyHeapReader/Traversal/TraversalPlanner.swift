@@ -36,7 +36,11 @@ final class TraversalPlanner {
             ("PyTuple_Type", .tuple), ("PyList_Type", .list), ("PyDict_Type", .dict),
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
         ]
-        builtin.append(("PyFrame_Type", .frame))
+        // Frames natively only where the table describes them (3.14+ frames hold tagged stack
+        // references: their own frame_traverse runs in the emulator).
+        if layout.frames.interpreterFrameStackTop != nil || layout.frames.frameLocalsPlus != nil {
+            builtin.append(("PyFrame_Type", .frame))
+        }
         let names = layout.frames.fieldNames
         for (symbol, rule) in layout.frames.arrayFields.sorted(by: { $0.key < $1.key }) {
             switch rule.count {
