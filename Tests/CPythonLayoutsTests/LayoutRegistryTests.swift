@@ -19,7 +19,8 @@ import Testing
         #expect(order(5) == ["3.13.5", "3.13.0", "3.13.18"])
         #expect(order(2) == ["3.13.0", "3.13.5", "3.13.18"])
         #expect(order(20) == ["3.13.18", "3.13.5", "3.13.0"])
-        #expect(LayoutRegistry.candidates(for: PythonVersion(major: 3, minor: 14, micro: 2)).compactMap(\.version) == ["3.14.10"])
+        #expect(LayoutRegistry.candidates(for: PythonVersion(major: 3, minor: 14, micro: 2)).compactMap(\.version) == ["3.14.0", "3.14.10"])
+        #expect(LayoutRegistry.candidates(for: PythonVersion(major: 3, minor: 14, micro: 7)).compactMap(\.version) == ["3.14.0", "3.14.10"])
     }
 
     @Test func unsupportedSeriesHaveNoLayout() {
@@ -40,6 +41,9 @@ import Testing
         #expect(PythonLayout.v3_14_10.traversal.tupleItems == 32)
         #expect(PythonLayout.v3_14_10.gc.stateSize == 264)
         #expect(PythonLayout.v3_14_10.gc.generation0 == 256)
+        // 3.14.0-3.14.4: the incremental collector's 240-byte state, offsets the placeholders kept.
+        #expect(PythonLayout.v3_14_0.gc.stateSize == 240 && PythonLayout.v3_14_0.gc.generation0 == nil)
+        #expect(PythonLayout.v3_14_0.gc.generationStats == 120 && PythonLayout.v3_14_0.gc.garbage == PythonLayout.v3_14_10.gc.garbage)
         #expect(PythonLayout.v3_15_2.gc.stateSize == 176)
         #expect(PythonLayout.v3_15_2.gc.generationStats == nil)
         #expect(PythonLayout.v3_15_2.debugOffsets.gcSize != PythonLayout.v3_14_10.debugOffsets.gcSize)

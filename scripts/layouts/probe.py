@@ -33,8 +33,8 @@ class ProbeError(Exception):
 class Headers:
     """The headers of one build: `include` holds Python.h, `multiarch` the directory of pyconfig.h's target."""
 
-    def __init__(self, root, series):
-        self.root, self.series = root, series
+    def __init__(self, root, series, extra=""):
+        self.root, self.series, self.extra = root, series, extra
         name = "python%d.%d" % series
         self.include = os.path.join(root, "usr", "include", name)
         self.multiarch = os.path.join(root, "usr", "include", "x86_64-linux-gnu", name)
@@ -68,7 +68,7 @@ class Headers:
             if h == "Python.h" or os.path.isfile(os.path.join(self.include, h)):
                 lines.append('#include "%s"' % h)
         lines += ["#include <stddef.h>", "#include <stdio.h>", "#include <string.h>"]
-        return lines
+        return lines + self.extra.splitlines()
 
     def compile_and_run(self, lines, body_lines):
         """Compile prologue + `lines` (one query each) + a main printing them; returns (outputs, failed

@@ -192,6 +192,55 @@ def extract(gl, root, series):
             "left_out": left_out}
 
 
+# 3.14.0-3.14.4 ran the incremental collector; 3.14.5 went back to generations (cpython gh-148726), with
+# placeholders "to preserve other offsets". No machine here can run those releases, so their gc state is
+# laid out from the struct they published (Include/internal/pycore_interp_structs.h of 3.14.0, non-free-
+# threaded), compiled against a 3.14 build's headers for the member types; the rest of the table is that
+# build's. The reader picks it by the gc state size the target's _Py_DebugOffsets publish (240, not 264).
+INCREMENTAL_314 = """
+struct pyinspect_gc_state_3140 {
+    PyObject *trash_delete_later;
+    int trash_delete_nesting;
+    int enabled;
+    int debug;
+    struct gc_generation young;
+    struct gc_generation old[2];
+    struct gc_generation permanent_generation;
+    struct gc_generation_stats generation_stats[NUM_GENERATIONS];
+    int collecting;
+    PyObject *garbage;
+    PyObject *callbacks;
+    Py_ssize_t heap_size;
+    Py_ssize_t work_to_do;
+    int visited_space;
+    int phase;
+};
+"""
+
+
+def incremental_314(gl, root, b):
+    """The 3.14.0 table: build b (a 3.14.5+ build) with the incremental collector's gc state."""
+    headers = probe.Headers(root, (3, 14), extra=INCREMENTAL_314)
+    t = "pyinspect_gc_state_3140"
+    q = {"stateSize": {"kind": "size", "type": t}, "enabled": gl.q_off(t, "enabled"), "debug": gl.q_off(t, "debug"),
+         "generations": gl.q_off(t, "young"), "old": gl.q_off(t, "old"),
+         "permanentGeneration": gl.q_off(t, "permanent_generation"), "generationStats": gl.q_off(t, "generation_stats"),
+         "collecting": gl.q_off(t, "collecting"), "garbage": gl.q_off(t, "garbage")}
+    R = probe.resolve(headers, {t: ["struct " + t]}, q)
+    bad = [k for k, r in R.items() if "error" in r]
+    if bad:
+        raise gl.GenError("3.14.0 incremental gc state: cannot resolve %s" % bad)
+    gc = dict(b["values"]["gc"])
+    for label in ["stateSize", "enabled", "debug", "generations", "permanentGeneration", "generationStats", "collecting", "garbage"]:
+        gc[label] = R[label]["value"]
+    if R["old"]["value"] != gc["generations"] + gc["generationSize"]:
+        raise gl.GenError("3.14.0: old[] does not follow young: the three lists are not one array")
+    gc["generation0"] = None
+    out = dict(b, version="3.14.0", name="v3_14_0", values=dict(b["values"], gc=gc),
+               source="3.14.0-3.14.4's incremental gc state (young, old[2]) laid out over %s" % b["source"])
+    return out
+
+
 def builds_in(gl, root):
     """(major, minor) of every python3.X in the root that has its headers, oldest first."""
     found = []
@@ -257,6 +306,10 @@ def run(gl, roots, out, dry_run):
                   file=sys.stderr)
             return 1
         versions[b["version"]] = b["lib"]
+    for b in list(builds):
+        if b["series"] == (3, 14) and tuple(int(x) for x in b["version"].split(".")) >= (3, 14, 5):
+            builds.append(incremental_314(gl, os.path.dirname(os.path.dirname(os.path.dirname(b["lib"]))), b))
+            break
     builds.sort(key=lambda b: tuple(int(x) for x in b["version"].split(".")))
     text = gl.render(builds, list_name="probed", what="the -dev headers (offsetof probes) of",
                      regenerate="--root DIR ... (a root made by scripts/roots.sh)")
