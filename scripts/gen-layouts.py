@@ -100,7 +100,7 @@ import tempfile
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO, "Sources", "CPythonLayouts", "Generated", "GeneratedLayouts.swift")
-SUPPORTED = [(3, minor) for minor in range(8, 14)]
+SUPPORTED = [(3, minor) for minor in range(7, 14)]
 
 # ---------------------------------------------------------------------------------------------
 # What to resolve
@@ -110,6 +110,7 @@ SUPPORTED = [(3, minor) for minor in range(8, 14)]
 TYPES = {
     "runtime": ["_PyRuntimeState", "struct pyruntimestate"],
     "interp": ["PyInterpreterState", "struct _is"],
+    "tstate": ["PyThreadState", "struct _ts"],
     "gcstate": ["struct _gc_runtime_state", "GCState"],
     "gen": ["struct gc_generation"],
     "stats": ["struct gc_generation_stats"],
@@ -183,7 +184,7 @@ ASYNCIO_TYPES = {
     "wakeupwrapper": ["TaskWakeupMethWrapper"],                        # 3.8-3.9 only
 }
 
-ALL = ((3, 8), (3, 13))
+ALL = ((3, 7), (3, 13))
 
 
 def q_size(t):
@@ -220,16 +221,21 @@ LAYOUT = [
         ("size", q_size("runtime"), ALL),
         ("interpretersHead", q_off("runtime", "interpreters.head"), ALL),
         ("interpretersMain", q_off("runtime", "interpreters.main"), ALL),
-        ("gc", q_off("runtime", "gc"), ((3, 8), (3, 8))),
+        ("gc", q_off("runtime", "gc"), ((3, 7), (3, 8))),
         # PyThread_get_thread_ident() of the main thread: pthread_self(), on glibc/x86-64 its thread
         # pointer (fs_base), which the traverse emulator needs for thread-local storage.
-        ("mainThread", q_off("runtime", "main_thread"), ALL),
+        ("mainThread", q_off("runtime", "main_thread"), ((3, 8), (3, 13))),
     ]),
     ("interpreter", "InterpreterLayout", [
         ("next", q_off("interp", "next"), ALL),
         ("id", q_off("interp", "id"), ALL),
         ("gc", q_off("interp", "gc"), ((3, 9), (3, 13))),
         ("sysdict", q_typed(q_off("interp", "sysdict"), ["PyObject *"]), ALL),
+        # Series without `_PyRuntime.main_thread` find the main thread's pthread_self() (its thread pointer)
+        # in the oldest thread state, the last of the interpreter's list (new ones are pushed at the head).
+        ("threadStateHead", q_typed(q_off("interp", "tstate_head"), ["struct _ts *"]), ((3, 7), (3, 10))),
+        ("threadStateNext", q_typed(q_off("tstate", "next"), ["struct _ts *", "PyThreadState *"]), ALL),
+        ("threadStateThreadId", q_typed(q_off("tstate", "thread_id"), ["unsigned long"]), ALL),
     ]),
     ("gc", "GCLayout", [
         ("headSize", q_size("gchead"), ALL),
@@ -282,8 +288,8 @@ LAYOUT = [
         ("used", q_off("dict", "ma_used"), ALL),
         ("keys", q_off("dict", "ma_keys"), ALL),
         ("values", q_off("dict", "ma_values"), ALL),
-        ("keysSize", q_off("keys", "dk_size"), ((3, 8), (3, 10))),
-        ("keysLookup", q_off("keys", "dk_lookup"), ((3, 8), (3, 10))),
+        ("keysSize", q_off("keys", "dk_size"), ((3, 7), (3, 10))),
+        ("keysLookup", q_off("keys", "dk_lookup"), ((3, 7), (3, 10))),
         ("keysLog2Size", q_off("keys", "dk_log2_size"), ((3, 11), (3, 13))),
         ("keysLog2IndexBytes", q_off("keys", "dk_log2_index_bytes"), ((3, 11), (3, 13))),
         ("keysKind", q_off("keys", "dk_kind"), ((3, 11), (3, 13))),
@@ -324,16 +330,16 @@ LAYOUT = [
         ("qualname", q_typed(q_off("code", "co_qualname"), ["PyObject *"]), ((3, 11), (3, 13))),
         ("filename", q_typed(q_off("code", "co_filename"), ["PyObject *"]), ALL),
         ("firstLineNumber", q_typed(q_off("code", "co_firstlineno"), ["int"]), ALL),
-        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((3, 8), (3, 10))),
-        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((3, 8), (3, 10))),
-        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((3, 8), (3, 10))),
+        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((3, 7), (3, 10))),
+        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((3, 7), (3, 10))),
+        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((3, 7), (3, 10))),
         ("localsPlusNames", q_typed(q_off("code", "co_localsplusnames"), ["PyObject *"]), ((3, 11), (3, 13))),
         ("nlocalsPlus", q_typed(q_off("code", "co_nlocalsplus"), ["int"]), ((3, 11), (3, 13))),
         ("codeAdaptive", q_typed(q_off("code", "co_code_adaptive"), ["char [1]"]), ((3, 11), (3, 13))),
-        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((3, 8), (3, 9))),
+        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((3, 7), (3, 9))),
         ("linetable", q_typed(q_off("code", "co_linetable"), ["PyObject *"]), ((3, 10), (3, 13))),
         ("frameLineNumber", q_typed(q_off("frame", "f_lineno"), ["int"]), ALL),
-        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((3, 8), (3, 10))),
+        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((3, 7), (3, 10))),
         ("interpreterFrameInstruction", q_alt(
             (((3, 11), (3, 12)), q_typed(q_off("iframe", "prev_instr"), ["_Py_CODEUNIT *"])),
             (((3, 13), (3, 13)), q_typed(q_off("iframe", "instr_ptr"), ["_Py_CODEUNIT *"]))), ((3, 11), (3, 13))),
@@ -384,7 +390,7 @@ TRAVERSE = {
     #   3.10, 3.11: + func_builtins (new in 3.10, visited after func_globals)
     #   3.12, 3.13: + func_typeparams (new in 3.12, visited before func_qualname)
     "PyFunction_Type": {"struct": "function", "function": "func_traverse", "fields": [
-        (((3, 8), (3, 9)), ["func_code", "func_globals", "func_module", "func_defaults", "func_kwdefaults",
+        (((3, 7), (3, 9)), ["func_code", "func_globals", "func_module", "func_defaults", "func_kwdefaults",
                             "func_doc", "func_name", "func_dict", "func_closure", "func_annotations",
                             "func_qualname"]),
         (((3, 10), (3, 11)), ["func_code", "func_globals", "func_builtins", "func_module", "func_defaults",
@@ -404,7 +410,7 @@ TRAVERSE = {
     ]},
     # Objects/descrobject.c property_traverse: get, set, del, doc; 3.10 added prop_name (and visits it).
     "PyProperty_Type": {"struct": "property", "function": "property_traverse", "fields": [
-        (((3, 8), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
+        (((3, 7), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
         (((3, 10), (3, 13)), ["prop_get", "prop_set", "prop_del", "prop_doc", "prop_name"]),
     ]},
     # Python/traceback.c tb_traverse (3.8-3.13): tb_next, tb_frame.
@@ -425,7 +431,7 @@ TRAVERSE = {
     # tp_cache, tp_mro, tp_bases, tp_base; 3.9 added ht_module. Not visited: tp_subclasses (weak
     # references), ht_slots, ht_name/ht_qualname (strings), ht_cached_keys (not an object).
     "PyType_Type": {"struct": "heaptype", "function": "type_traverse", "fields": [
-        (((3, 8), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
+        (((3, 7), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
                             "ht_type.tp_base"]),
         (((3, 9), (3, 13)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
                              "ht_type.tp_base", "ht_module"]),
@@ -434,7 +440,7 @@ TRAVERSE = {
     # `notes` (visited after args). Subclasses with their own traverse (OSError, SyntaxError, ImportError,
     # StopIteration, ...) call it and visit more: they are not covered by this entry.
     "PyExc_BaseException": {"struct": "baseexc", "function": "BaseException_traverse", "fields": [
-        (((3, 8), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
+        (((3, 7), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
         (((3, 11), (3, 13)), ["dict", "args", "notes", "traceback", "cause", "context"]),
     ]},
     # Python/context.c context_tp_traverse (3.8-3.13): ctx_prev, ctx_vars (not ctx_weakreflist).
@@ -525,7 +531,7 @@ def traverse_paths(key, series):
 # Wrapper types (coro_wrapper, async_gen_asend/athrow/wrapped_value) are not covered here. The other _asyncio
 # types (FutureIter, TaskStepMethWrapper, TaskWakeupMethWrapper) are in ASYNCIO_MORE.
 
-R_OLD = ((3, 8), (3, 10))
+R_OLD = ((3, 7), (3, 10))
 R_NEW = ((3, 11), (3, 13))
 
 # (label, query, range, accepted stripped C types of the member (None: any), nil-checked out of range?)
@@ -536,7 +542,7 @@ FRAME_SCALARS = [
     ("codeCellvars", q_off("code", "co_cellvars"), R_OLD, ["PyObject *"], False),
     ("codeFreevars", q_off("code", "co_freevars"), R_OLD, ["PyObject *"], False),
     ("frameValueStack", q_off("frame", "f_valuestack"), R_OLD, ["PyObject **"], True),
-    ("frameStackTop", q_off("frame", "f_stacktop"), ((3, 8), (3, 9)), ["PyObject **"], True),
+    ("frameStackTop", q_off("frame", "f_stacktop"), ((3, 7), (3, 9)), ["PyObject **"], True),
     ("frameStackDepth", q_off("frame", "f_stackdepth"), ((3, 10), (3, 10)), ["int"], True),
     ("frameInterpreterFrame", q_off("frame", "f_frame"), R_NEW, ["struct _PyInterpreterFrame *"], True),
     ("interpreterFrameOwner", q_off("iframe", "owner"), R_NEW, ["char"], True),
@@ -612,14 +618,15 @@ _TASK_OWN = ["task_context", "task_coro", "task_name", "task_fut_waiter"]
 ASYNCIO = {
     "_asyncio.Future": {"struct": "future", "function": "FutureObj_traverse", "static": "FutureType",
                         "spec": "Future_spec", "fields": [
-                            (((3, 8), (3, 8)), _FUT_38), (((3, 9), (3, 9)), _FUT_39), (((3, 10), (3, 10)), _FUT_310),
+                            (((3, 7), (3, 8)), _FUT_38), (((3, 9), (3, 9)), _FUT_39), (((3, 10), (3, 10)), _FUT_310),
                             (((3, 11), (3, 11)), _FUT_311), (((3, 12), (3, 12)), ["ob_base.ob_type"] + _FUT_311),
                             (((3, 13), (3, 13)), _FUT_313)],
                         "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
     "_asyncio.Task": {"struct": "task", "function": "TaskObj_traverse", "static": "TaskType",
                       "spec": "Task_spec", "fields": [
+                          (((3, 7), (3, 7)), ["task_context", "task_coro", "task_fut_waiter"]),
                           (((3, 8), (3, 11)), _TASK_OWN), (((3, 12), (3, 13)), ["ob_base.ob_type"] + _TASK_OWN)],
-                      "future": [(((3, 8), (3, 11)), "call"), (((3, 12), (3, 13)), "inline")],
+                      "future": [(((3, 7), (3, 11)), "call"), (((3, 12), (3, 13)), "inline")],
                       "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
 }
 
@@ -636,18 +643,18 @@ ASYNCIO_MORE = {
     "_asyncio.FutureIter": {"struct": "futureiter", "function": "FutureIter_traverse", "static": "FutureIterType",
                             "spec": "FutureIter_spec", "exists": ALL,
                             "names": [(ALL, "_asyncio.FutureIter")],
-                            "fields": [(((3, 8), (3, 11)), ["future"]),
+                            "fields": [(((3, 7), (3, 11)), ["future"]),
                                        (((3, 12), (3, 13)), ["ob_base.ob_type", "future"])]},
     "TaskStepMethWrapper": {"struct": "stepwrapper", "function": "TaskStepMethWrapper_traverse",
                             "static": "TaskStepMethWrapper_Type", "spec": "TaskStepMethWrapper_spec", "exists": ALL,
-                            "names": [(((3, 8), (3, 11)), "TaskStepMethWrapper"),
+                            "names": [(((3, 7), (3, 11)), "TaskStepMethWrapper"),
                                       (((3, 12), (3, 13)), "_asyncio.TaskStepMethWrapper")],
-                            "fields": [(((3, 8), (3, 11)), ["sw_task", "sw_arg"]),
+                            "fields": [(((3, 7), (3, 11)), ["sw_task", "sw_arg"]),
                                        (((3, 12), (3, 13)), ["ob_base.ob_type", "sw_task", "sw_arg"])]},
     "TaskWakeupMethWrapper": {"struct": "wakeupwrapper", "function": "TaskWakeupMethWrapper_traverse",
-                              "static": "TaskWakeupMethWrapper_Type", "exists": ((3, 8), (3, 9)),
-                              "names": [(((3, 8), (3, 9)), "TaskWakeupMethWrapper")],
-                              "fields": [(((3, 8), (3, 9)), ["ww_task"])]},
+                              "static": "TaskWakeupMethWrapper_Type", "exists": ((3, 7), (3, 9)),
+                              "names": [(((3, 7), (3, 9)), "TaskWakeupMethWrapper")],
+                              "fields": [(((3, 7), (3, 9)), ["ww_task"])]},
 }
 # Symbols that must not exist in the _asyncio extension of these series (a type appearing would go unnoticed).
 ASYNCIO_ABSENT = [("TaskWakeupMethWrapper_Type", ((3, 10), (3, 13))), ("PyRunningLoopHolder_Type", ((3, 12), (3, 13)))]
@@ -673,9 +680,9 @@ HAMT_ARRAYS = {
 #   heap type (partial_type_spec) and the function also visits Py_TYPE(pto) -- already in 3.10 (checked).
 MODULE_TYPES = {
     "functools.partial": {"struct": "partial", "function": "partial_traverse",
-                          "type": [(((3, 8), (3, 9)), ("static", "partial_type")),
+                          "type": [(((3, 7), (3, 9)), ("static", "partial_type")),
                                    (((3, 10), (3, 13)), ("spec", "partial_type_spec"))],
-                          "fields": [(((3, 8), (3, 9)), ["fn", "args", "kw", "dict"]),
+                          "fields": [(((3, 7), (3, 9)), ["fn", "args", "kw", "dict"]),
                                      (((3, 10), (3, 13)), ["ob_base.ob_type", "fn", "args", "kw", "dict"])]},
 }
 
@@ -694,9 +701,9 @@ DICT_SUBTYPES = {
                      "fields": [(ALL, ["od_inst_dict"])],
                      "left_out": [(ALL, [("odict", "od_first"), ("odictnode", "key")])]},
     "collections.defaultdict": {"struct": "defdict", "function": "defdict_traverse",
-                                "type": [(((3, 8), (3, 11)), ("static", "defdict_type")),
+                                "type": [(((3, 7), (3, 11)), ("static", "defdict_type")),
                                          (((3, 12), (3, 13)), ("spec", "defdict_spec"))],
-                                "fields": [(((3, 8), (3, 11)), ["default_factory"]),
+                                "fields": [(((3, 7), (3, 11)), ["default_factory"]),
                                            (((3, 12), (3, 13)), ["dict.ob_base.ob_type", "default_factory"])]},
 }
 # FrameTraversalLayout.deque (DequeLayout): Modules/_collectionsmodule.c deque_traverse walks the linked list
@@ -710,8 +717,8 @@ DICT_SUBTYPES = {
 # data at the DWARF `data` offset (`data(%b,%i,8)`) in both loops.
 DEQUE = {"struct": "deque", "block": "deque_block", "function": "deque_traverse",
          "tp_name": "collections.deque",
-         "type": [(((3, 8), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
-         "visits_type": [(((3, 8), (3, 11)), False), (((3, 12), (3, 13)), True)]}
+         "type": [(((3, 7), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
+         "visits_type": [(((3, 7), (3, 11)), False), (((3, 12), (3, 13)), True)]}
 # Not covered (left out; safe, they only hide references):
 #   PyCMethod_Type: no tp_traverse of its own (see PyCFunction_Type in TRAVERSE; EXTRA_CHECKS);
 #   the HAMT iterators (_PyHamtItems_Type, ...), which visit a node stack.
@@ -733,7 +740,7 @@ def per_series(table, series, what):
 
 # Structural checks: (query for the stripped type name of a field, accepted type names, series range).
 TYPE_CHECKS = [
-    ({"kind": "ftype", "type": "runtime", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 8), (3, 8))),
+    ({"kind": "ftype", "type": "runtime", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 7), (3, 8))),
     ({"kind": "ftype", "type": "interp", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 9), (3, 13))),
     ({"kind": "ftype", "type": "gcstate", "path": "generations"}, ["struct gc_generation [3]"], ALL),
     ({"kind": "ftype", "type": "gcstate", "path": "permanent_generation"}, ["struct gc_generation"], ALL),
@@ -742,6 +749,12 @@ TYPE_CHECKS = [
 
 # A few values from docs/cpython-gc-internals.md (DWARF+live verified there) to compare against.
 FACTS = {
+    # 3.6/3.7 PyGC_Head is a 32-byte union (long double aligned), so a generation is 48 bytes.
+    "3.7": {"runtime.size": 1520, "runtime.interpretersHead": 24, "runtime.interpretersMain": 32, "runtime.gc": 320,
+            "gc.headSize": 32, "gc.stateSize": 352, "gc.generations": 32, "gc.generationSize": 48,
+            "gc.generationThreshold": 32, "gc.generationCountField": 36, "gc.permanentGeneration": 192,
+            "gc.generationStats": 240, "gc.collecting": 312, "gc.garbage": 320, "interpreter.id": 16,
+            "interpreter.threadStateThreadId": 176},
     "3.8": {"runtime.size": 1464, "runtime.interpretersHead": 32, "runtime.interpretersMain": 40, "runtime.gc": 344,
             "type.heapName": 848, "type.heapQualname": 864, "dict.keysSize": 8, "dict.keysIndices": 40},
     "3.9": {"runtime.size": 656, "runtime.interpretersHead": 32, "interpreter.gc": 616, "interpreter.id": 24,
@@ -1077,7 +1090,7 @@ def default_builds():
     by_series = {}
     for lib in glob.glob(os.path.join(root, "versions", "*", "lib", "libpython3.*.so.1.0")):
         m = SONAME_RE.match(os.path.basename(lib))
-        if not m or m.group(3):
+        if not m or m.group(3) not in ("", "m"):   # 3.7 and older: "m" (pymalloc) is the default ABI
             continue
         series = (int(m.group(1)), int(m.group(2)))
         if series not in SUPPORTED:

@@ -128,11 +128,12 @@ public struct RuntimeLayout: Sendable, Equatable {
     public var interpretersMain: Int
     /// 3.8 only: the gc state lives in the runtime (`_PyRuntime.gc`); later it is per interpreter.
     public var gc: Int?
-    /// `_PyRuntime.main_thread`: the main thread's `PyThread_get_thread_ident()`, i.e. its
-    /// `pthread_self()`, which on glibc x86-64 is the thread pointer (fs_base).
-    public var mainThread: Int
+    /// 3.8+: `_PyRuntime.main_thread`: the main thread's `PyThread_get_thread_ident()`, i.e. its
+    /// `pthread_self()`, which on glibc x86-64 is the thread pointer (fs_base). Older series: see
+    /// `InterpreterLayout.threadStateHead`.
+    public var mainThread: Int?
 
-    public init(size: Int, interpretersHead: Int, interpretersMain: Int, gc: Int?, mainThread: Int) {
+    public init(size: Int, interpretersHead: Int, interpretersMain: Int, gc: Int?, mainThread: Int?) {
         self.size = size
         self.interpretersHead = interpretersHead
         self.interpretersMain = interpretersMain
@@ -149,12 +150,21 @@ public struct InterpreterLayout: Sendable, Equatable {
     public var gc: Int?
     /// `interp->sysdict`: the `sys` module's dict (a `PyObject *`), where `sys.path` is found.
     public var sysdict: Int
+    /// 3.7–3.10: `interp->tstate_head`, the newest `PyThreadState`; the list ends with the oldest, the
+    /// main thread's, whose `thread_id` is its `pthread_self()` (for series without `_PyRuntime.main_thread`).
+    public var threadStateHead: Int?
+    /// `PyThreadState.next` and `PyThreadState.thread_id` (every series).
+    public var threadStateNext: Int
+    public var threadStateThreadId: Int
 
-    public init(next: Int, id: Int, gc: Int?, sysdict: Int) {
+    public init(next: Int, id: Int, gc: Int?, sysdict: Int, threadStateHead: Int?, threadStateNext: Int, threadStateThreadId: Int) {
         self.next = next
         self.id = id
         self.gc = gc
         self.sysdict = sysdict
+        self.threadStateHead = threadStateHead
+        self.threadStateNext = threadStateNext
+        self.threadStateThreadId = threadStateThreadId
     }
 }
 

@@ -58,12 +58,33 @@ public struct HeapReader: Sendable {
         var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
         reader.interpreter = interpreter
         reader.libcFunctions = image.libcFunctions
-        if let thread = try? memory.pointer(at: runtime &+ UInt64(layout.runtime.mainThread)),
+        if let thread = mainThreadPointer(layout: layout, runtime: runtime, interpreter: interpreter, memory: memory),
            RegionTable(image.regions).region(containing: thread)?.writable == true {
             reader.threadPointer = thread
         }
         return reader
     }
+
+    /// The main thread's `pthread_self()`: `_PyRuntime.main_thread` (3.8+), else the `thread_id` of
+    /// the interpreter's oldest thread state, the last of its list (new thread states are pushed at
+    /// the head, and the main thread's is made first). nil when it cannot be read.
+    static func mainThreadPointer(layout: PythonLayout, runtime: UInt64?, interpreter: UInt64, memory: any MemoryReader) -> UInt64? {
+        let i = layout.interpreter
+        if let field = layout.runtime.mainThread, let runtime {
+            return try? memory.pointer(at: runtime &+ UInt64(field))
+        }
+        guard let headField = i.threadStateHead, interpreter != 0,
+              var state = try? memory.pointer(at: interpreter &+ UInt64(headField)), state != 0 else { return nil }
+        for _ in 0..<Self.maxThreadStates {
+            guard let next = try? memory.pointer(at: state &+ UInt64(i.threadStateNext)) else { return nil }
+            if next == 0 { return try? memory.pointer(at: state &+ UInt64(i.threadStateThreadId)) }
+            state = next
+        }
+        return nil
+    }
+
+    /// More thread states than any process has threads: the list loops.
+    static let maxThreadStates = 1 << 16
 
     /// Reads the collector's state only (cheap): used to see whether a collection is running.
     public func collectorState(memory: any MemoryReader) throws(ReaderError) -> CollectorState {

@@ -10,12 +10,13 @@ import Testing
     }
 
     @Test func unsupportedSeriesHaveNoLayout() {
-        #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 7, micro: 16)) == nil)
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 5, micro: 10)) == nil)
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 14, micro: 0)) == nil)
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 2, minor: 7, micro: 18)) == nil)
     }
 
     @Test func supportedSeries() {
-        #expect(LayoutRegistry.supportedSeries == ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+        #expect(LayoutRegistry.supportedSeries == ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 7, micro: 16)) == PythonLayout.v3_7)
     }
 }
