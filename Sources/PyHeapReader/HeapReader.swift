@@ -12,8 +12,8 @@ import RemoteMemory
 public struct HeapReader: Sendable {
     public let detected: DetectedVersion
     public let layout: PythonLayout
-    /// Address of the main interpreter's `struct _gc_runtime_state`.
-    public let gcState: UInt64
+    /// Where the main interpreter's collector state is (a structure's fields, or gcmodule.c's variables).
+    public let gcState: GCStateAddresses
     /// Resolved symbol addresses (builtin type objects, `_PyRuntime`, ...).
     public let symbols: [String: UInt64]
     /// The main thread's thread pointer (`_PyRuntime.main_thread`, its `pthread_self()`): where its
@@ -38,22 +38,30 @@ public struct HeapReader: Sendable {
                 throw .layoutMismatch(list.joined(separator: "; "))
             }
         }
-        guard let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"] else {
+        let era = layout.era
+        let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"]
+        if era.hasRuntimeState && runtime == nil {
             throw .notPython("\(image.interpreterFile) does not define _PyRuntime")
         }
         func mainInterpreter() throws(MemoryError) -> UInt64 {
-            let main = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersMain))
-            return main != 0 ? main : try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersHead))
+            guard let runtime, let mainField = layout.runtime.interpretersMain, let headField = layout.runtime.interpretersHead else {
+                return InterpreterListHead.mainInterpreter(layout: layout, symbols: image.symbols, memory: memory) ?? 0
+            }
+            let main = try memory.pointer(at: runtime &+ UInt64(mainField))
+            return main != 0 ? main : try memory.pointer(at: runtime &+ UInt64(headField))
         }
         let interpreter = (try? mainInterpreter()) ?? 0
-        let gcState: UInt64 = try asReaderError {
-            if let offset = layout.runtime.gc {
-                return runtime &+ UInt64(offset)
-            }
-            guard try mainInterpreter() != 0, let offset = layout.interpreter.gc else {
+        let gcState: GCStateAddresses
+        switch era.gcStateHome {
+        case let .runtime(offset):
+            gcState = try GCStateAddresses(structure: runtime! &+ UInt64(offset), layout: layout.gc)
+        case let .interpreter(offset):
+            guard interpreter != 0 else {
                 throw ReaderError.inconsistent("no main interpreter (the process is starting up or shutting down)")
             }
-            return interpreter &+ UInt64(offset)
+            gcState = try GCStateAddresses(structure: interpreter &+ UInt64(offset), layout: layout.gc)
+        case .moduleStatics:
+            gcState = try GCStateAddresses(statics: layout.gc, symbols: image.symbols, memory: memory, file: image.interpreterFile)
         }
         var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
         reader.interpreter = interpreter
@@ -88,31 +96,28 @@ public struct HeapReader: Sendable {
 
     /// Reads the collector's state only (cheap): used to see whether a collection is running.
     public func collectorState(memory: any MemoryReader) throws(ReaderError) -> CollectorState {
-        let g = layout.gc
-        let state: [UInt8]
-        do {
-            state = try memory.bytes(at: gcState, count: g.stateSize)
-        } catch {
-            throw .memory(error)
+        let g = layout.gc, at = gcState
+        func int32(_ address: UInt64) throws(ReaderError) -> Int {
+            do { return Int(try memory.load(Int32.self, at: address)) } catch { throw .memory(error) }
         }
-        func int32(_ offset: Int) -> Int {
-            Int(Int32(bitPattern: UInt32(state[offset]) | UInt32(state[offset + 1]) << 8 | UInt32(state[offset + 2]) << 16 | UInt32(state[offset + 3]) << 24))
+        func int64(_ address: UInt64) throws(ReaderError) -> Int {
+            do { return Int(try memory.load(Int64.self, at: address)) } catch { throw .memory(error) }
         }
-        func int64(_ offset: Int) -> Int {
-            Int(Int64(bitPattern: state[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }))
+        var thresholds: [Int] = [], counts: [Int] = [], stats: [GenerationStats] = []
+        for index in 0..<g.generationCount {
+            let generation = at.generations &+ UInt64(index * g.generationSize)
+            thresholds.append(try int32(generation &+ UInt64(g.generationThreshold)))
+            counts.append(try int32(generation &+ UInt64(g.generationCountField)))
+            if let base = at.generationStats.map({ $0 &+ UInt64(index * g.statsSize) }) {
+                stats.append(GenerationStats(collections: try int64(base &+ UInt64(g.statsCollections)),
+                                             collected: try int64(base &+ UInt64(g.statsCollected)),
+                                             uncollectable: try int64(base &+ UInt64(g.statsUncollectable))))
+            }
         }
-        let generations = 0..<g.generationCount
-        let thresholds = generations.map { int32(g.generations + $0 * g.generationSize + g.generationThreshold) }
-        let counts = generations.map { int32(g.generations + $0 * g.generationSize + g.generationCountField) }
-        let stats = generations.map {
-            let base = g.generationStats + $0 * g.statsSize
-            return GenerationStats(collections: int64(base + g.statsCollections), collected: int64(base + g.statsCollected),
-                                   uncollectable: int64(base + g.statsUncollectable))
-        }
-        let collector = CollectorState(enabled: int32(g.enabled) != 0, debugFlags: int32(g.debug), thresholds: thresholds,
-                                       counts: counts, stats: stats, collecting: int32(g.collecting) != 0)
+        let collector = CollectorState(enabled: try int32(at.enabled) != 0, debugFlags: try int32(at.debug), thresholds: thresholds,
+                                       counts: counts, stats: stats, collecting: try int32(at.collecting) != 0)
         guard thresholds.allSatisfy({ $0 >= 0 }), counts.allSatisfy({ $0 >= 0 }) else {
-            throw .inconsistent("gc state at 0x\(hex(gcState)) has negative thresholds or counts; wrong layout?")
+            throw .inconsistent("gc state at 0x\(hex(at.generations)) has negative thresholds or counts; wrong layout?")
         }
         return collector
     }
@@ -162,7 +167,7 @@ public struct HeapReader: Sendable {
             tracked.reserve(memory.bytesCopied / 32)
         }
         for index in 0..<g.generationCount {
-            let head = gcState &+ UInt64(g.generations + index * g.generationSize)
+            let head = gcState.generations &+ UInt64(index * g.generationSize)
             let result = try walker.walk(head: head, label: "generation \(index)", generation: keepObjects ? UInt8(index) : nil,
                                          into: &tracked)
             generations.append(result.census)
@@ -171,8 +176,11 @@ public struct HeapReader: Sendable {
         }
         var none = TrackedObjects()
         // From 3.12 the collector moves immortal objects it meets to the permanent generation too.
-        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), label: "permanent generation",
-                                        countImmortal: layout.hasImmortalObjects, into: &none)
+        // Before 3.7 there is none (no gc.freeze()): an empty census.
+        var permanent = GCListWalker.Result()
+        if let head = gcState.permanentGeneration {
+            permanent = try walker.walk(head: head, label: "permanent generation", countImmortal: layout.hasImmortalObjects, into: &none)
+        }
         issues.unreadableObjects += permanent.unreadable
         issues.truncatedLists += permanent.truncated ? 1 : 0
         let garbage = try readGarbage(objects: ObjectReader(memory: memory, layout: layout), issues: &issues)
@@ -234,7 +242,7 @@ public struct HeapReader: Sendable {
         let memory = objects.memory
         var census = TypeCensus(objects: [])
         try asReaderError {
-            let list = try memory.pointer(at: gcState &+ UInt64(layout.gc.garbage))
+            let list = try memory.pointer(at: gcState.garbage)
             guard list != 0 else { return }
             let size = try memory.load(Int64.self, at: list &+ UInt64(layout.object.size))
             guard size >= 0, size <= Int64(ReadLimits.maxContainerItems) else {

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func supportedSeries() {
-        #expect(LayoutRegistry.supportedSeries == ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+        #expect(LayoutRegistry.supportedSeries == ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 7, micro: 16)) == PythonLayout.v3_7)
     }
 }

@@ -52,7 +52,7 @@ enum Paths {
 
 /// One interpreter the tests run against: a pyenv build of a 3.X series, or Debian's /usr/bin/python3.
 struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertible {
-    /// "3.7" … "3.13", or "debian".
+    /// "3.6" … "3.13", or "debian".
     var series: String
     var path: String
     /// X.Y.Z from the pyenv directory name; nil for the Debian build (its sys.version is the truth).
@@ -63,7 +63,7 @@ struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertib
 }
 
 enum Interpreters {
-    static let allSeries = ["3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"]
+    static let allSeries = ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"]
     static let debianPath = "/usr/bin/python3"
 
     static var pyenvRoot: String {
