@@ -286,6 +286,8 @@ LAYOUT = [
         ("dict", q_off("type", "tp_dict"), ALL),
         ("heapName", q_off("heaptype", "ht_name"), ALL),
         ("heapQualname", q_off("heaptype", "ht_qualname"), ALL),
+        # tp_del: a legacy finalizer; gcmodule.c's has_legacy_finalizer keeps objects of such types uncollectable.
+        ("legacyFinalizer", q_typed(q_off("type", "tp_del"), ["void (*)(PyObject *)"]), ALL),
     ]),
     ("list", "ListLayout", [
         ("items", q_off("list", "ob_item"), ALL),

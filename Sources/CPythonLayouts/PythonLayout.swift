@@ -249,8 +249,12 @@ public struct TypeLayout: Sendable, Equatable {
     public var dict: Int
     public var heapName: Int
     public var heapQualname: Int
+    /// `tp_del`, the legacy finalizer slot: an unreachable object whose type sets it is not freed
+    /// (gcmodule.c's `has_legacy_finalizer`).
+    public var legacyFinalizer: Int
 
-    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int) {
+    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int,
+                legacyFinalizer: Int) {
         self.name = name
         self.basicSize = basicSize
         self.itemSize = itemSize
@@ -259,6 +263,7 @@ public struct TypeLayout: Sendable, Equatable {
         self.dict = dict
         self.heapName = heapName
         self.heapQualname = heapQualname
+        self.legacyFinalizer = legacyFinalizer
     }
 }
 
