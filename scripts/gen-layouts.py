@@ -16,7 +16,11 @@ The script fails loudly (exit status 1, nothing written) when
   * containment checks fail (e.g. `interp.gc` is not a `struct _gc_runtime_state`, `generations`
     is not an array of `struct gc_generation`, sizeof(_PyRuntimeState) differs from the size of the
     `_PyRuntime` symbol, the build's own `Py_Version` (3.11+) differs from its interpreter's version),
-  * two builds of the same series are given, or a series outside 3.8-3.13 is given,
+  * two builds of the same series are given, or a series outside 3.6-3.13 is given,
+  * a STATICS variable (3.6: gcmodule.c's generations, enabled, debug, collecting, garbage, generation_stats,
+    _PyGC_generation0 and pystate.c's interp_head, which stand in for `_PyRuntime`) is missing, has another
+    C type, or exists outside its series; `_PyRuntime` exists where the runtime group says it does not,
+  * a TRAVERSE entry's type exists outside its "exists" range (contextvars and the HAMT: 3.7+),
   * a `TraversalLayout.pointerFields` list (the TRAVERSE table: per type and series, the fields its
     tp_traverse visits, transcribed from the CPython sources) disagrees with the build: a member does
     not resolve or is not a pointer, the type object's tp_traverse is not the named function, its
@@ -42,25 +46,32 @@ The script fails loudly (exit status 1, nothing written) when
     tp_name; ASYNCIO_ABSENT and _RunningLoopHolder's non-GC status are checked too), or EXTRA_CHECKS fail.
 
 Optional fields (Swift `Int?`) and the series that have them:
-  RuntimeLayout.gc        3.8 only   (`_PyRuntime.gc`)
+  RuntimeLayout.size / interpretersHead / interpretersMain   3.7+ (3.6 has no `_PyRuntime`)
+  RuntimeLayout.gc        3.7-3.8    (`_PyRuntime.gc`)
+  RuntimeLayout.mainThread   3.8+    (`_PyRuntime.main_thread`; before, the oldest thread state's `thread_id`)
+  InterpreterLayout.id    3.7+
   InterpreterLayout.gc    3.9+       (`interp->gc`)
+  InterpreterLayout.threadStateHead   3.6-3.10   (`interp->tstate_head`)
+  GCLayout.stateSize / enabled / debug / generations / generationStats / collecting / garbage   3.7+
+      (3.6: `GCLayout.statics` names gcmodule.c's variables instead; `InterpreterLayout.statics` pystate.c's)
+  GCLayout.permanentGeneration   3.7+ (`gc.freeze()`)
   (InterpreterLayout.sysdict, `interp->sysdict` (the `sys` module's dict): every series)
-  DictLayout.keysSize     3.8-3.10   (`dk_size`)
-  DictLayout.keysLookup   3.8-3.10   (`dk_lookup`: dict_traverse visits keys only in `lookdict` tables)
+  DictLayout.keysSize     3.6-3.10   (`dk_size`)
+  DictLayout.keysLookup   3.6-3.10   (`dk_lookup`: dict_traverse visits keys only in `lookdict` tables)
   DictLayout.keysLog2Size / keysLog2IndexBytes / keysKind / unicodeEntrySize   3.11+
   TraversalLayout.dictValuesItems   3.11+   (`PyDictValues` first exists in 3.11)
   TraversalLayout.dictValuesValid   3.13+   (`PyDictValues.valid`)
   (TraversalLayout.heapTypeCachedKeys is *not* optional in practice: `ht_cached_keys` exists in every series.)
   FrameTraversalLayout.frameLocalsPlus / frameCode / codeNlocals / codeCellvars / codeFreevars /
-      frameValueStack                                       3.8-3.10
-  FrameTraversalLayout.frameStackTop    3.8-3.9   FrameTraversalLayout.frameStackDepth   3.10
+      frameValueStack                                       3.6-3.10
+  FrameTraversalLayout.frameStackTop    3.6-3.9   FrameTraversalLayout.frameStackDepth   3.10
   FrameTraversalLayout.frameInterpreterFrame / interpreterFrameOwner / ownedByFrameObject /
       interpreterFrameLocalsPlus / interpreterFrameStackTop / generatorFrameState /
       generatorFrameCleared / generatorInterpreterFrame     3.11+
   CodeLayout.qualname / localsPlusNames / nlocalsPlus / codeAdaptive / interpreterFrameInstruction /
       interpreterFrameCode                                  3.11+
-  CodeLayout.varnames / cellvars / freevars / frameLastInstruction   3.8-3.10
-  CodeLayout.lnotab   3.8-3.9        CodeLayout.linetable   3.10+
+  CodeLayout.varnames / cellvars / freevars / frameLastInstruction   3.6-3.10
+  CodeLayout.lnotab   3.6-3.9        CodeLayout.linetable   3.10+
   CodeLayout.frameObjectDataOffset / interpreterFrameLocalsPlusOffset / generatorFrameOffset   3.11+
   CodeLayout.frameSize   3.12+ (`co_framesize`; 3.11 has none)
   (CodeLayout.stackSize and frameObjectSize = sizeof(PyFrameObject): every series)
@@ -75,7 +86,7 @@ Known values from docs/cpython-gc-internals.md are compared at the end and print
 a mismatch is a warning (a different patch release may legitimately differ) unless --strict-check.
 
 Usage:
-  scripts/gen-layouts.py                      # every pyenv build of 3.8-3.13 (newest patch per series)
+  scripts/gen-layouts.py                      # every pyenv build of 3.6-3.13 (newest patch per series)
   scripts/gen-layouts.py --python PATH ...    # PATH: a python executable or a libpythonX.Y.so.1.0
   scripts/gen-layouts.py --out FILE           # default: Sources/CPythonLayouts/Generated/GeneratedLayouts.swift
   scripts/gen-layouts.py --dry-run            # resolve and print the table, write nothing
@@ -101,7 +112,7 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO, "Sources", "CPythonLayouts", "Generated", "GeneratedLayouts.swift")
 PROBED_OUT = os.path.join(REPO, "Sources", "CPythonLayouts", "Generated", "ProbedLayouts.swift")
-SUPPORTED = [(3, minor) for minor in range(8, 14)]
+SUPPORTED = [(3, minor) for minor in range(6, 14)]
 
 # ---------------------------------------------------------------------------------------------
 # What to resolve
@@ -112,6 +123,7 @@ TYPES = {
     "runtime": ["_PyRuntimeState", "struct pyruntimestate"],
     "debugoffsets": ["_Py_DebugOffsets", "struct _Py_DebugOffsets"],                # 3.13+ only
     "interp": ["PyInterpreterState", "struct _is"],
+    "tstate": ["PyThreadState", "struct _ts"],
     "gcstate": ["struct _gc_runtime_state", "GCState"],
     "gen": ["struct gc_generation"],
     "stats": ["struct gc_generation_stats"],
@@ -185,7 +197,10 @@ ASYNCIO_TYPES = {
     "wakeupwrapper": ["TaskWakeupMethWrapper"],                        # 3.8-3.9 only
 }
 
-ALL = ((3, 8), (3, 13))
+ALL = ((3, 6), (3, 13))
+# From 3.7: `_PyRuntime` (with the gc state in `_PyRuntime.gc` in 3.7-3.8, `interp->gc` later), interpreter ids,
+# the permanent generation, contextvars and the HAMT. 3.6 keeps the gc state in gcmodule.c statics (GC_STATICS).
+R37 = ((3, 7), (3, 13))
 
 
 def q_size(t):
@@ -219,40 +234,47 @@ def q_alt(*alternatives):
 # Swift struct -> [(argument label, query, (first series, last series))], labels in initializer order.
 LAYOUT = [
     ("runtime", "RuntimeLayout", [
-        ("size", q_size("runtime"), ALL),
-        ("interpretersHead", q_off("runtime", "interpreters.head"), ALL),
-        ("interpretersMain", q_off("runtime", "interpreters.main"), ALL),
-        ("gc", q_off("runtime", "gc"), ((3, 8), (3, 8))),
+        ("size", q_size("runtime"), R37),
+        ("interpretersHead", q_off("runtime", "interpreters.head"), R37),
+        ("interpretersMain", q_off("runtime", "interpreters.main"), R37),
+        ("gc", q_off("runtime", "gc"), ((3, 7), (3, 8))),
         # PyThread_get_thread_ident() of the main thread: pthread_self(), on glibc/x86-64 its thread
         # pointer (fs_base), which the traverse emulator needs for thread-local storage.
-        ("mainThread", q_off("runtime", "main_thread"), ALL),
+        ("mainThread", q_off("runtime", "main_thread"), ((3, 8), (3, 13))),
     ]),
     ("interpreter", "InterpreterLayout", [
         ("next", q_off("interp", "next"), ALL),
-        ("id", q_off("interp", "id"), ALL),
+        ("id", q_off("interp", "id"), R37),
         ("gc", q_off("interp", "gc"), ((3, 9), (3, 13))),
         ("sysdict", q_typed(q_off("interp", "sysdict"), ["PyObject *"]), ALL),
+        # Series without `_PyRuntime.main_thread` find the main thread's pthread_self() (its thread pointer)
+        # in the oldest thread state, the last of the interpreter's list (new ones are pushed at the head).
+        ("threadStateHead", q_typed(q_off("interp", "tstate_head"), ["struct _ts *"]), ((3, 6), (3, 10))),
+        ("threadStateNext", q_typed(q_off("tstate", "next"), ["struct _ts *", "PyThreadState *"]), ALL),
+        ("threadStateThreadId", q_typed(q_off("tstate", "thread_id"), ["unsigned long", "long"]), ALL),
     ]),
     ("gc", "GCLayout", [
         ("headSize", q_size("gchead"), ALL),
-        ("stateSize", q_size("gcstate"), ALL),
-        ("enabled", q_off("gcstate", "enabled"), ALL),
-        ("debug", q_off("gcstate", "debug"), ALL),
-        ("generations", q_off("gcstate", "generations"), ALL),
-        ("generationCount", q_count("gcstate", "generations"), ALL),
+        ("stateSize", q_size("gcstate"), R37),
+        ("enabled", q_off("gcstate", "enabled"), R37),
+        ("debug", q_off("gcstate", "debug"), R37),
+        ("generations", q_off("gcstate", "generations"), R37),
+        ("generationCount", q_alt((R37, q_count("gcstate", "generations")),
+                                  (((3, 6), (3, 6)), {"kind": "filevarcount", "file": "gcmodule.c", "name": "generations"})),
+         ALL),
         ("generationSize", q_size("gen"), ALL),
         ("generationThreshold", q_off("gen", "threshold"), ALL),
         ("generationCountField", q_off("gen", "count"), ALL),
-        ("permanentGeneration", q_off("gcstate", "permanent_generation"), ALL),
-        ("generationStats", q_off("gcstate", "generation_stats"), ALL),
+        ("permanentGeneration", q_off("gcstate", "permanent_generation"), R37),
+        ("generationStats", q_off("gcstate", "generation_stats"), R37),
         # `PyGC_Head *generation0` (= &generations[0].head): a check that the gc state is where the table says.
-        ("generation0", q_typed(q_off("gcstate", "generation0"), ["PyGC_Head *"]), ALL),
+        ("generation0", q_typed(q_off("gcstate", "generation0"), ["PyGC_Head *"]), R37),
         ("statsSize", q_size("stats"), ALL),
         ("statsCollections", q_off("stats", "collections"), ALL),
         ("statsCollected", q_off("stats", "collected"), ALL),
         ("statsUncollectable", q_off("stats", "uncollectable"), ALL),
-        ("collecting", q_off("gcstate", "collecting"), ALL),
-        ("garbage", q_off("gcstate", "garbage"), ALL),
+        ("collecting", q_off("gcstate", "collecting"), R37),
+        ("garbage", q_off("gcstate", "garbage"), R37),
     ]),
     ("object", "ObjectLayout", [
         ("refcount", q_off("object", "ob_refcnt"), ALL),
@@ -268,6 +290,8 @@ LAYOUT = [
         ("dict", q_off("type", "tp_dict"), ALL),
         ("heapName", q_off("heaptype", "ht_name"), ALL),
         ("heapQualname", q_off("heaptype", "ht_qualname"), ALL),
+        # tp_del: a legacy finalizer; gcmodule.c's has_legacy_finalizer keeps objects of such types uncollectable.
+        ("legacyFinalizer", q_typed(q_off("type", "tp_del"), ["void (*)(PyObject *)"]), ALL),
     ]),
     ("list", "ListLayout", [
         ("items", q_off("list", "ob_item"), ALL),
@@ -286,8 +310,8 @@ LAYOUT = [
         ("used", q_off("dict", "ma_used"), ALL),
         ("keys", q_off("dict", "ma_keys"), ALL),
         ("values", q_off("dict", "ma_values"), ALL),
-        ("keysSize", q_off("keys", "dk_size"), ((3, 8), (3, 10))),
-        ("keysLookup", q_off("keys", "dk_lookup"), ((3, 8), (3, 10))),
+        ("keysSize", q_off("keys", "dk_size"), ((3, 6), (3, 10))),
+        ("keysLookup", q_off("keys", "dk_lookup"), ((3, 6), (3, 10))),
         ("keysLog2Size", q_off("keys", "dk_log2_size"), ((3, 11), (3, 13))),
         ("keysLog2IndexBytes", q_off("keys", "dk_log2_index_bytes"), ((3, 11), (3, 13))),
         ("keysKind", q_off("keys", "dk_kind"), ((3, 11), (3, 13))),
@@ -328,16 +352,16 @@ LAYOUT = [
         ("qualname", q_typed(q_off("code", "co_qualname"), ["PyObject *"]), ((3, 11), (3, 13))),
         ("filename", q_typed(q_off("code", "co_filename"), ["PyObject *"]), ALL),
         ("firstLineNumber", q_typed(q_off("code", "co_firstlineno"), ["int"]), ALL),
-        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((3, 8), (3, 10))),
-        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((3, 8), (3, 10))),
-        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((3, 8), (3, 10))),
+        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((3, 6), (3, 10))),
+        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((3, 6), (3, 10))),
+        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((3, 6), (3, 10))),
         ("localsPlusNames", q_typed(q_off("code", "co_localsplusnames"), ["PyObject *"]), ((3, 11), (3, 13))),
         ("nlocalsPlus", q_typed(q_off("code", "co_nlocalsplus"), ["int"]), ((3, 11), (3, 13))),
         ("codeAdaptive", q_typed(q_off("code", "co_code_adaptive"), ["char [1]"]), ((3, 11), (3, 13))),
-        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((3, 8), (3, 9))),
+        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((3, 6), (3, 9))),
         ("linetable", q_typed(q_off("code", "co_linetable"), ["PyObject *"]), ((3, 10), (3, 13))),
         ("frameLineNumber", q_typed(q_off("frame", "f_lineno"), ["int"]), ALL),
-        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((3, 8), (3, 10))),
+        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((3, 6), (3, 10))),
         ("interpreterFrameInstruction", q_alt(
             (((3, 11), (3, 12)), q_typed(q_off("iframe", "prev_instr"), ["_Py_CODEUNIT *"])),
             (((3, 13), (3, 13)), q_typed(q_off("iframe", "instr_ptr"), ["_Py_CODEUNIT *"]))), ((3, 11), (3, 13))),
@@ -377,6 +401,27 @@ LAYOUT.append(("debugOffsets", "DebugOffsetsLayout", [
         ("gcSize", q_off("debugoffsets", "gc.size"), DEBUG_OFFSETS),
         ("gcCollecting", q_off("debugoffsets", "gc.collecting"), DEBUG_OFFSETS),
 ]))
+
+# Variables of one source file (statics, found in an unstripped library's .symtab) that stand in for a
+# LAYOUT group's structure in the series before `_PyRuntime` (3.6): (group, role, file, variable, accepted C
+# types, series range). Each must exist with that type exactly in its range and be absent outside it; the
+# group's Swift struct gets `statics: [role: "file:variable"]` (empty outside the range).
+#   gcmodule.c: `generations[NUM_GENERATIONS]` (whose first head `_PyGC_generation0`, an exported pointer,
+#     points at), `enabled`, `debug`, `collecting`, `garbage`, `generation_stats[3]`.
+#   pystate.c: `interp_head`, the interpreter list (PyInterpreterState_Head() returns it).
+R36 = ((3, 6), (3, 6))
+STATICS = [
+    ("gc", "generations", "gcmodule.c", "generations", ["struct gc_generation [3]"], R36),
+    ("gc", "generation0", "gcmodule.c", "_PyGC_generation0", ["PyGC_Head *"], R36),
+    ("gc", "enabled", "gcmodule.c", "enabled", ["int"], R36),
+    ("gc", "debug", "gcmodule.c", "debug", ["int"], R36),
+    ("gc", "collecting", "gcmodule.c", "collecting", ["int"], R36),
+    ("gc", "garbage", "gcmodule.c", "garbage", ["PyObject *"], R36),
+    ("gc", "generationStats", "gcmodule.c", "generation_stats", ["struct gc_generation_stats [3]"], R36),
+    ("interpreter", "head", "pystate.c", "interp_head", ["PyInterpreterState *"], R36),
+]
+STATIC_GROUPS = ["gc", "interpreter"]
+
 # LAYOUT groups rendered after `frames:` (PythonLayout's initializer order).
 LATE_GROUPS = ["code", "debugOffsets"]
 
@@ -411,7 +456,7 @@ TRAVERSE = {
     #   3.10, 3.11: + func_builtins (new in 3.10, visited after func_globals)
     #   3.12, 3.13: + func_typeparams (new in 3.12, visited before func_qualname)
     "PyFunction_Type": {"struct": "function", "function": "func_traverse", "fields": [
-        (((3, 8), (3, 9)), ["func_code", "func_globals", "func_module", "func_defaults", "func_kwdefaults",
+        (((3, 6), (3, 9)), ["func_code", "func_globals", "func_module", "func_defaults", "func_kwdefaults",
                             "func_doc", "func_name", "func_dict", "func_closure", "func_annotations",
                             "func_qualname"]),
         (((3, 10), (3, 11)), ["func_code", "func_globals", "func_builtins", "func_module", "func_defaults",
@@ -431,7 +476,7 @@ TRAVERSE = {
     ]},
     # Objects/descrobject.c property_traverse: get, set, del, doc; 3.10 added prop_name (and visits it).
     "PyProperty_Type": {"struct": "property", "function": "property_traverse", "fields": [
-        (((3, 8), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
+        (((3, 6), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
         (((3, 10), (3, 13)), ["prop_get", "prop_set", "prop_del", "prop_doc", "prop_name"]),
     ]},
     # Python/traceback.c tb_traverse (3.8-3.13): tb_next, tb_frame.
@@ -452,7 +497,7 @@ TRAVERSE = {
     # tp_cache, tp_mro, tp_bases, tp_base; 3.9 added ht_module. Not visited: tp_subclasses (weak
     # references), ht_slots, ht_name/ht_qualname (strings), ht_cached_keys (not an object).
     "PyType_Type": {"struct": "heaptype", "function": "type_traverse", "fields": [
-        (((3, 8), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
+        (((3, 6), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
                             "ht_type.tp_base"]),
         (((3, 9), (3, 13)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
                              "ht_type.tp_base", "ht_module"]),
@@ -461,21 +506,21 @@ TRAVERSE = {
     # `notes` (visited after args). Subclasses with their own traverse (OSError, SyntaxError, ImportError,
     # StopIteration, ...) call it and visit more: they are not covered by this entry.
     "PyExc_BaseException": {"struct": "baseexc", "function": "BaseException_traverse", "fields": [
-        (((3, 8), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
+        (((3, 6), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
         (((3, 11), (3, 13)), ["dict", "args", "notes", "traceback", "cause", "context"]),
     ]},
     # Python/context.c context_tp_traverse (3.8-3.13): ctx_prev, ctx_vars (not ctx_weakreflist).
-    "PyContext_Type": {"struct": "context", "function": "context_tp_traverse", "fields": [
-        (ALL, ["ctx_prev", "ctx_vars"]),
+    "PyContext_Type": {"struct": "context", "function": "context_tp_traverse", "exists": R37, "fields": [
+        (R37, ["ctx_prev", "ctx_vars"]),
     ]},
     # Python/context.c contextvar_tp_traverse (3.8-3.13): var_name, var_default only. var_cached is NOT
     # visited (only cleared by tp_clear); the compiled code confirms it.
-    "PyContextVar_Type": {"struct": "contextvar", "function": "contextvar_tp_traverse", "fields": [
-        (ALL, ["var_name", "var_default"]),
+    "PyContextVar_Type": {"struct": "contextvar", "function": "contextvar_tp_traverse", "exists": R37, "fields": [
+        (R37, ["var_name", "var_default"]),
     ]},
     # Python/context.c token_tp_traverse (3.8-3.13): tok_ctx, tok_var, tok_oldval.
-    "PyContextToken_Type": {"struct": "contexttoken", "function": "token_tp_traverse", "fields": [
-        (ALL, ["tok_ctx", "tok_var", "tok_oldval"]),
+    "PyContextToken_Type": {"struct": "contexttoken", "function": "token_tp_traverse", "exists": R37, "fields": [
+        (R37, ["tok_ctx", "tok_var", "tok_oldval"]),
     ]},
     # Objects/methodobject.c meth_traverse: m_self, m_module (not m_ml, m_weakreflist). 3.9+ first visits
     # PyCFunction_GET_CLASS(m), i.e. ((PyCMethodObject *)m)->mm_class, only when m_ml->ml_flags has
@@ -504,14 +549,21 @@ TRAVERSE = {
     # Python/hamt.c hamt_tp_traverse (3.8-3.13): h_root (not h_weakreflist). The symbol is exported
     # (PyAPI_DATA) only in 3.8-3.10; 3.11+ declare it in an internal header: a local symbol, found only in
     # the .symtab of an unstripped libpython. The node types' variable arrays are in arrayFields (HAMT_ARRAYS).
-    "_PyHamt_Type": {"struct": "hamt", "function": "hamt_tp_traverse", "fields": [
-        (ALL, ["h_root"]),
+    "_PyHamt_Type": {"struct": "hamt", "function": "hamt_tp_traverse", "exists": R37, "fields": [
+        (R37, ["h_root"]),
     ]},
 }
 
 
+def traverse_exists(key, series):
+    """Whether TRAVERSE[key]'s type exists in `series` (its "exists" range, else every series)."""
+    return in_range(series, TRAVERSE[key].get("exists", ALL))
+
+
 def traverse_paths(key, series):
     """The member paths TRAVERSE lists for `key` in `series` (exactly one range must cover it)."""
+    if not traverse_exists(key, series):
+        return []
     hits = [paths for rng, paths in TRAVERSE[key]["fields"] if in_range(series, rng)]
     if len(hits) != 1:
         raise GenError("TRAVERSE[%s]: %d field lists cover %s" % (key, len(hits), series_str(series)))
@@ -552,7 +604,7 @@ def traverse_paths(key, series):
 # Wrapper types (coro_wrapper, async_gen_asend/athrow/wrapped_value) are not covered here. The other _asyncio
 # types (FutureIter, TaskStepMethWrapper, TaskWakeupMethWrapper) are in ASYNCIO_MORE.
 
-R_OLD = ((3, 8), (3, 10))
+R_OLD = ((3, 6), (3, 10))
 R_NEW = ((3, 11), (3, 13))
 
 # (label, query, range, accepted stripped C types of the member (None: any), nil-checked out of range?)
@@ -563,7 +615,7 @@ FRAME_SCALARS = [
     ("codeCellvars", q_off("code", "co_cellvars"), R_OLD, ["PyObject *"], False),
     ("codeFreevars", q_off("code", "co_freevars"), R_OLD, ["PyObject *"], False),
     ("frameValueStack", q_off("frame", "f_valuestack"), R_OLD, ["PyObject **"], True),
-    ("frameStackTop", q_off("frame", "f_stacktop"), ((3, 8), (3, 9)), ["PyObject **"], True),
+    ("frameStackTop", q_off("frame", "f_stacktop"), ((3, 6), (3, 9)), ["PyObject **"], True),
     ("frameStackDepth", q_off("frame", "f_stackdepth"), ((3, 10), (3, 10)), ["int"], True),
     ("frameInterpreterFrame", q_off("frame", "f_frame"), R_NEW, ["struct _PyInterpreterFrame *"], True),
     ("interpreterFrameOwner", q_off("iframe", "owner"), R_NEW, ["char"], True),
@@ -588,7 +640,10 @@ FRAME_ABSENT = [
 # Fixed fields, per struct and series (member paths), in source order.
 FRAME_FIELD_LISTS = {
     "frameFields": ("frame", [
-        (R_OLD, ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"]),
+        # 3.6 (and 2.7) frames also hold the exception being handled (3.7 moved it to the thread state).
+        (((3, 6), (3, 6)), ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace", "f_exc_type",
+                            "f_exc_value", "f_exc_traceback"]),
+        (((3, 7), (3, 10)), ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"]),
         (((3, 11), (3, 12)), ["f_back", "f_trace"]),
         (((3, 13), (3, 13)), ["f_back", "f_trace", "f_extra_locals", "f_locals_cache"]),
     ]),
@@ -602,13 +657,15 @@ FRAME_FIELD_LISTS = {
 
 
 def _gen_fields(p, finalizer=None):
+    v36 = ["%s_frame" % p, "%s_code" % p, "%s_name" % p, "%s_qualname" % p]   # no exc_state before 3.7
     old = ["%s_frame" % p, "%s_code" % p, "%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_type" % p,
            "%s_exc_state.exc_value" % p, "%s_exc_state.exc_traceback" % p]
     v311 = ["%s_code" % p, "%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_value" % p]
     v312 = ["%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_value" % p]
     pre_old = [finalizer[0]] if finalizer else []
     pre_new = [finalizer[1]] if finalizer else []
-    return [(R_OLD, pre_old + old), (((3, 11), (3, 11)), pre_new + v311), (((3, 12), (3, 13)), pre_new + v312)]
+    return [(((3, 6), (3, 6)), pre_old + v36), (((3, 7), (3, 10)), pre_old + old), (((3, 11), (3, 11)), pre_new + v311),
+            (((3, 12), (3, 13)), pre_new + v312)]
 
 
 # Generator types: struct, traverse function, fields; 3.11+ also the frame-state byte and embedded frame.
@@ -619,6 +676,7 @@ GENERATORS = {
                         "fields": _gen_fields("ag", ("ag_finalizer", "ag_origin_or_finalizer"))},
 }
 
+_FUT_36 = ["fut_loop", "fut_callbacks", "fut_result", "fut_exception", "fut_source_tb", "dict"]  # no contexts
 _FUT_38 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
            "fut_source_tb", "dict"]
 _FUT_39 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
@@ -639,14 +697,16 @@ _TASK_OWN = ["task_context", "task_coro", "task_name", "task_fut_waiter"]
 ASYNCIO = {
     "_asyncio.Future": {"struct": "future", "function": "FutureObj_traverse", "static": "FutureType",
                         "spec": "Future_spec", "fields": [
-                            (((3, 8), (3, 8)), _FUT_38), (((3, 9), (3, 9)), _FUT_39), (((3, 10), (3, 10)), _FUT_310),
+                            (((3, 6), (3, 6)), _FUT_36), (((3, 7), (3, 8)), _FUT_38), (((3, 9), (3, 9)), _FUT_39), (((3, 10), (3, 10)), _FUT_310),
                             (((3, 11), (3, 11)), _FUT_311), (((3, 12), (3, 12)), ["ob_base.ob_type"] + _FUT_311),
                             (((3, 13), (3, 13)), _FUT_313)],
                         "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
     "_asyncio.Task": {"struct": "task", "function": "TaskObj_traverse", "static": "TaskType",
                       "spec": "Task_spec", "fields": [
+                          (((3, 6), (3, 6)), ["task_coro", "task_fut_waiter"]),
+                          (((3, 7), (3, 7)), ["task_context", "task_coro", "task_fut_waiter"]),
                           (((3, 8), (3, 11)), _TASK_OWN), (((3, 12), (3, 13)), ["ob_base.ob_type"] + _TASK_OWN)],
-                      "future": [(((3, 8), (3, 11)), "call"), (((3, 12), (3, 13)), "inline")],
+                      "future": [(((3, 6), (3, 11)), "call"), (((3, 12), (3, 13)), "inline")],
                       "delegates": [(((3, 13), (3, 13)), ["PyObject_VisitManagedDict"])]},
 }
 
@@ -663,21 +723,22 @@ ASYNCIO_MORE = {
     "_asyncio.FutureIter": {"struct": "futureiter", "function": "FutureIter_traverse", "static": "FutureIterType",
                             "spec": "FutureIter_spec", "exists": ALL,
                             "names": [(ALL, "_asyncio.FutureIter")],
-                            "fields": [(((3, 8), (3, 11)), ["future"]),
+                            "fields": [(((3, 6), (3, 11)), ["future"]),
                                        (((3, 12), (3, 13)), ["ob_base.ob_type", "future"])]},
     "TaskStepMethWrapper": {"struct": "stepwrapper", "function": "TaskStepMethWrapper_traverse",
                             "static": "TaskStepMethWrapper_Type", "spec": "TaskStepMethWrapper_spec", "exists": ALL,
-                            "names": [(((3, 8), (3, 11)), "TaskStepMethWrapper"),
+                            "names": [(((3, 6), (3, 11)), "TaskStepMethWrapper"),
                                       (((3, 12), (3, 13)), "_asyncio.TaskStepMethWrapper")],
-                            "fields": [(((3, 8), (3, 11)), ["sw_task", "sw_arg"]),
+                            "fields": [(((3, 6), (3, 11)), ["sw_task", "sw_arg"]),
                                        (((3, 12), (3, 13)), ["ob_base.ob_type", "sw_task", "sw_arg"])]},
     "TaskWakeupMethWrapper": {"struct": "wakeupwrapper", "function": "TaskWakeupMethWrapper_traverse",
-                              "static": "TaskWakeupMethWrapper_Type", "exists": ((3, 8), (3, 9)),
-                              "names": [(((3, 8), (3, 9)), "TaskWakeupMethWrapper")],
-                              "fields": [(((3, 8), (3, 9)), ["ww_task"])]},
+                              "static": "TaskWakeupMethWrapper_Type", "exists": ((3, 6), (3, 9)),
+                              "names": [(((3, 6), (3, 9)), "TaskWakeupMethWrapper")],
+                              "fields": [(((3, 6), (3, 9)), ["ww_task"])]},
 }
 # Symbols that must not exist in the _asyncio extension of these series (a type appearing would go unnoticed).
-ASYNCIO_ABSENT = [("TaskWakeupMethWrapper_Type", ((3, 10), (3, 13))), ("PyRunningLoopHolder_Type", ((3, 12), (3, 13)))]
+ASYNCIO_ABSENT = [("TaskWakeupMethWrapper_Type", ((3, 10), (3, 13))), ("PyRunningLoopHolder_Type", ((3, 12), (3, 13))),
+                  ("PyRunningLoopHolder_Type", ((3, 6), (3, 6)))]   # _RunningLoopHolder is new in 3.7
 
 # FrameTraversalLayout.arrayFields: traverse functions that visit one inline array of pointers, keyed by the
 # exported symbol of the type object (Python/hamt.c; like _PyHamt_Type, exported only in 3.8-3.10 and a
@@ -700,9 +761,9 @@ HAMT_ARRAYS = {
 #   heap type (partial_type_spec) and the function also visits Py_TYPE(pto) -- already in 3.10 (checked).
 MODULE_TYPES = {
     "functools.partial": {"struct": "partial", "function": "partial_traverse",
-                          "type": [(((3, 8), (3, 9)), ("static", "partial_type")),
+                          "type": [(((3, 6), (3, 9)), ("static", "partial_type")),
                                    (((3, 10), (3, 13)), ("spec", "partial_type_spec"))],
-                          "fields": [(((3, 8), (3, 9)), ["fn", "args", "kw", "dict"]),
+                          "fields": [(((3, 6), (3, 9)), ["fn", "args", "kw", "dict"]),
                                      (((3, 10), (3, 13)), ["ob_base.ob_type", "fn", "args", "kw", "dict"])]},
 }
 
@@ -718,12 +779,12 @@ MODULE_TYPES = {
 DICT_SUBTYPES = {
     "PyODict_Type": {"struct": "odict", "function": "odict_traverse", "tp_name": "collections.OrderedDict",
                      "type": [(ALL, ("static", "PyODict_Type"))],
-                     "fields": [(ALL, ["od_inst_dict"])],
+                     "fields": [(((3, 6), (3, 6)), ["od_inst_dict", "od_weakreflist"]), (R37, ["od_inst_dict"])],
                      "left_out": [(ALL, [("odict", "od_first"), ("odictnode", "key")])]},
     "collections.defaultdict": {"struct": "defdict", "function": "defdict_traverse",
-                                "type": [(((3, 8), (3, 11)), ("static", "defdict_type")),
+                                "type": [(((3, 6), (3, 11)), ("static", "defdict_type")),
                                          (((3, 12), (3, 13)), ("spec", "defdict_spec"))],
-                                "fields": [(((3, 8), (3, 11)), ["default_factory"]),
+                                "fields": [(((3, 6), (3, 11)), ["default_factory"]),
                                            (((3, 12), (3, 13)), ["dict.ob_base.ob_type", "default_factory"])]},
 }
 # FrameTraversalLayout.deque (DequeLayout): Modules/_collectionsmodule.c deque_traverse walks the linked list
@@ -737,8 +798,8 @@ DICT_SUBTYPES = {
 # data at the DWARF `data` offset (`data(%b,%i,8)`) in both loops.
 DEQUE = {"struct": "deque", "block": "deque_block", "function": "deque_traverse",
          "tp_name": "collections.deque",
-         "type": [(((3, 8), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
-         "visits_type": [(((3, 8), (3, 11)), False), (((3, 12), (3, 13)), True)]}
+         "type": [(((3, 6), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
+         "visits_type": [(((3, 6), (3, 11)), False), (((3, 12), (3, 13)), True)]}
 # Not covered (left out; safe, they only hide references):
 #   PyCMethod_Type: no tp_traverse of its own (see PyCFunction_Type in TRAVERSE; EXTRA_CHECKS);
 #   the HAMT iterators (_PyHamtItems_Type, ...), which visit a node stack.
@@ -760,15 +821,26 @@ def per_series(table, series, what):
 
 # Structural checks: (query for the stripped type name of a field, accepted type names, series range).
 TYPE_CHECKS = [
-    ({"kind": "ftype", "type": "runtime", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 8), (3, 8))),
+    ({"kind": "ftype", "type": "runtime", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 7), (3, 8))),
     ({"kind": "ftype", "type": "interp", "path": "gc"}, ["struct _gc_runtime_state"], ((3, 9), (3, 13))),
-    ({"kind": "ftype", "type": "gcstate", "path": "generations"}, ["struct gc_generation [3]"], ALL),
-    ({"kind": "ftype", "type": "gcstate", "path": "permanent_generation"}, ["struct gc_generation"], ALL),
-    ({"kind": "ftype", "type": "gcstate", "path": "generation_stats"}, ["struct gc_generation_stats [3]"], ALL),
+    ({"kind": "ftype", "type": "gcstate", "path": "generations"}, ["struct gc_generation [3]"], R37),
+    ({"kind": "ftype", "type": "gcstate", "path": "permanent_generation"}, ["struct gc_generation"], R37),
+    ({"kind": "ftype", "type": "gcstate", "path": "generation_stats"}, ["struct gc_generation_stats [3]"], R37),
 ]
 
 # A few values from docs/cpython-gc-internals.md (DWARF+live verified there) to compare against.
 FACTS = {
+    # 3.6: no _PyRuntime; the gc state is gcmodule.c's statics (no struct, no permanent generation).
+    "3.6": {"gc.headSize": 32, "gc.stateSize": None, "gc.enabled": None, "gc.debug": None, "gc.generations": None,
+            "gc.generationSize": 48, "gc.generationThreshold": 32, "gc.generationCountField": 36,
+            "gc.permanentGeneration": None, "gc.generationStats": None, "gc.collecting": None, "gc.garbage": None,
+            "runtime.size": None, "interpreter.id": None, "interpreter.threadStateThreadId": 152},
+    # 3.6/3.7 PyGC_Head is a 32-byte union (long double aligned), so a generation is 48 bytes.
+    "3.7": {"runtime.size": 1520, "runtime.interpretersHead": 24, "runtime.interpretersMain": 32, "runtime.gc": 320,
+            "gc.headSize": 32, "gc.stateSize": 352, "gc.generations": 32, "gc.generationSize": 48,
+            "gc.generationThreshold": 32, "gc.generationCountField": 36, "gc.permanentGeneration": 192,
+            "gc.generationStats": 240, "gc.collecting": 312, "gc.garbage": 320, "interpreter.id": 16,
+            "interpreter.threadStateThreadId": 176},
     "3.8": {"runtime.size": 1464, "runtime.interpretersHead": 32, "runtime.interpretersMain": 40, "runtime.gc": 344,
             "type.heapName": 848, "type.heapQualname": 864, "dict.keysSize": 8, "dict.keysIndices": 40},
     "3.9": {"runtime.size": 656, "runtime.interpretersHead": 32, "interpreter.gc": 616, "interpreter.id": 24,
@@ -872,6 +944,20 @@ for qid, q in spec["queries"].items():
             if sym is None:
                 raise LookupError("no symbol %s" % q["symbol"])
             out["results"][qid] = {"value": sym.type.strip_typedefs().sizeof, "how": "symbol type size"}
+            continue
+        if k in ("filevar", "filevarcount"):
+            # A variable of one source file, static or not: 'gcmodule.c'::generations. Its C type (or the
+            # element count of an array).
+            v = gdb.parse_and_eval("'%s'::%s" % (q["file"], q["name"]))
+            t = v.type
+            if k == "filevar":
+                out["results"][qid] = {"value": str(t), "how": "'%s'::%s : %s" % (q["file"], q["name"], t)}
+            else:
+                at = t.strip_typedefs()
+                if at.code != gdb.TYPE_CODE_ARRAY:
+                    raise ValueError("'%s'::%s is not an array" % (q["file"], q["name"]))
+                lo, hi = at.range()
+                out["results"][qid] = {"value": hi - lo + 1, "how": "elements of '%s'::%s (%s)" % (q["file"], q["name"], t)}
             continue
         if k == "pyversion":
             out["results"][qid] = {"value": int(gdb.parse_and_eval("Py_Version")), "how": "Py_Version"}
@@ -1068,7 +1154,7 @@ def build_from_lib(lib):
         raise GenError("%s: not a libpythonX.Y.so.1.0" % lib)
     series = (int(m.group(1)), int(m.group(2)))
     if series not in SUPPORTED:
-        raise GenError("%s: series %s is outside 3.8-3.13" % (lib, series_str(series)))
+        raise GenError("%s: series %s is outside 3.6-3.13" % (lib, series_str(series)))
     if "t" in m.group(3):
         raise GenError("%s: free-threaded builds are not supported" % lib)
     exe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(lib))), "bin", "python%d.%d" % series)
@@ -1104,7 +1190,7 @@ def default_builds():
     by_series = {}
     for lib in glob.glob(os.path.join(root, "versions", "*", "lib", "libpython3.*.so.1.0")):
         m = SONAME_RE.match(os.path.basename(lib))
-        if not m or m.group(3):
+        if not m or m.group(3) not in ("", "m"):   # 3.7 and older: "m" (pymalloc) is the default ABI
             continue
         series = (int(m.group(1)), int(m.group(2)))
         if series not in SUPPORTED:
@@ -1117,7 +1203,7 @@ def default_builds():
                                                               by_series[series][1]["version"]), file=sys.stderr)
             by_series[series] = (key, b)
     if not by_series:
-        raise GenError("no pyenv builds of 3.8-3.13 with a shared libpython under %s" % root)
+        raise GenError("no pyenv builds of 3.6-3.13 with a shared libpython under %s" % root)
     return [by_series[s][1] for s in sorted(by_series)]
 
 
@@ -1168,6 +1254,8 @@ def extract(build, gdb, disasm_check=True):
                     queries["trav.%s.left_out.%s" % (key, path)] = q_off(struct, path)
     for i, (q, _, _) in enumerate(TYPE_CHECKS):
         queries["check.type%d" % i] = q
+    for group, role, file, name, _, _ in STATICS:
+        queries["static.%s.%s" % (group, role)] = {"kind": "filevar", "file": file, "name": name}
     queries["check.symsize"] = {"kind": "symsize", "symbol": "_PyRuntime"}
     if s >= (3, 11):
         queries["check.pyversion"] = {"kind": "pyversion"}
@@ -1222,6 +1310,22 @@ def extract(build, gdb, disasm_check=True):
             else:
                 values[group][label] = None
                 how[qid] = "absent (%s)" % "; ".join(R[sid]["error"].split(": ", 1)[-1] for sid, _ in subs)
+    # statics standing in for a structure (3.6)
+    for group in STATIC_GROUPS:
+        values[group]["statics"] = {}
+    for group, role, file, name, accepted, rng in STATICS:
+        r = R["static.%s.%s" % (group, role)]
+        if not in_range(s, rng):
+            if "error" not in r:
+                errors.append("%s: %s exists (%s): STATICS is stale" % (series_str(s), name, r["how"]))
+            continue
+        if "error" in r:
+            errors.append("%s: cannot resolve '%s'::%s: %s" % (series_str(s), file, name, r["error"]))
+        elif r["value"] not in accepted:
+            errors.append("%s: '%s'::%s is a %s, expected one of %s" % (series_str(s), file, name, r["value"], accepted))
+        else:
+            values[group]["statics"][role] = "%s:%s" % (file, name)
+            how["static.%s.%s" % (group, role)] = r["how"]
     # structural checks
     for i, (q, accepted, rng) in enumerate(TYPE_CHECKS):
         if not in_range(s, rng):
@@ -1233,7 +1337,10 @@ def extract(build, gdb, disasm_check=True):
             errors.append("%s: %s.%s has type %r, expected one of %s" % (series_str(s), q["type"], q["path"],
                                                                          r["value"], accepted))
     r = R["check.symsize"]
-    if "error" in r:
+    if s < (3, 7):
+        if "error" not in r:
+            errors.append("%s: _PyRuntime exists: LAYOUT's runtime group is stale" % series_str(s))
+    elif "error" in r:
         errors.append("%s: _PyRuntime symbol: %s" % (series_str(s), r["error"]))
     elif values["runtime"].get("size") is not None and r["value"] != values["runtime"]["size"]:
         errors.append("%s: sizeof(_PyRuntimeState) %d != size of _PyRuntime %d" % (
@@ -1249,6 +1356,10 @@ def extract(build, gdb, disasm_check=True):
     # pointerFields: DWARF offsets of the listed members, checked against the compiled traverse function
     pointer_fields, pointer_names = {}, {}
     for key, entry in sorted(TRAVERSE.items()):
+        if not traverse_exists(key, s):
+            if "error" not in R["trav.%s" % key]:
+                errors.append("%s: %s exists: its TRAVERSE \"exists\" range is stale" % (series_str(s), key))
+            continue
         paths = traverse_paths(key, s)
         offsets, failed = [], False
         for path in paths:
@@ -1358,7 +1469,8 @@ def extract(build, gdb, disasm_check=True):
     if not errors:
         if g["generationThreshold"] < g["headSize"] or g["generationCountField"] < g["headSize"]:
             errors.append("%s: gc_generation fields overlap its head" % series_str(s))
-        if g["permanentGeneration"] < g["generations"] + g["generationCount"] * g["generationSize"]:
+        if g["permanentGeneration"] is not None and \
+                g["permanentGeneration"] < g["generations"] + g["generationCount"] * g["generationSize"]:
             errors.append("%s: permanent_generation overlaps generations[]" % series_str(s))
     if errors:
         raise GenError("\n".join(errors))
@@ -1646,7 +1758,7 @@ def asyncio_values(build, gdb, disasm_check):
                                     ("static", entry["static"]) if s < (3, 12) else ("spec", entry["spec"])))
     for sym, _ in ASYNCIO_ABSENT:
         q["aio.absent.%s" % sym] = {"kind": "eval", "expr": "(long)&%s" % sym}
-    if s < (3, 12):
+    if (3, 7) <= s < (3, 12):
         q["aio.holder.traverse"] = {"kind": "eval", "expr": "(long)PyRunningLoopHolder_Type.tp_traverse"}
         q["aio.holder.flags"] = {"kind": "eval", "expr": "(long)PyRunningLoopHolder_Type.tp_flags"}
     R = run_gdb(gdb, so, q, types=ASYNCIO_TYPES)["results"]
@@ -1662,7 +1774,7 @@ def asyncio_values(build, gdb, disasm_check):
     for sym, rng in ASYNCIO_ABSENT:
         if in_range(s, rng) and "error" not in R["aio.absent.%s" % sym]:
             errors.append("%s: %s exists in %s: ASYNCIO_MORE is stale" % (series_str(s), sym, os.path.basename(so)))
-    if s < (3, 12):
+    if (3, 7) <= s < (3, 12):
         t, fl = R["aio.holder.traverse"], R["aio.holder.flags"]
         if "error" in t or "error" in fl or t["value"] != 0 or fl["value"] & (1 << 14):
             errors.append("%s: _RunningLoopHolder is a GC type here (tp_traverse %s, flags %s): not handled" % (
@@ -1799,6 +1911,8 @@ def extra_queries(s):
     """gdb queries (libpython session) for arrayFields, moduleFields, dictSubtypeFields and EXTRA_CHECKS."""
     q = {}
     for key, entry in HAMT_ARRAYS.items():
+        if s < (3, 7):
+            continue   # the HAMT (contextvars) is new in 3.7
         q["arr.%s.type" % key] = {"kind": "typeobj", "symbol": key}
         q["arr.%s.sizeof" % key] = q_size(entry["struct"])
         q["arr.%s.offset" % key] = q_off(entry["struct"], entry["array"])
@@ -1845,6 +1959,8 @@ def extra_values(build, R, values, disasm_check):
     size_field = values["object"]["size"]
     # arrayFields
     for key, entry in HAMT_ARRAYS.items():
+        if s < (3, 7):
+            continue
         prefix = "arr.%s" % key
         t, size, off, ft, cnt = (R["%s.%s" % (prefix, k)] for k in ("type", "sizeof", "offset", "ftype", "count"))
         bad = [r["error"] for r in (t, size, off, ft, cnt) if "error" in r]
@@ -2624,6 +2740,10 @@ def render(builds, list_name="generated", what="the DWARF of", regenerate="[--py
         late = []
         for gi, (group, swift_type, fields) in enumerate(LAYOUT):
             args = ", ".join("%s: %s" % (label, swift_value(b["values"][group][label])) for label, _, _ in fields)
+            if group in STATIC_GROUPS:
+                st = b["values"][group].get("statics", {})
+                args += ", statics: %s" % ("[%s]" % ", ".join("%s: %s" % (swift_string(k), swift_string(st[k]))
+                                                             for k in sorted(st)) if st else "[:]")
             if group == "traversal":
                 pf = b["values"]["traversal"]["pointerFields"]
                 pn = b["values"]["traversal"]["pointerFieldNames"]
@@ -2649,6 +2769,8 @@ def summary(builds):
     for group, _, fields in LAYOUT:
         for label, _, _ in fields:
             rows.append(("%s.%s" % (group, label), [b["values"][group][label] for b in builds]))
+    for group, role, _, _, _, _ in STATICS:
+        rows.append(("%s.statics.%s" % (group, role), [b["values"][group]["statics"].get(role) for b in builds]))
     w0 = max(len(r[0]) for r in rows)
     cw = [max(len(c), max(len(swift_value(r[1][i])) for r in rows)) for i, c in enumerate(cols)]
     out = ["%-*s  %s" % (w0, "field", "  ".join(c.rjust(cw[i]) for i, c in enumerate(cols))),
@@ -2662,7 +2784,7 @@ def summary(builds):
         entry = TRAVERSE[key]
         out.append("  %s  (%s, %s)" % (key, TYPES[entry["struct"]][0], entry["function"]))
         for b in builds:
-            pairs = b["pointer_names"][key]
+            pairs = b["pointer_names"].get(key, [])
             out.append("    %-5s %s" % (series_str(b["series"]), " ".join("%d=%s" % (o, p) for p, o in pairs)))
     out.append("")
     out.append("frames (FrameTraversalLayout):")

@@ -40,8 +40,7 @@ public struct DebugOffsets: Sendable, Equatable {
     /// paths: nonisolated only because KeyPath is not Sendable). These are taken
     /// from the target (the table is the authority for them); the rest stay the generated table's.
     nonisolated(unsafe) static let described: [(String, WritableKeyPath<PythonLayout, Int>)] = [
-        ("runtime_state.interpreters_head", \.runtime.interpretersHead),
-        ("interpreter_state.id", \.interpreter.id), ("interpreter_state.next", \.interpreter.next),
+        ("interpreter_state.next", \.interpreter.next),
         ("interpreter_state.sysdict", \.interpreter.sysdict),
         ("pyobject.ob_type", \.object.type),
         ("type_object.tp_name", \.type.name), ("type_object.tp_flags", \.type.flags),
@@ -49,6 +48,11 @@ public struct DebugOffsets: Sendable, Equatable {
         ("dict_object.ma_keys", \.dict.keys), ("dict_object.ma_values", \.dict.values),
         ("unicode_object.state", \.unicode.state), ("unicode_object.length", \.unicode.length),
         ("unicode_object.asciiobject_size", \.unicode.asciiSize),
+    ]
+    /// The same for fields that are optional in the layout (absent before 3.7 or in a gc state of statics).
+    nonisolated(unsafe) static let describedOptional: [(String, WritableKeyPath<PythonLayout, Int?>)] = [
+        ("runtime_state.interpreters_head", \.runtime.interpretersHead),
+        ("interpreter_state.id", \.interpreter.id), ("interpreter_state.gc", \.interpreter.gc),
         ("gc.collecting", \.gc.collecting),
     ]
 
@@ -64,10 +68,13 @@ public struct DebugOffsets: Sendable, Equatable {
         for (name, path) in Self.described {
             if let v = value(name) { out[keyPath: path] = v }
         }
-        if let head = value("runtime_state.interpreters_head") {
-            out.runtime.interpretersMain = head + (layout.runtime.interpretersMain - layout.runtime.interpretersHead)
+        for (name, path) in Self.describedOptional {
+            if let v = value(name) { out[keyPath: path] = v }
         }
-        if let gc = value("interpreter_state.gc") { out.interpreter.gc = gc }
+        if let head = value("runtime_state.interpreters_head"), let main = layout.runtime.interpretersMain,
+           let oldHead = layout.runtime.interpretersHead {
+            out.runtime.interpretersMain = head + (main - oldHead)
+        }
         return out
     }
 
@@ -76,7 +83,7 @@ public struct DebugOffsets: Sendable, Equatable {
     public func mismatches(against layout: PythonLayout) -> [(entry: String, table: UInt64, layout: Int)] {
         let entries = entries(in: layout)
         var expected: [(String, Int?)] = Self.described.map { ($0.0, layout[keyPath: $0.1]) }
-        expected.append(("interpreter_state.gc", layout.interpreter.gc))
+        expected += Self.describedOptional.map { ($0.0, layout[keyPath: $0.1]) }
         expected.append(("gc.size", layout.gc.stateSize))
         return expected.compactMap { name, value in
             guard let value, let table = entries[name], table != UInt64(value) else { return nil }

@@ -129,19 +129,20 @@ public struct TraversalLayout: Sendable, Equatable {
     }
 }
 
-/// `_PyRuntimeState`.
+/// `_PyRuntimeState` (3.7+; every field is nil before, where there is no `_PyRuntime`).
 public struct RuntimeLayout: Sendable, Equatable {
     /// sizeof(_PyRuntimeState): also the `st_size` of the `_PyRuntime` symbol, a layout fingerprint.
-    public var size: Int
-    public var interpretersHead: Int
-    public var interpretersMain: Int
+    public var size: Int?
+    public var interpretersHead: Int?
+    public var interpretersMain: Int?
     /// 3.8 only: the gc state lives in the runtime (`_PyRuntime.gc`); later it is per interpreter.
     public var gc: Int?
-    /// `_PyRuntime.main_thread`: the main thread's `PyThread_get_thread_ident()`, i.e. its
-    /// `pthread_self()`, which on glibc x86-64 is the thread pointer (fs_base).
-    public var mainThread: Int
+    /// 3.8+: `_PyRuntime.main_thread`: the main thread's `PyThread_get_thread_ident()`, i.e. its
+    /// `pthread_self()`, which on glibc x86-64 is the thread pointer (fs_base). Older series: see
+    /// `InterpreterLayout.threadStateHead`.
+    public var mainThread: Int?
 
-    public init(size: Int, interpretersHead: Int, interpretersMain: Int, gc: Int?, mainThread: Int) {
+    public init(size: Int?, interpretersHead: Int?, interpretersMain: Int?, gc: Int?, mainThread: Int?) {
         self.size = size
         self.interpretersHead = interpretersHead
         self.interpretersMain = interpretersMain
@@ -153,35 +154,52 @@ public struct RuntimeLayout: Sendable, Equatable {
 /// `PyInterpreterState`.
 public struct InterpreterLayout: Sendable, Equatable {
     public var next: Int
-    public var id: Int
+    /// 3.7+: `interp->id`.
+    public var id: Int?
     /// 3.9+: `interp->gc`.
     public var gc: Int?
     /// `interp->sysdict`: the `sys` module's dict (a `PyObject *`), where `sys.path` is found.
     public var sysdict: Int
+    /// 3.7–3.10: `interp->tstate_head`, the newest `PyThreadState`; the list ends with the oldest, the
+    /// main thread's, whose `thread_id` is its `pthread_self()` (for series without `_PyRuntime.main_thread`).
+    public var threadStateHead: Int?
+    /// `PyThreadState.next` and `PyThreadState.thread_id` (every series).
+    public var threadStateNext: Int
+    public var threadStateThreadId: Int
+    /// 3.6 (no `_PyRuntime`): `["head": "pystate.c:interp_head"]`, the file-local static that heads the
+    /// interpreter list (`file.c:name`, as `TargetImage.wantedSymbols` spells it). Empty from 3.7.
+    public var statics: [String: String]
 
-    public init(next: Int, id: Int, gc: Int?, sysdict: Int) {
+    public init(next: Int, id: Int?, gc: Int?, sysdict: Int, threadStateHead: Int?, threadStateNext: Int, threadStateThreadId: Int,
+                statics: [String: String] = [:]) {
         self.next = next
         self.id = id
         self.gc = gc
         self.sysdict = sysdict
+        self.threadStateHead = threadStateHead
+        self.threadStateNext = threadStateNext
+        self.threadStateThreadId = threadStateThreadId
+        self.statics = statics
     }
 }
 
-/// `struct _gc_runtime_state` and the structs inside it.
+/// `struct _gc_runtime_state` and the structs inside it. Before 3.7 there is no such struct: its
+/// offsets are nil and `statics` names the variables of gcmodule.c that hold the same state.
 public struct GCLayout: Sendable, Equatable {
     /// sizeof(PyGC_Head): the object starts this many bytes after its head.
     public var headSize: Int
-    public var stateSize: Int
-    public var enabled: Int
-    public var debug: Int
+    public var stateSize: Int?
+    public var enabled: Int?
+    public var debug: Int?
     /// The first `struct gc_generation`; the others follow at `generationSize` strides.
-    public var generations: Int
+    public var generations: Int?
     public var generationCount: Int
     public var generationSize: Int
     public var generationThreshold: Int
     public var generationCountField: Int
-    public var permanentGeneration: Int
-    /// The inline `generation_stats[3]` (3.8–3.14); nil in 3.15, which keeps them behind a pointer in
+    /// 3.7+ (`gc.freeze()`).
+    public var permanentGeneration: Int?
+    /// The inline `generation_stats[3]` (3.6–3.14); nil in 3.15, which keeps them behind a pointer in
     /// ring buffers (`struct gc_stats *`), not read.
     public var generationStats: Int?
     /// `generation0`, which points at `generations[0].head` in every series pyinspect reads (absent from
@@ -191,13 +209,16 @@ public struct GCLayout: Sendable, Equatable {
     public var statsCollections: Int
     public var statsCollected: Int
     public var statsUncollectable: Int
-    public var collecting: Int
-    public var garbage: Int
+    public var collecting: Int?
+    public var garbage: Int?
+    /// 3.6: the gcmodule.c variables by role (`generations`, `generation0`, `enabled`, `debug`,
+    /// `collecting`, `garbage`, `generationStats`), each `file.c:name`. Empty from 3.7.
+    public var statics: [String: String]
 
-    public init(headSize: Int, stateSize: Int, enabled: Int, debug: Int, generations: Int, generationCount: Int,
-                generationSize: Int, generationThreshold: Int, generationCountField: Int, permanentGeneration: Int,
-                generationStats: Int?, generation0: Int?, statsSize: Int, statsCollections: Int, statsCollected: Int,
-                statsUncollectable: Int, collecting: Int, garbage: Int) {
+    public init(headSize: Int, stateSize: Int?, enabled: Int?, debug: Int?, generations: Int?, generationCount: Int,
+                generationSize: Int, generationThreshold: Int, generationCountField: Int, permanentGeneration: Int?,
+                generationStats: Int?, generation0: Int? = nil, statsSize: Int, statsCollections: Int, statsCollected: Int,
+                statsUncollectable: Int, collecting: Int?, garbage: Int?, statics: [String: String] = [:]) {
         self.headSize = headSize
         self.stateSize = stateSize
         self.enabled = enabled
@@ -216,6 +237,7 @@ public struct GCLayout: Sendable, Equatable {
         self.statsUncollectable = statsUncollectable
         self.collecting = collecting
         self.garbage = garbage
+        self.statics = statics
     }
 }
 
@@ -242,8 +264,12 @@ public struct TypeLayout: Sendable, Equatable {
     public var dict: Int
     public var heapName: Int
     public var heapQualname: Int
+    /// `tp_del`, the legacy finalizer slot: an unreachable object whose type sets it is not freed
+    /// (gcmodule.c's `has_legacy_finalizer`).
+    public var legacyFinalizer: Int
 
-    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int) {
+    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int,
+                legacyFinalizer: Int) {
         self.name = name
         self.basicSize = basicSize
         self.itemSize = itemSize
@@ -252,6 +278,7 @@ public struct TypeLayout: Sendable, Equatable {
         self.dict = dict
         self.heapName = heapName
         self.heapQualname = heapQualname
+        self.legacyFinalizer = legacyFinalizer
     }
 }
 

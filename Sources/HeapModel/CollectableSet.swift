@@ -22,6 +22,9 @@ public struct CollectableSet: Sendable {
     public var bytesByType: [UInt64: Int] = [:]
     public var untrackedBytes: Int = 0
     public var untrackedObjects: Int = 0
+    /// Of the unreachable objects, those a collection would not free because of legacy finalizers
+    /// (`gc: uncollectable <...>` under DEBUG_UNCOLLECTABLE): see `LegacyFinalizers`. Empty when there are none.
+    public var uncollectable = LegacyFinalizers()
 
     /// Everything a collection would free.
     public var heldBytes: Int { bytes + untrackedBytes }
@@ -86,6 +89,31 @@ public struct TraversalCheck: Sendable, Equatable {
             self.sample = sample
             self.onlyNative = onlyNative
             self.onlyEmulated = onlyEmulated
+        }
+    }
+
+    public init() {}
+}
+
+/// What gcmodule.c's `move_legacy_finalizers` and `move_legacy_finalizer_reachable` would set aside:
+/// unreachable objects with a legacy finalizer (one the collector will not call on a cycle: a type's
+/// `tp_del`, 2.7's `__del__`), and every unreachable object reachable from them. A collection frees
+/// none of these: it appends the ones with a finalizer to `gc.garbage` (all of them under
+/// DEBUG_SAVEALL) and moves the rest to the oldest generation.
+public struct LegacyFinalizers: Sendable, Equatable {
+    /// Every unreachable object that would stay, by type, with addresses.
+    public var census = TypeCensus(objects: [])
+    /// Those that have a legacy finalizer themselves (what `gc.garbage` would gain), each with why.
+    public var finalizers: [Finalizer] = []
+
+    public struct Finalizer: Sendable, Equatable {
+        public var object: ObjectRef
+        /// How the collector knows it has one, e.g. "tp_del" or "__del__ of its class".
+        public var reason: String
+
+        public init(object: ObjectRef, reason: String) {
+            self.object = object
+            self.reason = reason
         }
     }
 

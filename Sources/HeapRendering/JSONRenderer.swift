@@ -61,6 +61,8 @@ public struct JSONRenderer {
                 members.append(("held_bytes", .int(set.heldBytes)))
                 members.append(("coverage", coverage(c, report)))
                 if let check = set.verification { members.append(("verification", verification(check, report))) }
+                members.append(("uncollectable", uncollectable(set.uncollectable, report)))
+                members.append(("would_free", .object([("count", .int(set.census.count - set.uncollectable.census.count))])))
                 members.append(("overcounted", .array(set.overcounted.map { .string(hexAddress($0.address)) })))
                 members.append(("cycles", .array(options.shownCycles(set.cycles, all: true).map { cycle(number: $0.number, group: $0.group, report) })))
                 section = .object(members)
@@ -128,6 +130,18 @@ public struct JSONRenderer {
             ("wall_seconds", .double(t.wallSeconds)),
             ("phases", .object(phases.map { ($0.name, .double($0.seconds)) })),
         ])
+    }
+
+    /// The unreachable objects legacy finalizers keep: a section like the others, and the finalizer
+    /// objects themselves with why (docs/json-schema.md).
+    private func uncollectable(_ kept: LegacyFinalizers, _ report: HeapReport) -> JSONValue {
+        guard case var .object(members) = section(kept.census, report, leading: [], ids: true) else { return .null }
+        members.append(("finalizers", .array(kept.finalizers.map { finalizer in
+            .object([("address", .string(hexAddress(finalizer.object.address))),
+                     ("type", .string(options.naming.label(report.types[finalizer.object.type] ?? .unreadable(finalizer.object.type)))),
+                     ("reason", .string(finalizer.reason))])
+        })))
+        return .object(members)
     }
 
     private func section(_ census: TypeCensus, _ report: HeapReport, leading: [(String, JSONValue)], ids: Bool) -> JSONValue {

@@ -152,6 +152,7 @@ public struct TextRenderer {
         out.append("  memory held: \(byteSize(set.heldBytes)) (objects \(byteSize(set.bytes)), plus \(grouped(set.untrackedObjects)) untracked "
                    + "object\(set.untrackedObjects == 1 ? "" : "s") only they reference: \(byteSize(set.untrackedBytes)))")
         coverageLines(set, report: report, &out)
+        uncollectableLines(set.uncollectable, report: report, &out)
         if !set.overcounted.isEmpty {
             let sample = set.overcounted.prefix(3).map { "<\((report.types[$0.type] ?? .unreadable($0.type)).tpName) \(hexAddress($0.address))>" }
             out.append("  warning: \(set.overcounted.count) object(s) had more references than their refcount (treated as reachable): "
@@ -178,6 +179,22 @@ public struct TextRenderer {
             for object in objects {
                 let type = report.types[object.type] ?? .unreadable(object.type)
                 out.append("gc: collectable <\(type.tpName) \(hexAddress(object.address))>")
+            }
+        }
+    }
+
+    /// What legacy finalizers keep from being freed, and why, before any collection puts it in gc.garbage.
+    private func uncollectableLines(_ kept: LegacyFinalizers, report: HeapReport, _ out: inout [String]) {
+        guard kept.census.count > 0 else { return }
+        let reasons = Dictionary(grouping: kept.finalizers, by: \.reason).map { "\($0.value.count) with \($0.key)" }.sorted()
+        out.append("  uncollectable: \(grouped(kept.census.count)) of them would not be freed: legacy finalizers (\(reasons.joined(separator: ", "))) "
+                   + "go to gc.garbage, the \(grouped(kept.census.count - kept.finalizers.count)) objects reachable from them stay too")
+        let rows = kept.census.ranked(naming: options.naming, types: report.types)
+        out.append("    " + rows.prefix(options.topTypes ?? rows.count).map { "\(options.naming.label($0.type)) \(grouped($0.count))" }
+            .joined(separator: ", "))
+        if options.listObjects, let objects = kept.census.objects {
+            for object in objects {
+                out.append("gc: uncollectable <\((report.types[object.type] ?? .unreadable(object.type)).tpName) \(hexAddress(object.address))>")
             }
         }
     }

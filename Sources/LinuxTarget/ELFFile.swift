@@ -204,14 +204,20 @@ public final class ELFFile {
         return found
     }
 
+    /// Scans one table. A wanted name `file.c:name` is a file-local symbol of that source file: a
+    /// STB_LOCAL `name` listed after the STT_FILE symbol `file.c` (how `.symtab` groups the statics of
+    /// each translation unit), so statics that share a name in several files are told apart.
     private func scan(table: ELFSymbol.Table, for names: Set<String>) -> [String: ELFSymbol] {
         let wantedType = UInt32(table == .dynamic ? SHT_DYNSYM : SHT_SYMTAB)
         // Wanted names as NUL-terminated bytes, bucketed by first byte so most symbols are
         // rejected after looking at one character.
-        var buckets: [[(name: String, bytes: [CChar])]] = Array(repeating: [], count: 256)
+        var buckets: [[(name: String, file: [CChar]?, bytes: [CChar])]] = Array(repeating: [], count: 256)
         for name in names where !name.isEmpty {
-            let bytes = Array(name.utf8CString)
-            buckets[Int(UInt8(bitPattern: bytes[0]))].append((name, bytes))
+            let parts = name.split(separator: ":", maxSplits: 1).map(String.init)
+            let symbol = parts.count == 2 ? parts[1] : name
+            guard !symbol.isEmpty else { continue }
+            let bytes = Array(symbol.utf8CString)
+            buckets[Int(UInt8(bitPattern: bytes[0]))].append((name, parts.count == 2 ? Array(parts[0].utf8CString) : nil, bytes))
         }
         var found: [String: ELFSymbol] = [:]
         var scn = elf_nextscn(elf, nil)
@@ -222,23 +228,29 @@ public final class ELFFile {
                   let data = elf_getdata(current, nil) else { continue }
             let count = Int(shdr.sh_size / shdr.sh_entsize)
             let strtab = Int(shdr.sh_link)
+            var sourceFile: UnsafeMutablePointer<CChar>?
             for index in 0..<count {
                 var sym = GElf_Sym()
-                guard gelf_getsym(data, Int32(index), &sym) != nil,
-                      sym.st_name != 0, sym.st_shndx != UInt16(SHN_UNDEF),
-                      let namePointer = elf_strptr(elf, strtab, Int(sym.st_name)) else { continue }
+                guard gelf_getsym(data, Int32(index), &sym) != nil, sym.st_name != 0 else { continue }
+                if sym.st_info & 0xf == UInt8(STT_FILE) {
+                    sourceFile = elf_strptr(elf, strtab, Int(sym.st_name))
+                    continue
+                }
+                guard sym.st_shndx != UInt16(SHN_UNDEF), let namePointer = elf_strptr(elf, strtab, Int(sym.st_name)) else { continue }
                 let candidates = buckets[Int(UInt8(bitPattern: namePointer[0]))]
                 if candidates.isEmpty { continue }
                 for candidate in candidates where strcmp(namePointer, candidate.bytes) == 0 {
+                    if let file = candidate.file {
+                        guard sym.st_info >> 4 == UInt8(STB_LOCAL), let sourceFile, strcmp(sourceFile, file) == 0 else { continue }
+                    }
                     let symbol = ELFSymbol(name: candidate.name, value: sym.st_value, size: sym.st_size,
                                            type: sym.st_info & 0xf, binding: sym.st_info >> 4, table: table)
                     // A `.symtab` can hold several file-local statics of one name: a global wins.
                     if let existing = found[candidate.name],
                        existing.binding != UInt8(STB_LOCAL) || symbol.binding == UInt8(STB_LOCAL) {
-                        break
+                        continue
                     }
                     found[candidate.name] = symbol
-                    break
                 }
             }
         }

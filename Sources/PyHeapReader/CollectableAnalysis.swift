@@ -156,6 +156,8 @@ struct CollectableAnalysis {
                                  overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },
                                  cycles: cycles)
         set.verification = verification
+        set.uncollectable = LegacyFinalizerAnalysis(memory: memory, layout: layout)
+            .run(unreachable: unreachable.nodes, graph: graph, typeOf: typeOf)
         set.bytes = held.own
         set.bytesByType = held.ownByType
         set.untrackedBytes = held.untracked

@@ -12,8 +12,8 @@ import RemoteMemory
 public struct HeapReader: Sendable {
     public let detected: DetectedVersion
     public let layout: PythonLayout
-    /// Address of the main interpreter's `struct _gc_runtime_state`.
-    public let gcState: UInt64
+    /// Where the main interpreter's collector state is (a structure's fields, or gcmodule.c's variables).
+    public let gcState: GCStateAddresses
     /// Resolved symbol addresses (builtin type objects, `_PyRuntime`, ...).
     public let symbols: [String: UInt64]
     /// The main thread's thread pointer (`_PyRuntime.main_thread`, its `pthread_self()`): where its
@@ -32,64 +32,100 @@ public struct HeapReader: Sendable {
         guard !candidates.isEmpty else {
             throw .unsupportedVersion(version: detected.display, supported: LayoutRegistry.supportedSeries)
         }
-        guard let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"] else {
-            throw .notPython("\(image.interpreterFile) does not define _PyRuntime")
+        let runtime = image.symbols["_PyRuntime"]?.address ?? image.sections[".PyRuntime"]
+        var layout = candidates[0]
+        var fitted: LayoutFit.Fit?
+        if layout.era.hasRuntimeState {
+            guard let runtime else { throw .notPython("\(image.interpreterFile) does not define _PyRuntime") }
+            // The target runs while this reads: a list head can move under one read, so a miss is tried again.
+            let fitter = LayoutFit(memory: memory, runtime: runtime, debugOffsets: detected.debugOffsets)
+            var chosen = fitter.choose(candidates)
+            for _ in 0..<2 {
+                guard case .failure = chosen else { break }
+                chosen = fitter.choose(candidates)
+            }
+            switch chosen {
+            case let .success(found):
+                fitted = found
+                layout = found.layout
+            case let .failure(failure):
+                if let error = failure.unreadable { throw .memory(error) }
+                throw .layoutMismatch("no table of \(detected.version.series) fits \(detected.display): \(failure.text)")
+            }
         }
-        // The target runs while this reads: a list head can move under one read, so a miss is tried again.
-        let fitter = LayoutFit(memory: memory, runtime: runtime, debugOffsets: detected.debugOffsets)
-        var chosen = fitter.choose(candidates)
-        for _ in 0..<2 {
-            guard case .failure = chosen else { break }
-            chosen = fitter.choose(candidates)
+        let era = layout.era
+        func mainInterpreter() throws(MemoryError) -> UInt64 {
+            if let fitted { return fitted.interpreter }
+            guard let runtime, let mainField = layout.runtime.interpretersMain, let headField = layout.runtime.interpretersHead else {
+                return InterpreterListHead.mainInterpreter(layout: layout, symbols: image.symbols, memory: memory) ?? 0
+            }
+            let main = try memory.pointer(at: runtime &+ UInt64(mainField))
+            return main != 0 ? main : try memory.pointer(at: runtime &+ UInt64(headField))
         }
-        let fit: LayoutFit.Fit
-        switch chosen {
-        case let .success(found): fit = found
-        case let .failure(failure):
-            if let error = failure.unreadable { throw .memory(error) }
-            throw .layoutMismatch("no table of \(detected.version.series) fits \(detected.display): \(failure.text)")
+        let interpreter = (try? mainInterpreter()) ?? 0
+        let gcState: GCStateAddresses
+        switch era.gcStateHome {
+        case .runtime, .interpreter:
+            // LayoutFit located it (and checked that it holds together).
+            gcState = try GCStateAddresses(structure: fitted!.gcState, layout: layout.gc)
+        case .moduleStatics:
+            gcState = try GCStateAddresses(statics: layout.gc, symbols: image.symbols, memory: memory, file: image.interpreterFile)
         }
-        let layout = fit.layout, interpreter = fit.interpreter, gcState = fit.gcState
         var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))
         reader.interpreter = interpreter
         reader.libcFunctions = image.libcFunctions
-        if let thread = try? memory.pointer(at: runtime &+ UInt64(layout.runtime.mainThread)),
+        if let thread = mainThreadPointer(layout: layout, runtime: runtime, interpreter: interpreter, memory: memory),
            RegionTable(image.regions).region(containing: thread)?.writable == true {
             reader.threadPointer = thread
         }
         return reader
     }
 
+    /// The main thread's `pthread_self()`: `_PyRuntime.main_thread` (3.8+), else the `thread_id` of
+    /// the interpreter's oldest thread state, the last of its list (new thread states are pushed at
+    /// the head, and the main thread's is made first). nil when it cannot be read.
+    static func mainThreadPointer(layout: PythonLayout, runtime: UInt64?, interpreter: UInt64, memory: any MemoryReader) -> UInt64? {
+        let i = layout.interpreter
+        if let field = layout.runtime.mainThread, let runtime {
+            return try? memory.pointer(at: runtime &+ UInt64(field))
+        }
+        guard let headField = i.threadStateHead, interpreter != 0,
+              var state = try? memory.pointer(at: interpreter &+ UInt64(headField)), state != 0 else { return nil }
+        for _ in 0..<Self.maxThreadStates {
+            guard let next = try? memory.pointer(at: state &+ UInt64(i.threadStateNext)) else { return nil }
+            if next == 0 { return try? memory.pointer(at: state &+ UInt64(i.threadStateThreadId)) }
+            state = next
+        }
+        return nil
+    }
+
+    /// More thread states than any process has threads: the list loops.
+    static let maxThreadStates = 1 << 16
+
     /// Reads the collector's state only (cheap): used to see whether a collection is running.
     public func collectorState(memory: any MemoryReader) throws(ReaderError) -> CollectorState {
-        let g = layout.gc
-        let state: [UInt8]
-        do {
-            state = try memory.bytes(at: gcState, count: g.stateSize)
-        } catch {
-            throw .memory(error)
+        let g = layout.gc, at = gcState
+        func int32(_ address: UInt64) throws(ReaderError) -> Int {
+            do { return Int(try memory.load(Int32.self, at: address)) } catch { throw .memory(error) }
         }
-        func int32(_ offset: Int) -> Int {
-            Int(Int32(bitPattern: UInt32(state[offset]) | UInt32(state[offset + 1]) << 8 | UInt32(state[offset + 2]) << 16 | UInt32(state[offset + 3]) << 24))
+        func int64(_ address: UInt64) throws(ReaderError) -> Int {
+            do { return Int(try memory.load(Int64.self, at: address)) } catch { throw .memory(error) }
         }
-        func int64(_ offset: Int) -> Int {
-            Int(Int64(bitPattern: state[offset..<offset + 8].reversed().reduce(0) { $0 << 8 | UInt64($1) }))
-        }
-        let generations = 0..<g.generationCount
-        let thresholds = generations.map { int32(g.generations + $0 * g.generationSize + g.generationThreshold) }
-        let counts = generations.map { int32(g.generations + $0 * g.generationSize + g.generationCountField) }
-        var stats: [GenerationStats] = []
-        if let first = g.generationStats {
-            stats = generations.map {
-                let base = first + $0 * g.statsSize
-                return GenerationStats(collections: int64(base + g.statsCollections), collected: int64(base + g.statsCollected),
-                                       uncollectable: int64(base + g.statsUncollectable))
+        var thresholds: [Int] = [], counts: [Int] = [], stats: [GenerationStats] = []
+        for index in 0..<g.generationCount {
+            let generation = at.generations &+ UInt64(index * g.generationSize)
+            thresholds.append(try int32(generation &+ UInt64(g.generationThreshold)))
+            counts.append(try int32(generation &+ UInt64(g.generationCountField)))
+            if let base = at.generationStats.map({ $0 &+ UInt64(index * g.statsSize) }) {
+                stats.append(GenerationStats(collections: try int64(base &+ UInt64(g.statsCollections)),
+                                             collected: try int64(base &+ UInt64(g.statsCollected)),
+                                             uncollectable: try int64(base &+ UInt64(g.statsUncollectable))))
             }
         }
-        let collector = CollectorState(enabled: int32(g.enabled) != 0, debugFlags: int32(g.debug), thresholds: thresholds,
-                                       counts: counts, stats: stats, collecting: int32(g.collecting) != 0)
+        let collector = CollectorState(enabled: try int32(at.enabled) != 0, debugFlags: try int32(at.debug), thresholds: thresholds,
+                                       counts: counts, stats: stats, collecting: try int32(at.collecting) != 0)
         guard thresholds.allSatisfy({ $0 >= 0 }), counts.allSatisfy({ $0 >= 0 }) else {
-            throw .inconsistent("gc state at 0x\(hex(gcState)) has negative thresholds or counts; wrong layout?")
+            throw .inconsistent("gc state at 0x\(hex(at.generations)) has negative thresholds or counts; wrong layout?")
         }
         return collector
     }
@@ -139,7 +175,7 @@ public struct HeapReader: Sendable {
             tracked.reserve(memory.bytesCopied / 32)
         }
         for index in 0..<g.generationCount {
-            let head = gcState &+ UInt64(g.generations + index * g.generationSize)
+            let head = gcState.generations &+ UInt64(index * g.generationSize)
             let result = try walker.walk(head: head, label: "generation \(index)", generation: keepObjects ? UInt8(index) : nil,
                                          into: &tracked)
             generations.append(result.census)
@@ -148,8 +184,11 @@ public struct HeapReader: Sendable {
         }
         var none = TrackedObjects()
         // From 3.12 the collector moves immortal objects it meets to the permanent generation too.
-        let permanent = try walker.walk(head: gcState &+ UInt64(g.permanentGeneration), label: "permanent generation",
-                                        countImmortal: layout.hasImmortalObjects, into: &none)
+        // Before 3.7 there is none (no gc.freeze()): an empty census.
+        var permanent = GCListWalker.Result()
+        if let head = gcState.permanentGeneration {
+            permanent = try walker.walk(head: head, label: "permanent generation", countImmortal: layout.hasImmortalObjects, into: &none)
+        }
         issues.unreadableObjects += permanent.unreadable
         issues.truncatedLists += permanent.truncated ? 1 : 0
         let garbage = try readGarbage(objects: ObjectReader(memory: memory, layout: layout), issues: &issues)
@@ -211,7 +250,7 @@ public struct HeapReader: Sendable {
         let memory = objects.memory
         var census = TypeCensus(objects: [])
         try asReaderError {
-            let list = try memory.pointer(at: gcState &+ UInt64(layout.gc.garbage))
+            let list = try memory.pointer(at: gcState.garbage)
             guard list != 0 else { return }
             let size = try memory.load(Int64.self, at: list &+ UInt64(layout.object.size))
             guard size >= 0, size <= Int64(ReadLimits.maxContainerItems) else {

@@ -49,14 +49,17 @@ struct LayoutFit {
     func fit(_ table: PythonLayout, checkLinks: Bool = true) -> Result<Fit, FitFailure> {
         var layout = table
         if let debugOffsets {
-            if let size = debugOffsets.entries(in: layout)["gc.size"], size != UInt64(layout.gc.stateSize) {
-                return .failure(FitFailure(text: "its gc state is \(size) bytes (_Py_DebugOffsets), \(layout.gc.stateSize) in the table"))
+            if let size = debugOffsets.entries(in: layout)["gc.size"], let stateSize = layout.gc.stateSize, size != UInt64(stateSize) {
+                return .failure(FitFailure(text: "its gc state is \(size) bytes (_Py_DebugOffsets), \(stateSize) in the table"))
             }
             layout = debugOffsets.applied(to: layout)
         }
         do {
-            let main = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersMain))
-            let head = try memory.pointer(at: runtime &+ UInt64(layout.runtime.interpretersHead))
+            guard let mainField = layout.runtime.interpretersMain, let headField = layout.runtime.interpretersHead else {
+                return .failure(FitFailure(text: "the table has no interpreter list in _PyRuntime"))
+            }
+            let main = try memory.pointer(at: runtime &+ UInt64(mainField))
+            let head = try memory.pointer(at: runtime &+ UInt64(headField))
             let interpreter = main != 0 ? main : head
             let gcState: UInt64
             if let offset = layout.runtime.gc {
@@ -77,7 +80,8 @@ struct LayoutFit {
     /// Why the gc state at `gcState` is not what `layout` says, or nil when it holds together.
     private func problem(gcState: UInt64, layout: PythonLayout, checkLinks: Bool) throws(MemoryError) -> String? {
         let g = layout.gc
-        let first = gcState &+ UInt64(g.generations)
+        guard let generations = g.generations else { return "the table places no generations in a gc state" }
+        let first = gcState &+ UInt64(generations)
         if let field = g.generation0 {
             let generation0 = try memory.pointer(at: gcState &+ UInt64(field))
             guard generation0 == first else {
@@ -85,7 +89,7 @@ struct LayoutFit {
             }
         }
         let heads = (0..<g.generationCount).map { first &+ UInt64($0 * g.generationSize) }
-            + [gcState &+ UInt64(g.permanentGeneration)]
+            + (g.permanentGeneration.map { [gcState &+ UInt64($0)] } ?? [])
         for (index, head) in heads.enumerated() {
             let name = index < g.generationCount ? "generation \(index)" : "the permanent generation"
             let next = try memory.load(UInt64.self, at: head) & GCListWalker.linkMask

@@ -183,9 +183,10 @@ final class ObjectSizes {
     /// odict_sizeof beyond the dict: the fast-node table (`od_fast_nodes_size` pointers) and, unless
     /// empty, one 32-byte `_ODictNode` per item. `od_fast_nodes_size` sits three words before
     /// `od_inst_dict` in PyODictObject in every supported version (od_fast_nodes_size,
-    /// od_resize_sentinel, od_state, od_inst_dict).
+    /// od_resize_sentinel, od_state, od_inst_dict), the first field odict_traverse visits (3.6 visits
+    /// od_weakreflist after it).
     private func orderedDictNodes(_ object: UInt64) throws(MemoryError) -> Int {
-        guard let instDict = layout.frames.dictSubtypeFields["PyODict_Type"]?.last else { return 0 }
+        guard let instDict = layout.frames.dictSubtypeFields["PyODict_Type"]?.first else { return 0 }
         let fastSize = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(instDict - 24))))
         let first = try memory.word(at: object &+ UInt64(instDict - 48))  // od_first
         let used = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.dict.used))))

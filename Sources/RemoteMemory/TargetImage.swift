@@ -51,6 +51,16 @@ public struct TargetImage: Sendable {
 
     /// The symbols the heap reader needs; a producer resolves at least these.
     public static let wantedSymbols = ["_PyRuntime", "Py_Version", "PyUnicode_Type"] + versionBufferSymbols + typeSymbols
+        + legacySymbols
+    /// Where the series without `_PyRuntime` (3.6) keep the gc state and the interpreter list: the
+    /// statics the layouts' `statics` name (`file.c:name`, file-local symbols of `.symtab`, only in
+    /// unstripped builds), and the exported symbols that stand in for them in stripped builds
+    /// (`_PyGC_generation0` points at the first generation; `PyInterpreterState_Head()` reads `interp_head`).
+    public static let legacySymbols = [
+        "gcmodule.c:generations", "gcmodule.c:_PyGC_generation0", "gcmodule.c:enabled", "gcmodule.c:debug",
+        "gcmodule.c:collecting", "gcmodule.c:garbage", "gcmodule.c:generation_stats", "pystate.c:interp_head",
+        "_PyGC_generation0", "PyInterpreterState_Head",
+    ]
     /// Builtin type objects whose `tp_traverse` the reference analysis recognises, and the few
     /// functions it needs (`subtype_traverse` is only in unstripped builds; it is inferred otherwise).
     public static let typeSymbols = [

@@ -5,14 +5,19 @@ import Testing
 /// against what scripts/gen-layouts.py wrote into Generated/GeneratedLayouts.swift.
 @Suite struct GeneratedLayoutsTests {
     @Test func coversEverySeriesInOrder() {
-        #expect(PythonLayout.generated.map(\.series) == ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
-        #expect(PythonLayout.generated == [.v3_8, .v3_9, .v3_10, .v3_11, .v3_12, .v3_13])
+        #expect(PythonLayout.generated.map(\.series) == ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+        #expect(PythonLayout.generated == [.v3_6, .v3_7, .v3_8, .v3_9, .v3_10, .v3_11, .v3_12, .v3_13])
         for layout in PythonLayout.generated {
-            #expect(layout.source.hasPrefix("DWARF of libpython\(layout.series).so.1.0 (\(layout.series)."))
+            // 3.7 and older: the "m" (pymalloc) ABI flag is part of the library's name.
+            let abi = ["3.6", "3.7"].contains(layout.series) ? "m" : ""
+            #expect(layout.source.hasPrefix("DWARF of libpython\(layout.series)\(abi).so.1.0 (\(layout.series)."))
         }
     }
 
-    @Test(arguments: PythonLayout.generated)
+    /// The series from 3.8 on (16-byte PyGC_Head); 3.7 and older are checked in LegacyLayoutsTests.
+    static let modern = PythonLayout.generated.filter { !["3.6", "3.7"].contains($0.series) }
+
+    @Test(arguments: modern)
     func sharedValues(_ layout: PythonLayout) {
         // GC state: identical from 3.8 to 3.13.
         #expect(layout.gc.headSize == 16)
@@ -74,7 +79,8 @@ import Testing
         #expect((t.dictValuesValid == nil) == (layout.series != "3.13"))
     }
 
-    @Test(arguments: PythonLayout.generated)
+    /// 3.7+: contextvars and the HAMT exist (3.6 is checked in LegacyLayoutsTests).
+    @Test(arguments: PythonLayout.generated.filter { $0.series != "3.6" })
     func pointerFieldsSharedByAllSeries(_ layout: PythonLayout) {
         let p = layout.traversal.pointerFields
         #expect(Set(p.keys) == ["PyCell_Type", "PyClassMethod_Type", "PyExc_BaseException", "PyFunction_Type",
@@ -151,9 +157,9 @@ import Testing
     }
 
     @Test func heapTypeCachedKeysAndDictValues() {
-        #expect(PythonLayout.generated.map(\.traversal.heapTypeCachedKeys) == [872, 864, 872, 872, 880, 880])
-        #expect(PythonLayout.generated.map(\.traversal.dictValuesItems) == [nil, nil, nil, 0, 0, 8])
-        #expect(PythonLayout.generated.map(\.traversal.dictValuesValid) == [nil, nil, nil, nil, nil, 3])
+        #expect(Self.modern.map(\.traversal.heapTypeCachedKeys) == [872, 864, 872, 872, 880, 880])
+        #expect(Self.modern.map(\.traversal.dictValuesItems) == [nil, nil, nil, 0, 0, 8])
+        #expect(Self.modern.map(\.traversal.dictValuesValid) == [nil, nil, nil, nil, nil, 3])
     }
 
     /// frame_traverse: fixed fields, then 3.8-3.10 fast locals sized by the code object and the value
@@ -247,6 +253,8 @@ import Testing
     /// FutureObj_traverse / TaskObj_traverse of the _asyncio extension, Task lists flattened.
     @Test func asyncioTraverse() {
         let fut: [String: [Int]] = [
+            "3.6": [16, 24, 40, 32, 48, 72],
+            "3.7": [16, 24, 32, 40, 56, 48, 64, 88],
             "3.8": [16, 24, 32, 40, 56, 48, 64, 88],
             "3.9": [16, 24, 32, 40, 56, 48, 64, 72, 96, 112, 120, 128],
             "3.10": [16, 24, 32, 40, 64, 48, 56, 72, 80, 104, 120, 128, 136],
@@ -254,8 +262,8 @@ import Testing
             "3.12": [8, 16, 24, 32, 40, 64, 48, 56, 72, 80, 120, 104],
             "3.13": [8, 16, 24, 32, 40, 64, 48, 56, 72, 80, 88],          // no dict: managed, left out
         ]
-        let taskOwn: [String: [Int]] = [      // task_context, task_coro, task_name, task_fut_waiter
-            "3.8": [128, 112, 120, 104], "3.9": [168, 152, 160, 144], "3.10": [176, 160, 168, 152],
+        let taskOwn: [String: [Int]] = [      // task_context, task_coro, task_name (3.8+), task_fut_waiter
+            "3.6": [96, 88], "3.7": [120, 112, 104], "3.8": [128, 112, 120, 104], "3.9": [168, 152, 160, 144], "3.10": [176, 160, 168, 152],
             "3.11": [152, 136, 144, 128], "3.12": [8, 152, 136, 144, 128], "3.13": [8, 136, 120, 128, 112],
         ]
         for l in PythonLayout.generated {
@@ -293,7 +301,7 @@ import Testing
 
     /// HAMT nodes: bitmap/collision visit Py_SIZE(self) elements of b_array/c_array, array nodes all 32 of a_array.
     @Test func hamtArrayFields() {
-        for l in PythonLayout.generated {
+        for l in PythonLayout.generated where l.series != "3.6" {   // the HAMT is new in 3.7
             let a = l.frames.arrayFields
             #expect(a == [
                 "_PyHamt_BitmapNode_Type": ArrayFieldRule(offset: 32, count: .objectSize),
@@ -389,6 +397,8 @@ import Testing
         // (name, qualname, filename, firstlineno, varnames, cellvars, freevars, localsplusnames, nlocalsplus,
         //  code_adaptive, lnotab, linetable, f_lineno, f_lasti, instruction, interpreter-frame code), from the DWARF.
         let want: [String: [Int?]] = [
+            "3.6": [104, nil, 96, 36, 64, 80, 72, nil, nil, nil, 112, nil, 124, 120, nil, nil],
+            "3.7": [104, nil, 96, 36, 64, 80, 72, nil, nil, nil, 112, nil, 108, 104, nil, nil],
             "3.8": [112, nil, 104, 40, 72, 88, 80, nil, nil, nil, 120, nil, 108, 104, nil, nil],
             "3.9": [112, nil, 104, 40, 72, 88, 80, nil, nil, nil, 120, nil, 108, 104, nil, nil],
             "3.10": [112, nil, 104, 40, 72, 88, 80, nil, nil, nil, nil, 120, 100, 96, nil, nil],

@@ -26,10 +26,12 @@ import Testing
     @Test func unsupportedSeriesHaveNoLayout() {
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 16, micro: 0)) == nil)
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 5, micro: 10)) == nil)
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 2, minor: 7, micro: 18)) == nil)
     }
 
     @Test func supportedSeries() {
-        #expect(LayoutRegistry.supportedSeries.suffix(8) == ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"])
+        #expect(LayoutRegistry.supportedSeries.suffix(10) == ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"])
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 7, micro: 16)) == PythonLayout.v3_7)
     }
 
     /// Probed tables: what the headers of 3.13.5+ say that 3.13.0's DWARF does not (PyGC_Head packed to

@@ -29,6 +29,7 @@ enum Paths {
     static let secretsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/secrets_target.py").path
     static let execScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/exec_target.py").path
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
+    static let finalizersScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/finalizers_target.py").path
     static let tracerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/tracer.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.
@@ -53,7 +54,7 @@ enum Paths {
 /// One interpreter the tests run against: a pyenv build of a 3.X series, Debian's /usr/bin/python3, or
 /// a Debian root's python3.X (scripts/roots.sh), run as `chroot ROOT /usr/bin/python3.X`.
 struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertible {
-    /// "3.8" … "3.13", "debian", or SUITE-3.X for a root's ("sid-3.14", "trixie-3.13").
+    /// "3.6" … "3.13", "debian", or SUITE-3.X for a root's ("sid-3.14", "trixie-3.13").
     var series: String
     /// The executable as the host sees it (inside the root for a root's interpreter).
     var path: String
@@ -74,7 +75,7 @@ struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertib
 }
 
 enum Interpreters {
-    static let allSeries = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"] + rootSeries
+    static let allSeries = ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"] + rootSeries
     /// The roots' interpreters scripts/roots.sh makes (in ${PYINSPECT_ROOT_DIR:-/var/cache/pyinspect/roots}).
     static let rootSeries = ["trixie-3.13", "sid-3.13", "sid-3.14", "sid-3.15"]
 
@@ -116,7 +117,7 @@ enum Interpreters {
         return findPyenv(series)
     }
 
-    /// A pyenv build of an exact series (also used for the unsupported 3.7).
+    /// A pyenv build of an exact series.
     static func findPyenv(_ series: String) -> Interpreter? {
         let versions = pyenvRoot + "/versions"
         let names = (try? FileManager.default.contentsOfDirectory(atPath: versions)) ?? []

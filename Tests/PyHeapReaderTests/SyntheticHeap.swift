@@ -12,29 +12,61 @@ final class SyntheticHeap {
     private var cursor: UInt64 = 0x100_0000
     /// Where objects have been laid out so far.
     var usedRange: Range<UInt64> { 0x100_0000..<cursor }
-    private(set) var gcState: UInt64 = 0
+    /// Where gcmodule.c's variables are, for a series without `_PyRuntime` (3.6).
+    let statics: UInt64 = 0x30_0000
+    /// The address of each part of the gc state (a structure's fields, or the statics).
+    private(set) var stateAt: [String: UInt64] = [:]
 
     init(layout: PythonLayout) {
         self.layout = layout
         version = PythonVersion(string: layout.series + ".7")!
-        image.map(at: runtime, size: max(layout.runtime.size, 4096))
+        image.map(at: runtime, size: max(layout.runtime.size ?? 0, 4096))
         image.map(at: interpreter, size: 64 * 1024)
+        image.map(at: statics, size: 4096)
         image.map(at: cursor, size: 16 << 20)
-        if let offset = layout.runtime.gc {
-            gcState = runtime + UInt64(offset)
-        } else {
-            image.store(interpreter, at: runtime + UInt64(layout.runtime.interpretersMain))
-            image.store(interpreter, at: runtime + UInt64(layout.runtime.interpretersHead))
-            gcState = interpreter + UInt64(layout.interpreter.gc!)
+        let g = layout.gc
+        switch layout.era.gcStateHome {
+        case let .runtime(offset):
+            setStructure(at: runtime + UInt64(offset))
+        case let .interpreter(offset):
+            image.store(interpreter, at: runtime + UInt64(layout.runtime.interpretersMain!))
+            image.store(interpreter, at: runtime + UInt64(layout.runtime.interpretersHead!))
+            setStructure(at: interpreter + UInt64(offset))
+        case .moduleStatics:
+            // Each variable at its own place, in the order gcmodule.c does not promise.
+            stateAt = ["generations": statics, "enabled": statics + 0x200, "debug": statics + 0x210,
+                       "collecting": statics + 0x220, "garbage": statics + 0x230, "generationStats": statics + 0x300]
+            image.store(interpreter, at: statics + 0x400)  // interp_head
         }
         // Empty, self-linked generation lists.
-        for index in 0..<layout.gc.generationCount { linkEmpty(generationHead(index)) }
-        linkEmpty(gcState + UInt64(layout.gc.permanentGeneration))
-        if let generation0 = layout.gc.generation0 { image.store(generationHead(0), at: gcState + UInt64(generation0)) }
+        for index in 0..<g.generationCount { linkEmpty(generationHead(index)) }
+        if let permanent = stateAt["permanent"] { linkEmpty(permanent) }
+        if let generation0 = g.generation0, let generations = stateAt["generations"], let offset = g.generations {
+            image.store(generations, at: generations - UInt64(offset) + UInt64(generation0))  // the struct's own field
+        }
+    }
+
+    private func setStructure(at base: UInt64) {
+        let g = layout.gc
+        let fields: [(String, Int?)] = [("generations", g.generations), ("enabled", g.enabled), ("debug", g.debug),
+                                        ("collecting", g.collecting), ("garbage", g.garbage),
+                                        ("generationStats", g.generationStats), ("permanent", g.permanentGeneration)]
+        for (role, offset) in fields { if let offset { stateAt[role] = base + UInt64(offset) } }
     }
 
     var symbols: [String: ResolvedSymbol] {
-        var out = ["_PyRuntime": ResolvedSymbol(name: "_PyRuntime", address: runtime, size: UInt64(layout.runtime.size), file: "libpython.so")]
+        guard let size = layout.runtime.size else {
+            var out: [String: ResolvedSymbol] = [:]
+            for (role, name) in layout.gc.statics {
+                guard let address = stateAt[role] else { continue }
+                out[name] = ResolvedSymbol(name: name, address: address, size: 8, file: "libpython.so")
+            }
+            if let head = layout.interpreter.statics["head"] {
+                out[head] = ResolvedSymbol(name: head, address: statics + 0x400, size: 8, file: "libpython.so")
+            }
+            return out
+        }
+        var out = ["_PyRuntime": ResolvedSymbol(name: "_PyRuntime", address: runtime, size: UInt64(size), file: "libpython.so")]
         if version.minor >= 11 {
             out["Py_Version"] = ResolvedSymbol(name: "Py_Version", address: pyVersionAddress, size: 8, file: "libpython.so")
         }
@@ -46,7 +78,7 @@ final class SyntheticHeap {
     func targetImage() -> TargetImage {
         image.store(version.hex, at: pyVersionAddress)
         // Before 3.11 there is no Py_Version: the version comes from the library's name.
-        let library = "/lib/libpython\(layout.series).so.1.0"
+        let library = "/lib/libpython\(layout.series)\(version.minor < 8 ? "m" : "").so.1.0"
         return TargetImage(pid: 0, executable: "/usr/bin/python3", pythonLibrary: library, hasSymbolTable: true,
                            regions: image.regions, symbols: symbols)
     }
@@ -77,26 +109,27 @@ final class SyntheticHeap {
     }
 
     func generationHead(_ index: Int) -> UInt64 {
-        gcState + UInt64(layout.gc.generations + index * layout.gc.generationSize)
+        stateAt["generations"]! + UInt64(index * layout.gc.generationSize)
     }
 
-    var permanentHead: UInt64 { gcState + UInt64(layout.gc.permanentGeneration) }
+    /// The permanent generation's head (3.7+; nil before).
+    var permanentHead: UInt64? { stateAt["permanent"] }
 
     func setCollector(enabled: Bool, debug: Int32, thresholds: [Int32], counts: [Int32], collecting: Bool = false) {
         let g = layout.gc
-        image.store(Int32(enabled ? 1 : 0), at: gcState + UInt64(g.enabled))
-        image.store(debug, at: gcState + UInt64(g.debug))
+        image.store(Int32(enabled ? 1 : 0), at: stateAt["enabled"]!)
+        image.store(debug, at: stateAt["debug"]!)
         for index in 0..<3 {
             let generation = generationHead(index)
             image.store(thresholds[index], at: generation + UInt64(g.generationThreshold))
             image.store(counts[index], at: generation + UInt64(g.generationCountField))
-            guard let first = g.generationStats else { continue }
-            let stats = gcState + UInt64(first + index * g.statsSize)
+            guard let first = stateAt["generationStats"] else { continue }
+            let stats = first + UInt64(index * g.statsSize)
             image.store(Int64(10 * (index + 1)), at: stats + UInt64(g.statsCollections))
             image.store(Int64(100 * (index + 1)), at: stats + UInt64(g.statsCollected))
             image.store(Int64(index), at: stats + UInt64(g.statsUncollectable))
         }
-        image.store(Int32(collecting ? 1 : 0), at: gcState + UInt64(g.collecting))
+        image.store(Int32(collecting ? 1 : 0), at: stateAt["collecting"]!)
     }
 
     func allocate(_ size: Int) -> UInt64 {
@@ -214,7 +247,7 @@ final class SyntheticHeap {
         image.store(Int64(items.count), at: list + UInt64(layout.object.size))
         image.store(array, at: list + UInt64(layout.list.items))
         for (index, item) in items.enumerated() { image.store(item, at: array + UInt64(index * 8)) }
-        image.store(list, at: gcState + UInt64(layout.gc.garbage))
+        image.store(list, at: stateAt["garbage"]!)
     }
 }
 

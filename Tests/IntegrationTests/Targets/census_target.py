@@ -1,4 +1,4 @@
-"""Integration-test target for pyinspect (written for this project; CPython 3.8+, stdlib only).
+"""Integration-test target for pyinspect (written for this project; CPython 2.7 and 3.6+, stdlib only).
 
 Builds a deterministic heap, writes the exact in-process truth about it as JSON to --expect FILE,
 prints "READY <pid>" on stdout and then blocks in sys.stdin.read() until EOF (exit status 0).
@@ -52,7 +52,8 @@ class Leak(object):
 
 
 def qualified(t):
-    return "%s.%s" % (t.__module__, t.__qualname__)
+    # 2.7 has no __qualname__: the qualified name is module.__name__ there.
+    return "%s.%s" % (t.__module__, getattr(t, "__qualname__", t.__name__))
 
 
 def census(objects):
@@ -80,6 +81,8 @@ def permanent_immortal():
     itself is left as it is): unfreeze there, and count the immortal objects that arrive in
     generation 2. The collector moves immortal objects it meets there (3.12+); gc.freeze() moves
     every object of generations 0-2."""
+    if sys.version_info < (3, 8):
+        return 0    # no immortal objects before 3.12 (and no gc.get_objects(generation) to count them)
     r, w = os.pipe()
     child = os.fork()
     if child == 0:
@@ -148,10 +151,13 @@ def main():
     gc.disable()
 
     # ---- exact truth; nothing below frees a generation-2 object or collects ----
-    gen2 = gc.get_objects(generation=2)
+    # Before 3.8 gc.get_objects() takes no generation: right after a full collection with gc disabled
+    # every tracked object is in generation 2 and generation 1 is empty. (Called here, not from a helper:
+    # 2.7 and 3.6 track every frame, and a helper's own frame would be counted.)
+    gen2 = gc.get_objects(generation=2) if sys.version_info >= (3, 8) else gc.get_objects()
     truth_gen2 = census(gen2)
     del gen2
-    gen1 = gc.get_objects(generation=1)
+    gen1 = gc.get_objects(generation=1) if sys.version_info >= (3, 8) else []
     truth_gen1 = census(gen1)
     del gen1
     garbage = list(gc.garbage)
@@ -168,7 +174,7 @@ def main():
         "threshold": list(gc.get_threshold()),
         "enabled": gc.isenabled(),
         "debug": gc.get_debug(),
-        "freeze_count": gc.get_freeze_count(),
+        "freeze_count": gc.get_freeze_count() if hasattr(gc, "get_freeze_count") else 0,
         "permanent_immortal": permanent_immortal(),
         "markers": {
             "Alpha": 123,
