@@ -68,12 +68,14 @@ public struct TextRenderer {
         let widths = [10, 12, 10, 8, 12, 12, 14]
         out.append("  " + zip(columns, widths).map { $0.1 == 10 && $0.0 == "generation" ? padRight($0.0, $0.1) : padLeft($0.0, $0.1) }.joined(separator: " "))
         for (index, census) in report.generations.enumerated() {
-            let stats = index < c.stats.count ? c.stats[index] : GenerationStats(collections: 0, collected: 0, uncollectable: 0)
+            // No statistics (3.15 keeps them behind a pointer, not read): "-", not a made-up 0.
+            let stats = index < c.stats.count ? c.stats[index] : nil
+            func stat(_ value: Int?) -> String { value.map { grouped($0) } ?? "-" }
             let cells = [padRight("\(index)", widths[0]), padLeft(grouped(census.count), widths[1]),
                          padLeft(index < c.thresholds.count ? grouped(c.thresholds[index]) : "-", widths[2]),
                          padLeft(index < c.counts.count ? grouped(c.counts[index]) : "-", widths[3]),
-                         padLeft(grouped(stats.collections), widths[4]), padLeft(grouped(stats.collected), widths[5]),
-                         padLeft(grouped(stats.uncollectable), widths[6])]
+                         padLeft(stat(stats?.collections), widths[4]), padLeft(stat(stats?.collected), widths[5]),
+                         padLeft(stat(stats?.uncollectable), widths[6])]
             out.append("  " + cells.joined(separator: " "))
         }
         var permanent = "  " + padRight("permanent", widths[0]) + " " + padLeft(grouped(report.permanent.count), widths[1])

@@ -31,6 +31,15 @@ import Testing
         return HeapReport(target: target, capture: capture)
     }
 
+    /// Without statistics (3.15 keeps them behind a pointer) the columns say "-", not 0.
+    @Test func missingStatisticsAreDashes() {
+        var bare = self.report()
+        bare.capture.collector.stats = []
+        let text = TextRenderer(options: RenderOptions(naming: .name, topTypes: 2)).render(bare)
+        #expect(text.contains("  0                 1,234        700       12            -            -              -\n"))
+        #expect(text.contains("  2                     5         10        1            -            -              -\n"))
+    }
+
     @Test func textReport() {
         let text = TextRenderer(options: RenderOptions(naming: .name, topTypes: 2, listObjects: true)).render(report())
         #expect(text == """
