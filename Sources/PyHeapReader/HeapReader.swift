@@ -50,10 +50,10 @@ public struct HeapReader: Sendable {
                 layout = found.layout
             case let .failure(failure):
                 if let error = failure.unreadable { throw .memory(error) }
+                if failure.noInterpreter { throw .inconsistent(failure.text) }
                 throw .layoutMismatch("no table of \(detected.version.series) fits \(detected.display): \(failure.text)")
             }
         }
-        let era = layout.era
         func mainInterpreter() throws(MemoryError) -> UInt64 {
             if let fitted { return fitted.interpreter }
             guard let runtime, let mainField = layout.runtime.interpretersMain, let headField = layout.runtime.interpretersHead else {
@@ -64,11 +64,10 @@ public struct HeapReader: Sendable {
         }
         let interpreter = (try? mainInterpreter()) ?? 0
         let gcState: GCStateAddresses
-        switch era.gcStateHome {
-        case .runtime, .interpreter:
+        if let fitted {
             // LayoutFit located it (and checked that it holds together).
-            gcState = try GCStateAddresses(structure: fitted!.gcState, layout: layout.gc)
-        case .moduleStatics:
+            gcState = try GCStateAddresses(structure: fitted.gcState, layout: layout.gc)
+        } else {
             gcState = try GCStateAddresses(statics: layout.gc, symbols: image.symbols, memory: memory, file: image.interpreterFile)
         }
         var reader = HeapReader(detected: detected, layout: layout, gcState: gcState, symbols: image.symbols.mapValues(\.address))

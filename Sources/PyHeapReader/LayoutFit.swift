@@ -24,6 +24,7 @@ struct LayoutFit {
     func choose(_ candidates: [PythonLayout]) -> Result<Fit, FitFailure> {
         var reasons: [String] = []
         var unreadable: [MemoryError] = []
+        var withoutInterpreter = 0
         for checkLinks in [true, false] {
             for candidate in candidates {
                 switch fit(candidate, checkLinks: checkLinks) {
@@ -31,12 +32,17 @@ struct LayoutFit {
                 case let .failure(reason):
                     if let error = reason.unreadable, case .processGone = error { return .failure(reason) }
                     if let error = reason.unreadable, checkLinks { unreadable.append(error) }
+                    if reason.noInterpreter, checkLinks { withoutInterpreter += 1 }
                     if checkLinks { reasons.append("\(candidate.version ?? candidate.series): \(reason.text)") }
                 }
             }
         }
         // Nothing could even be read: the target's memory is the problem, not the tables.
         let allUnreadable = !candidates.isEmpty && unreadable.count == candidates.count
+        // No interpreter under any table: the process is not ready, the tables are not at fault.
+        if !candidates.isEmpty && withoutInterpreter == candidates.count {
+            return .failure(FitFailure(text: Self.noInterpreter, noInterpreter: true))
+        }
         return .failure(FitFailure(text: reasons.joined(separator: "; "), unreadable: allUnreadable ? unreadable.first : nil))
     }
 
@@ -44,7 +50,11 @@ struct LayoutFit {
         var text: String
         /// Set when the target's memory could not be read (it exited, exec'd, or the pointer is bad).
         var unreadable: MemoryError? = nil
+        /// Set when there was no main interpreter to find the gc state in (starting up or shutting down).
+        var noInterpreter = false
     }
+
+    static let noInterpreter = "no main interpreter (the process is starting up or shutting down)"
 
     func fit(_ table: PythonLayout, checkLinks: Bool = true) -> Result<Fit, FitFailure> {
         var layout = table
@@ -62,13 +72,14 @@ struct LayoutFit {
             let head = try memory.pointer(at: runtime &+ UInt64(headField))
             let interpreter = main != 0 ? main : head
             let gcState: UInt64
-            if let offset = layout.runtime.gc {
+            switch layout.era.gcStateHome {
+            case let .runtime(offset):
                 gcState = runtime &+ UInt64(offset)
-            } else {
-                guard interpreter != 0, let offset = layout.interpreter.gc else {
-                    return .failure(FitFailure(text: "no main interpreter (the process is starting up or shutting down)"))
-                }
+            case let .interpreter(offset):
+                guard interpreter != 0 else { return .failure(FitFailure(text: Self.noInterpreter, noInterpreter: true)) }
                 gcState = interpreter &+ UInt64(offset)
+            case .moduleStatics:
+                return .failure(FitFailure(text: "the table keeps its gc state in module statics, not in _PyRuntime"))
             }
             if let problem = try problem(gcState: gcState, layout: layout, checkLinks: checkLinks) { return .failure(FitFailure(text: problem)) }
             return .success(Fit(layout: layout, interpreter: interpreter, gcState: gcState))
