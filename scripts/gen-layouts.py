@@ -16,7 +16,7 @@ The script fails loudly (exit status 1, nothing written) when
   * containment checks fail (e.g. `interp.gc` is not a `struct _gc_runtime_state`, `generations`
     is not an array of `struct gc_generation`, sizeof(_PyRuntimeState) differs from the size of the
     `_PyRuntime` symbol, the build's own `Py_Version` (3.11+) differs from its interpreter's version),
-  * two builds of the same series are given, or a series outside 3.6-3.13 is given,
+  * two builds of the same series are given, or a series outside 2.7, 3.6-3.13 is given,
   * a STATICS variable (3.6: gcmodule.c's generations, enabled, debug, collecting, garbage, generation_stats,
     _PyGC_generation0 and pystate.c's interp_head, which stand in for `_PyRuntime`) is missing, has another
     C type, or exists outside its series; `_PyRuntime` exists where the runtime group says it does not,
@@ -112,7 +112,7 @@ import tempfile
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUT = os.path.join(REPO, "Sources", "CPythonLayouts", "Generated", "GeneratedLayouts.swift")
 PROBED_OUT = os.path.join(REPO, "Sources", "CPythonLayouts", "Generated", "ProbedLayouts.swift")
-SUPPORTED = [(3, minor) for minor in range(6, 14)]
+SUPPORTED = [(2, 7)] + [(3, minor) for minor in range(6, 14)]
 
 # ---------------------------------------------------------------------------------------------
 # What to resolve
@@ -134,10 +134,15 @@ TYPES = {
     "heaptype": ["PyHeapTypeObject", "struct _heaptypeobject"],
     "list": ["PyListObject"],
     "ascii": ["PyASCIIObject"],
+    "unicode": ["PyUnicodeObject"],       # 2.7's str-of-characters; 3.3+ names the legacy (non-compact) form so
+    "bytes": ["PyBytesObject", "PyStringObject"],   # 2.7's str is PyStringObject (PyBytesObject is a macro there)
     "compact": ["PyCompactUnicodeObject"],
     "dict": ["PyDictObject"],
     "keys": ["PyDictKeysObject", "struct _dictkeysobject"],
-    "entry": ["PyDictKeyEntry"],
+    "entry": ["PyDictKeyEntry", "PyDictEntry"],      # 2.7: PyDictEntry
+    "instance": ["PyInstanceObject"],                 # 2.7 classic classes
+    "classobj": ["PyClassObject"],
+    "tryblock": ["PyTryBlock"],
     "uentry": ["PyDictUnicodeEntry"],
     # TraversalLayout
     "member": ["PyMemberDef", "struct PyMemberDef"],
@@ -170,7 +175,7 @@ TYPES = {
     "cfunction": ["PyCFunctionObject"],
     # descriptors, mappingproxy, method-wrapper (Objects/descrobject.c)
     "methoddescr": ["PyMethodDescrObject"],
-    "mappingproxy": ["mappingproxyobject"],
+    "mappingproxy": ["mappingproxyobject", "proxyobject"],   # 2.7: proxyobject
     "methodwrapper": ["wrapperobject"],
     "cmethod": ["PyCMethodObject"],                                    # 3.9+ only
     "methoddef": ["PyMethodDef", "struct PyMethodDef"],
@@ -197,7 +202,11 @@ ASYNCIO_TYPES = {
     "wakeupwrapper": ["TaskWakeupMethWrapper"],                        # 3.8-3.9 only
 }
 
-ALL = ((3, 6), (3, 13))
+ALL = ((2, 7), (3, 13))
+# Python 3 only (the compact str, the split dict, __qualname__, ...): 2.7 has other structures or none.
+PY3 = ((3, 6), (3, 13))
+# 2.7 only (its str is PyStringObject, its dict keeps its table, classic classes, the block stack).
+PY2 = ((2, 7), (2, 7))
 # From 3.7: `_PyRuntime` (with the gc state in `_PyRuntime.gc` in 3.7-3.8, `interp->gc` later), interpreter ids,
 # the permanent generation, contextvars and the HAMT. 3.6 keeps the gc state in gcmodule.c statics (GC_STATICS).
 R37 = ((3, 7), (3, 13))
@@ -249,7 +258,7 @@ LAYOUT = [
         ("sysdict", q_typed(q_off("interp", "sysdict"), ["PyObject *"]), ALL),
         # Series without `_PyRuntime.main_thread` find the main thread's pthread_self() (its thread pointer)
         # in the oldest thread state, the last of the interpreter's list (new ones are pushed at the head).
-        ("threadStateHead", q_typed(q_off("interp", "tstate_head"), ["struct _ts *"]), ((3, 6), (3, 10))),
+        ("threadStateHead", q_typed(q_off("interp", "tstate_head"), ["struct _ts *"]), ((2, 7), (3, 10))),
         ("threadStateNext", q_typed(q_off("tstate", "next"), ["struct _ts *", "PyThreadState *"]), ALL),
         ("threadStateThreadId", q_typed(q_off("tstate", "thread_id"), ["unsigned long", "long"]), ALL),
     ]),
@@ -260,7 +269,7 @@ LAYOUT = [
         ("debug", q_off("gcstate", "debug"), R37),
         ("generations", q_off("gcstate", "generations"), R37),
         ("generationCount", q_alt((R37, q_count("gcstate", "generations")),
-                                  (((3, 6), (3, 6)), {"kind": "filevarcount", "file": "gcmodule.c", "name": "generations"})),
+                                  (((2, 7), (3, 6)), {"kind": "filevarcount", "file": "gcmodule.c", "name": "generations"})),
          ALL),
         ("generationSize", q_size("gen"), ALL),
         ("generationThreshold", q_off("gen", "threshold"), ALL),
@@ -269,10 +278,11 @@ LAYOUT = [
         ("generationStats", q_off("gcstate", "generation_stats"), R37),
         # `PyGC_Head *generation0` (= &generations[0].head): a check that the gc state is where the table says.
         ("generation0", q_typed(q_off("gcstate", "generation0"), ["PyGC_Head *"]), R37),
-        ("statsSize", q_size("stats"), ALL),
-        ("statsCollections", q_off("stats", "collections"), ALL),
-        ("statsCollected", q_off("stats", "collected"), ALL),
-        ("statsUncollectable", q_off("stats", "uncollectable"), ALL),
+        # struct gc_generation_stats is 3.4+: 2.7 keeps no per-generation statistics.
+        ("statsSize", q_size("stats"), PY3),
+        ("statsCollections", q_off("stats", "collections"), PY3),
+        ("statsCollected", q_off("stats", "collected"), PY3),
+        ("statsUncollectable", q_off("stats", "uncollectable"), PY3),
         ("collecting", q_off("gcstate", "collecting"), R37),
         ("garbage", q_off("gcstate", "garbage"), R37),
     ]),
@@ -289,7 +299,7 @@ LAYOUT = [
         ("base", q_off("type", "tp_base"), ALL),
         ("dict", q_off("type", "tp_dict"), ALL),
         ("heapName", q_off("heaptype", "ht_name"), ALL),
-        ("heapQualname", q_off("heaptype", "ht_qualname"), ALL),
+        ("heapQualname", q_off("heaptype", "ht_qualname"), PY3),
         # tp_del: a legacy finalizer; gcmodule.c's has_legacy_finalizer keeps objects of such types uncollectable.
         ("legacyFinalizer", q_typed(q_off("type", "tp_del"), ["void (*)(PyObject *)"]), ALL),
     ]),
@@ -298,27 +308,34 @@ LAYOUT = [
         ("allocated", q_off("list", "allocated"), ALL),
     ]),
     ("unicode", "UnicodeLayout", [
-        ("length", q_off("ascii", "length"), ALL),
-        ("state", q_off("ascii", "state"), ALL),
-        ("asciiSize", q_size("ascii"), ALL),
-        ("compactSize", q_size("compact"), ALL),
-        ("kindShift", q_bit("ascii", "state", "kind"), ALL),
-        ("compactShift", q_bit("ascii", "state", "compact"), ALL),
-        ("asciiShift", q_bit("ascii", "state", "ascii"), ALL),
+        ("length", q_alt((PY3, q_off("ascii", "length")), (PY2, q_off("unicode", "length"))), ALL),
+        ("state", q_off("ascii", "state"), PY3),
+        ("asciiSize", q_size("ascii"), PY3),
+        ("compactSize", q_size("compact"), PY3),
+        ("kindShift", q_bit("ascii", "state", "kind"), PY3),
+        ("compactShift", q_bit("ascii", "state", "compact"), PY3),
+        ("asciiShift", q_bit("ascii", "state", "ascii"), PY3),
+        # 2.7: the characters are a separate array of Py_UNICODE (2 or 4 bytes, a build option).
+        ("legacyData", q_typed(q_off("unicode", "str"), ["Py_UNICODE *"]), PY2),
+        ("legacyUnitSize", {"kind": "pointee", "type": "unicode", "path": "str"}, PY2),
     ]),
     ("dict", "DictLayout", [
         ("used", q_off("dict", "ma_used"), ALL),
-        ("keys", q_off("dict", "ma_keys"), ALL),
-        ("values", q_off("dict", "ma_values"), ALL),
+        ("keys", q_off("dict", "ma_keys"), PY3),
+        ("values", q_off("dict", "ma_values"), PY3),
         ("keysSize", q_off("keys", "dk_size"), ((3, 6), (3, 10))),
         ("keysLookup", q_off("keys", "dk_lookup"), ((3, 6), (3, 10))),
         ("keysLog2Size", q_off("keys", "dk_log2_size"), ((3, 11), (3, 13))),
         ("keysLog2IndexBytes", q_off("keys", "dk_log2_index_bytes"), ((3, 11), (3, 13))),
         ("keysKind", q_off("keys", "dk_kind"), ((3, 11), (3, 13))),
-        ("keysEntryCount", q_off("keys", "dk_nentries"), ALL),
-        ("keysIndices", q_off("keys", "dk_indices"), ALL),
+        ("keysEntryCount", q_off("keys", "dk_nentries"), PY3),
+        ("keysIndices", q_off("keys", "dk_indices"), PY3),
         ("entrySize", q_size("entry"), ALL),
         ("unicodeEntrySize", q_size("uentry"), ((3, 11), (3, 13))),
+        # 2.7: the table hangs off the dict (ma_mask + 1 entries), inline in ma_smalltable while small.
+        ("mask", q_typed(q_off("dict", "ma_mask"), ["Py_ssize_t", "long"]), PY2),
+        ("table", q_typed(q_off("dict", "ma_table"), ["PyDictEntry *"]), PY2),
+        ("smallTable", q_off("dict", "ma_smalltable"), PY2),
     ]),
     # `pointerFields` (the last initializer argument) is not in this list: see TRAVERSE.
     ("traversal", "TraversalLayout", [
@@ -327,7 +344,7 @@ LAYOUT = [
         ("typeMro", q_off("type", "tp_mro"), ALL),
         ("typeBases", q_off("type", "tp_bases"), ALL),
         # ht_cached_keys exists in every series (PEP 412 key-sharing dicts, 3.3+); it is *not* 3.11+ only.
-        ("heapTypeCachedKeys", q_off("heaptype", "ht_cached_keys"), ALL),
+        ("heapTypeCachedKeys", q_off("heaptype", "ht_cached_keys"), PY3),
         ("memberDefSize", q_size("member"), ALL),
         ("memberType", q_off("member", "type"), ALL),
         ("memberOffset", q_off("member", "offset"), ALL),
@@ -352,16 +369,16 @@ LAYOUT = [
         ("qualname", q_typed(q_off("code", "co_qualname"), ["PyObject *"]), ((3, 11), (3, 13))),
         ("filename", q_typed(q_off("code", "co_filename"), ["PyObject *"]), ALL),
         ("firstLineNumber", q_typed(q_off("code", "co_firstlineno"), ["int"]), ALL),
-        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((3, 6), (3, 10))),
-        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((3, 6), (3, 10))),
-        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((3, 6), (3, 10))),
+        ("varnames", q_typed(q_off("code", "co_varnames"), ["PyObject *"]), ((2, 7), (3, 10))),
+        ("cellvars", q_typed(q_off("code", "co_cellvars"), ["PyObject *"]), ((2, 7), (3, 10))),
+        ("freevars", q_typed(q_off("code", "co_freevars"), ["PyObject *"]), ((2, 7), (3, 10))),
         ("localsPlusNames", q_typed(q_off("code", "co_localsplusnames"), ["PyObject *"]), ((3, 11), (3, 13))),
         ("nlocalsPlus", q_typed(q_off("code", "co_nlocalsplus"), ["int"]), ((3, 11), (3, 13))),
         ("codeAdaptive", q_typed(q_off("code", "co_code_adaptive"), ["char [1]"]), ((3, 11), (3, 13))),
-        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((3, 6), (3, 9))),
+        ("lnotab", q_typed(q_off("code", "co_lnotab"), ["PyObject *"]), ((2, 7), (3, 9))),
         ("linetable", q_typed(q_off("code", "co_linetable"), ["PyObject *"]), ((3, 10), (3, 13))),
         ("frameLineNumber", q_typed(q_off("frame", "f_lineno"), ["int"]), ALL),
-        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((3, 6), (3, 10))),
+        ("frameLastInstruction", q_typed(q_off("frame", "f_lasti"), ["int"]), ((2, 7), (3, 10))),
         ("interpreterFrameInstruction", q_alt(
             (((3, 11), (3, 12)), q_typed(q_off("iframe", "prev_instr"), ["_Py_CODEUNIT *"])),
             (((3, 13), (3, 13)), q_typed(q_off("iframe", "instr_ptr"), ["_Py_CODEUNIT *"]))), ((3, 11), (3, 13))),
@@ -402,6 +419,23 @@ LAYOUT.append(("debugOffsets", "DebugOffsetsLayout", [
         ("gcCollecting", q_off("debugoffsets", "gc.collecting"), DEBUG_OFFSETS),
 ]))
 
+LAYOUT.append(("bytes", "BytesLayout", [
+        ("data", q_typed(q_off("bytes", "ob_sval"), ["char [1]"]), ALL),
+]))
+# What only Python 2 has: classic classes (gcmodule.c's has_finalizer looks `__del__` up in an instance's
+# dict and its class's bases), and the block stack (2.7-3.10) 2.7's PyGen_NeedsFinalizing reads.
+LAYOUT.append(("classic", "ClassicLayout", [
+        ("instanceClass", q_typed(q_off("instance", "in_class"), ["PyClassObject *"]), PY2),
+        ("instanceDict", q_typed(q_off("instance", "in_dict"), ["PyObject *"]), PY2),
+        ("classBases", q_typed(q_off("classobj", "cl_bases"), ["PyObject *"]), PY2),
+        ("classDict", q_typed(q_off("classobj", "cl_dict"), ["PyObject *"]), PY2),
+        ("className", q_typed(q_off("classobj", "cl_name"), ["PyObject *"]), PY2),
+        ("frameBlockCount", q_typed(q_off("frame", "f_iblock"), ["int"]), ((2, 7), (3, 10))),   # the block stack ends with 3.10
+        ("frameBlockStack", q_off("frame", "f_blockstack"), ((2, 7), (3, 10))),
+        ("blockSize", q_size("tryblock"), ((2, 7), (3, 10))),
+        ("blockType", q_typed(q_off("tryblock", "b_type"), ["int"]), ((2, 7), (3, 10))),
+]))
+
 # Variables of one source file (statics, found in an unstripped library's .symtab) that stand in for a
 # LAYOUT group's structure in the series before `_PyRuntime` (3.6): (group, role, file, variable, accepted C
 # types, series range). Each must exist with that type exactly in its range and be absent outside it; the
@@ -409,7 +443,7 @@ LAYOUT.append(("debugOffsets", "DebugOffsetsLayout", [
 #   gcmodule.c: `generations[NUM_GENERATIONS]` (whose first head `_PyGC_generation0`, an exported pointer,
 #     points at), `enabled`, `debug`, `collecting`, `garbage`, `generation_stats[3]`.
 #   pystate.c: `interp_head`, the interpreter list (PyInterpreterState_Head() returns it).
-R36 = ((3, 6), (3, 6))
+R36 = ((2, 7), (3, 6))
 STATICS = [
     ("gc", "generations", "gcmodule.c", "generations", ["struct gc_generation [3]"], R36),
     ("gc", "generation0", "gcmodule.c", "_PyGC_generation0", ["PyGC_Head *"], R36),
@@ -417,13 +451,13 @@ STATICS = [
     ("gc", "debug", "gcmodule.c", "debug", ["int"], R36),
     ("gc", "collecting", "gcmodule.c", "collecting", ["int"], R36),
     ("gc", "garbage", "gcmodule.c", "garbage", ["PyObject *"], R36),
-    ("gc", "generationStats", "gcmodule.c", "generation_stats", ["struct gc_generation_stats [3]"], R36),
+    ("gc", "generationStats", "gcmodule.c", "generation_stats", ["struct gc_generation_stats [3]"], ((3, 6), (3, 6))),
     ("interpreter", "head", "pystate.c", "interp_head", ["PyInterpreterState *"], R36),
 ]
 STATIC_GROUPS = ["gc", "interpreter"]
 
 # LAYOUT groups rendered after `frames:` (PythonLayout's initializer order).
-LATE_GROUPS = ["code", "debugOffsets"]
+LATE_GROUPS = ["code", "debugOffsets", "bytes", "classic"]
 
 # TraversalLayout.pointerFields: for each builtin type (keyed by the exported symbol of its type object;
 # `PyExc_BaseException` is a `PyObject *` variable holding the type) the struct its objects are, the
@@ -448,14 +482,18 @@ TRAVERSE = {
         (ALL, ["ob_ref"]),
     ]},
     # Objects/classobject.c method_traverse (3.8-3.13): im_func, im_self (not im_weakreflist).
-    "PyMethod_Type": {"struct": "method", "function": "method_traverse", "fields": [
-        (ALL, ["im_func", "im_self"]),
+    "PyMethod_Type": {"struct": "method", "function": [(PY2, "instancemethod_traverse"), (PY3, "method_traverse")],
+                      "fields": [
+        (PY2, ["im_func", "im_self", "im_class"]),     # 2.7's unbound and bound methods keep their class
+        (PY3, ["im_func", "im_self"]),
     ]},
     # Objects/funcobject.c func_traverse. Every PyObject* field but func_weakreflist:
     #   3.8, 3.9: code, globals, module, defaults, kwdefaults, doc, name, dict, closure, annotations, qualname
     #   3.10, 3.11: + func_builtins (new in 3.10, visited after func_globals)
     #   3.12, 3.13: + func_typeparams (new in 3.12, visited before func_qualname)
     "PyFunction_Type": {"struct": "function", "function": "func_traverse", "fields": [
+        (PY2, ["func_code", "func_globals", "func_module", "func_defaults", "func_doc", "func_name", "func_dict",
+               "func_closure"]),
         (((3, 6), (3, 9)), ["func_code", "func_globals", "func_module", "func_defaults", "func_kwdefaults",
                             "func_doc", "func_name", "func_dict", "func_closure", "func_annotations",
                             "func_qualname"]),
@@ -468,15 +506,17 @@ TRAVERSE = {
     ]},
     # Objects/funcobject.c cm_traverse (3.8-3.13): cm_callable, cm_dict.
     "PyClassMethod_Type": {"struct": "classmethod", "function": "cm_traverse", "fields": [
-        (ALL, ["cm_callable", "cm_dict"]),
+        (PY2, ["cm_callable"]),       # 2.7's classmethod and staticmethod have no __dict__
+        (PY3, ["cm_callable", "cm_dict"]),
     ]},
     # Objects/funcobject.c sm_traverse (3.8-3.13): sm_callable, sm_dict.
     "PyStaticMethod_Type": {"struct": "staticmethod", "function": "sm_traverse", "fields": [
-        (ALL, ["sm_callable", "sm_dict"]),
+        (PY2, ["sm_callable"]),
+        (PY3, ["sm_callable", "sm_dict"]),
     ]},
     # Objects/descrobject.c property_traverse: get, set, del, doc; 3.10 added prop_name (and visits it).
     "PyProperty_Type": {"struct": "property", "function": "property_traverse", "fields": [
-        (((3, 6), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
+        (((2, 7), (3, 9)), ["prop_get", "prop_set", "prop_del", "prop_doc"]),
         (((3, 10), (3, 13)), ["prop_get", "prop_set", "prop_del", "prop_doc", "prop_name"]),
     ]},
     # Python/traceback.c tb_traverse (3.8-3.13): tb_next, tb_frame.
@@ -497,7 +537,7 @@ TRAVERSE = {
     # tp_cache, tp_mro, tp_bases, tp_base; 3.9 added ht_module. Not visited: tp_subclasses (weak
     # references), ht_slots, ht_name/ht_qualname (strings), ht_cached_keys (not an object).
     "PyType_Type": {"struct": "heaptype", "function": "type_traverse", "fields": [
-        (((3, 6), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
+        (((2, 7), (3, 8)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
                             "ht_type.tp_base"]),
         (((3, 9), (3, 13)), ["ht_type.tp_dict", "ht_type.tp_cache", "ht_type.tp_mro", "ht_type.tp_bases",
                              "ht_type.tp_base", "ht_module"]),
@@ -506,6 +546,7 @@ TRAVERSE = {
     # `notes` (visited after args). Subclasses with their own traverse (OSError, SyntaxError, ImportError,
     # StopIteration, ...) call it and visit more: they are not covered by this entry.
     "PyExc_BaseException": {"struct": "baseexc", "function": "BaseException_traverse", "fields": [
+        (PY2, ["dict", "args", "message"]),            # 2.7: no traceback, cause or context
         (((3, 6), (3, 10)), ["dict", "args", "traceback", "cause", "context"]),
         (((3, 11), (3, 13)), ["dict", "args", "notes", "traceback", "cause", "context"]),
     ]},
@@ -536,15 +577,19 @@ TRAVERSE = {
     # Objects/descrobject.c descr_traverse (3.8-3.13): d_type only. Every descriptor type shares it
     # (method, classmethod, member, getset, wrapper descriptors), so this one entry plans them all.
     "PyMethodDescr_Type": {"struct": "methoddescr", "function": "descr_traverse", "fields": [
-        (ALL, ["d_common.d_type"]),
+        (PY2, ["d_type"]),                             # 2.7's PyDescr_COMMON is a macro of fields, not a struct
+        (PY3, ["d_common.d_type"]),
     ]},
     # Objects/descrobject.c mappingproxy_traverse (3.8-3.13): mapping.
-    "PyDictProxy_Type": {"struct": "mappingproxy", "function": "mappingproxy_traverse", "fields": [
-        (ALL, ["mapping"]),
+    "PyDictProxy_Type": {"struct": "mappingproxy", "function": [(PY2, "proxy_traverse"), (PY3, "mappingproxy_traverse")],
+                         "fields": [
+        (PY2, ["dict"]),                               # 2.7's dictproxy (proxyobject)
+        (PY3, ["mapping"]),
     ]},
     # Objects/descrobject.c wrapper_traverse (3.8-3.13): descr, self (a bound slot wrapper: `x.__eq__`).
-    "_PyMethodWrapper_Type": {"struct": "methodwrapper", "function": "wrapper_traverse", "fields": [
-        (ALL, ["descr", "self"]),
+    # 2.7's is the file-local `wrappertype` (not exported, so not recognised): its objects are emulated.
+    "_PyMethodWrapper_Type": {"struct": "methodwrapper", "function": "wrapper_traverse", "exists": PY3, "fields": [
+        (PY3, ["descr", "self"]),
     ]},
     # Python/hamt.c hamt_tp_traverse (3.8-3.13): h_root (not h_weakreflist). The symbol is exported
     # (PyAPI_DATA) only in 3.8-3.10; 3.11+ declare it in an internal header: a local symbol, found only in
@@ -604,7 +649,7 @@ def traverse_paths(key, series):
 # Wrapper types (coro_wrapper, async_gen_asend/athrow/wrapped_value) are not covered here. The other _asyncio
 # types (FutureIter, TaskStepMethWrapper, TaskWakeupMethWrapper) are in ASYNCIO_MORE.
 
-R_OLD = ((3, 6), (3, 10))
+R_OLD = ((2, 7), (3, 10))
 R_NEW = ((3, 11), (3, 13))
 
 # (label, query, range, accepted stripped C types of the member (None: any), nil-checked out of range?)
@@ -615,7 +660,7 @@ FRAME_SCALARS = [
     ("codeCellvars", q_off("code", "co_cellvars"), R_OLD, ["PyObject *"], False),
     ("codeFreevars", q_off("code", "co_freevars"), R_OLD, ["PyObject *"], False),
     ("frameValueStack", q_off("frame", "f_valuestack"), R_OLD, ["PyObject **"], True),
-    ("frameStackTop", q_off("frame", "f_stacktop"), ((3, 6), (3, 9)), ["PyObject **"], True),
+    ("frameStackTop", q_off("frame", "f_stacktop"), ((2, 7), (3, 9)), ["PyObject **"], True),
     ("frameStackDepth", q_off("frame", "f_stackdepth"), ((3, 10), (3, 10)), ["int"], True),
     ("frameInterpreterFrame", q_off("frame", "f_frame"), R_NEW, ["struct _PyInterpreterFrame *"], True),
     ("interpreterFrameOwner", q_off("iframe", "owner"), R_NEW, ["char"], True),
@@ -641,7 +686,7 @@ FRAME_ABSENT = [
 FRAME_FIELD_LISTS = {
     "frameFields": ("frame", [
         # 3.6 (and 2.7) frames also hold the exception being handled (3.7 moved it to the thread state).
-        (((3, 6), (3, 6)), ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace", "f_exc_type",
+        (((2, 7), (3, 6)), ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace", "f_exc_type",
                             "f_exc_value", "f_exc_traceback"]),
         (((3, 7), (3, 10)), ["f_back", "f_code", "f_builtins", "f_globals", "f_locals", "f_trace"]),
         (((3, 11), (3, 12)), ["f_back", "f_trace"]),
@@ -664,17 +709,24 @@ def _gen_fields(p, finalizer=None):
     v312 = ["%s_name" % p, "%s_qualname" % p, "%s_exc_state.exc_value" % p]
     pre_old = [finalizer[0]] if finalizer else []
     pre_new = [finalizer[1]] if finalizer else []
-    return [(((3, 6), (3, 6)), pre_old + v36), (((3, 7), (3, 10)), pre_old + old), (((3, 11), (3, 11)), pre_new + v311),
+    # 2.7: gen_traverse visits gi_frame and gi_code only (no names; no coroutines or async generators).
+    return [(PY2, ["%s_frame" % p, "%s_code" % p]), (((3, 6), (3, 6)), pre_old + v36), (((3, 7), (3, 10)), pre_old + old), (((3, 11), (3, 11)), pre_new + v311),
             (((3, 12), (3, 13)), pre_new + v312)]
 
 
 # Generator types: struct, traverse function, fields; 3.11+ also the frame-state byte and embedded frame.
 GENERATORS = {
     "PyGen_Type": {"struct": "genobj", "function": "gen_traverse", "prefix": "gi", "fields": _gen_fields("gi")},
-    "PyCoro_Type": {"struct": "coro", "function": "gen_traverse", "prefix": "cr", "fields": _gen_fields("cr")},
-    "PyAsyncGen_Type": {"struct": "asyncgen", "function": "async_gen_traverse", "prefix": "ag",
+    "PyCoro_Type": {"struct": "coro", "function": "gen_traverse", "prefix": "cr", "fields": _gen_fields("cr"),
+                    "exists": PY3},
+    "PyAsyncGen_Type": {"struct": "asyncgen", "function": "async_gen_traverse", "prefix": "ag", "exists": PY3,
                         "fields": _gen_fields("ag", ("ag_finalizer", "ag_origin_or_finalizer"))},
 }
+
+def generators(s):
+    """The GENERATORS entries whose type exists in series s."""
+    return [(k, e) for k, e in GENERATORS.items() if in_range(s, e.get("exists", ALL))]
+
 
 _FUT_36 = ["fut_loop", "fut_callbacks", "fut_result", "fut_exception", "fut_source_tb", "dict"]  # no contexts
 _FUT_38 = ["fut_loop", "fut_callback0", "fut_context0", "fut_callbacks", "fut_result", "fut_exception",
@@ -796,10 +848,13 @@ DICT_SUBTYPES = {
 # visitsType; it must compare leftblock with rightblock, leftindex with BLOCKLEN-1 (or the index with
 # BLOCKLEN), rightblock with leftblock->rightlink, read rightindex; and the disassembly must index the block
 # data at the DWARF `data` offset (`data(%b,%i,8)`) in both loops.
+# 2.7 builds the module as lib-dynload/_collections.so (read in a gdb session of its own); its blocks hold
+# 62 items before their links (data, rightlink, leftlink) and the deque counts its items in `len`, not
+# ob_size. Its deque_traverse walks the blocks while b != NULL, to rightindex in the right block.
 DEQUE = {"struct": "deque", "block": "deque_block", "function": "deque_traverse",
          "tp_name": "collections.deque",
-         "type": [(((3, 6), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
-         "visits_type": [(((3, 6), (3, 11)), False), (((3, 12), (3, 13)), True)]}
+         "type": [(((2, 7), (3, 11)), ("static", "deque_type")), (((3, 12), (3, 13)), ("spec", "deque_spec"))],
+         "visits_type": [(((2, 7), (3, 11)), False), (((3, 12), (3, 13)), True)]}
 # Not covered (left out; safe, they only hide references):
 #   PyCMethod_Type: no tp_traverse of its own (see PyCFunction_Type in TRAVERSE; EXTRA_CHECKS);
 #   the HAMT iterators (_PyHamtItems_Type, ...), which visit a node stack.
@@ -830,6 +885,15 @@ TYPE_CHECKS = [
 
 # A few values from docs/cpython-gc-internals.md (DWARF+live verified there) to compare against.
 FACTS = {
+    # 2.7: gcmodule.c's statics like 3.6; PyGC_Head is a 32-byte union with a double (8-aligned), so a
+    # generation is 40 bytes; no generation statistics; the dict keeps its table (ma_mask, ma_table).
+    "2.7": {"gc.headSize": 32, "gc.stateSize": None, "gc.enabled": None, "gc.debug": None, "gc.generations": None,
+            "gc.generationSize": 40, "gc.generationThreshold": 32, "gc.generationCountField": 36,
+            "gc.permanentGeneration": None, "gc.generationStats": None, "gc.collecting": None, "gc.garbage": None,
+            "gc.statsSize": None, "gc.statsCollections": None, "gc.statsCollected": None,
+            "gc.statsUncollectable": None, "runtime.size": None, "interpreter.id": None,
+            "interpreter.threadStateThreadId": 144, "dict.used": 24, "dict.keys": None, "dict.values": None,
+            "unicode.state": None, "unicode.kindShift": None, "unicode.compactShift": None, "unicode.asciiShift": None},
     # 3.6: no _PyRuntime; the gc state is gcmodule.c's statics (no struct, no permanent generation).
     "3.6": {"gc.headSize": 32, "gc.stateSize": None, "gc.enabled": None, "gc.debug": None, "gc.generations": None,
             "gc.generationSize": 48, "gc.generationThreshold": 32, "gc.generationCountField": 36,
@@ -1096,6 +1160,13 @@ for qid, q in spec["queries"].items():
         elif k == "ftype":
             _, f = walk(t, q["path"])
             out["results"][qid] = {"value": str(f.type.strip_typedefs()), "how": "type of %s.%s" % (name, q["path"])}
+        elif k == "pointee":
+            _, f = walk(t, q["path"])
+            pt = f.type.strip_typedefs()
+            if pt.code != gdb.TYPE_CODE_PTR:
+                raise ValueError("%s.%s is not a pointer" % (name, q["path"]))
+            out["results"][qid] = {"value": pt.target().strip_typedefs().sizeof,
+                                   "how": "sizeof(*%s.%s) (%s)" % (name, q["path"], pt.target())}
         else:
             raise ValueError("unknown query kind %s" % k)
     except Exception as e:
@@ -1138,7 +1209,8 @@ def ask_interpreter(exe):
             "'shared': sysconfig.get_config_var('Py_ENABLE_SHARED'), "
             "'gil_disabled': sysconfig.get_config_var('Py_GIL_DISABLED')}))")
     try:
-        r = subprocess.run([exe, "-I", "-S", "-c", code], capture_output=True, text=True, check=True, timeout=60)
+        # -I (isolated) is 3.4+; 2.7 takes -E -s for the same effect here.
+        r = subprocess.run([exe, "-E", "-s", "-S", "-c", code], capture_output=True, text=True, check=True, timeout=60)
     except (OSError, subprocess.SubprocessError) as e:
         raise GenError("cannot run %s: %s" % (exe, e))
     return json.loads(r.stdout)
@@ -1154,7 +1226,7 @@ def build_from_lib(lib):
         raise GenError("%s: not a libpythonX.Y.so.1.0" % lib)
     series = (int(m.group(1)), int(m.group(2)))
     if series not in SUPPORTED:
-        raise GenError("%s: series %s is outside 3.6-3.13" % (lib, series_str(series)))
+        raise GenError("%s: series %s is outside 2.7, 3.6-3.13" % (lib, series_str(series)))
     if "t" in m.group(3):
         raise GenError("%s: free-threaded builds are not supported" % lib)
     exe = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(lib))), "bin", "python%d.%d" % series)
@@ -1188,7 +1260,7 @@ def build_from_arg(path):
 def default_builds():
     root = pyenv_root()
     by_series = {}
-    for lib in glob.glob(os.path.join(root, "versions", "*", "lib", "libpython3.*.so.1.0")):
+    for lib in glob.glob(os.path.join(root, "versions", "*", "lib", "libpython[23].*.so.1.0")):
         m = SONAME_RE.match(os.path.basename(lib))
         if not m or m.group(3) not in ("", "m"):   # 3.7 and older: "m" (pymalloc) is the default ABI
             continue
@@ -1203,7 +1275,7 @@ def default_builds():
                                                               by_series[series][1]["version"]), file=sys.stderr)
             by_series[series] = (key, b)
     if not by_series:
-        raise GenError("no pyenv builds of 3.6-3.13 with a shared libpython under %s" % root)
+        raise GenError("no pyenv builds of 2.7 or 3.6-3.13 with a shared libpython under %s" % root)
     return [by_series[s][1] for s in sorted(by_series)]
 
 
@@ -1235,6 +1307,7 @@ def layout_subqueries(qid, q):
 def extract(build, gdb, disasm_check=True):
     """Resolve every field for one build. Returns {struct: {label: int|None}} and the provenance."""
     s = build["series"]
+    build["gdb"] = gdb      # for the extension modules' own sessions (2.7's _collections)
     queries = {}
     for group, _, fields in LAYOUT:
         for label, q, _ in fields:
@@ -1385,9 +1458,11 @@ def extract(build, gdb, disasm_check=True):
             errors.append("%s: %s: %s" % (series_str(s), key, t.get("error") or size.get("error")))
             continue
         info = t["value"]
-        if info["function"] != entry["function"]:
+        function = entry["function"] if isinstance(entry["function"], str) else \
+            per_series(entry["function"], s, key + " function")
+        if info["function"] != function:
             errors.append("%s: %s.tp_traverse is %s, TRAVERSE says %s" % (series_str(s), key, info["function"],
-                                                                         entry["function"]))
+                                                                         function))
             continue
         if info["basicsize"] != size["value"]:
             errors.append("%s: %s.tp_basicsize %d != %s %d: wrong struct for this type" % (
@@ -1502,7 +1577,7 @@ def frame_queries(s):
     if s >= (3, 11):
         q["frames.frame_data"] = q_off("frame", "_f_frame_data")
         q["frames.disasm._PyFrame_Traverse"] = {"kind": "disasm", "function": "_PyFrame_Traverse"}
-    for key, entry in GENERATORS.items():
+    for key, entry in generators(s):
         q["frames.type.%s" % key] = {"kind": "typeobj", "symbol": key}
         q["frames.sizeof.%s" % key] = q_size(entry["struct"])
         if s >= (3, 11):
@@ -1633,7 +1708,7 @@ def frame_values(build, R, gdb, disasm_check):
             pairs.append((path, o))
         v[label], names[label] = offs, pairs
     gen_fields = {}
-    for key, entry in GENERATORS.items():
+    for key, entry in generators(s):
         offs, pairs = [], []
         for path in per_series(entry["fields"], s, key):
             o = _resolve(R, "frames.%s.%s" % (key, path), errors, s, ["*"])
@@ -1678,7 +1753,7 @@ def frame_values(build, R, gdb, disasm_check):
         frame_info = typeinfo("PyFrame_Type", "frame_traverse",
                               R["frames.frame_data"]["value"] + v["interpreterFrameLocalsPlus"])
     gen_infos = {}
-    for key, entry in GENERATORS.items():
+    for key, entry in generators(s):
         size = R["frames.sizeof.%s" % key]["value"] if s < (3, 11) else \
             v["generatorInterpreterFrame"] + v["interpreterFrameLocalsPlus"]
         gen_infos[key] = typeinfo(key, entry["function"], size)
@@ -1693,8 +1768,10 @@ def frame_values(build, R, gdb, disasm_check):
     if s < (3, 11):
         code = f(v["frameCode"])
         nlocals = e_field(v["codeNlocals"], code, 4)
-        cells = e_field(16, f(v["codeCellvars"], code))       # Py_SIZE of the tuples: ob_size
-        frees = e_field(16, f(v["codeFreevars"], code))
+        # Py_SIZE of the tuples: ob_size (2.7 adds them into an int, so the compiled code reads 4 bytes)
+        width = 8 if in_range(s, PY3) else 4
+        cells = e_field(16, f(v["codeCellvars"], code), width)
+        frees = e_field(16, f(v["codeFreevars"], code), width)
         visits = fields + [e_load(("iter", e_add(OBJ, v["frameLocalsPlus"]), 8))]
         if s < (3, 10):
             stack = ("iter", f(v["frameValueStack"]), 8)
@@ -1720,7 +1797,7 @@ def frame_values(build, R, gdb, disasm_check):
                 [e_load(("index", e_add(OBJ, v["interpreterFrameLocalsPlus"]), i, 8))]
             _check_trace(s, "_PyFrame_Traverse", r["value"], visits, errors, how,
                          compares=[(i, f(v["interpreterFrameStackTop"], OBJ, 4))])
-    for key, entry in GENERATORS.items():
+    for key, entry in generators(s):
         delegates = []
         if s >= (3, 11):
             state = e_render(e_field(v["generatorFrameState"], OBJ, 1))
@@ -1737,6 +1814,8 @@ def frame_values(build, R, gdb, disasm_check):
 def asyncio_values(build, gdb, disasm_check):
     """asyncioFields for one build, from its _asyncio extension. Returns (fields, how, names, errors)."""
     s = build["series"]
+    if not in_range(s, PY3):
+        return {}, {}, {}, []       # no _asyncio before 3.4
     so = asyncio_so(build)
     q = {}
     for key, entry in ASYNCIO.items():
@@ -1918,6 +1997,10 @@ def extra_queries(s):
         q["arr.%s.offset" % key] = q_off(entry["struct"], entry["array"])
         q["arr.%s.ftype" % key] = {"kind": "ftype", "type": entry["struct"], "path": entry["array"]}
         q["arr.%s.count" % key] = q_count(entry["struct"], entry["array"])
+    if not in_range(s, PY3):
+        # 2.7 builds _functools and _collections as extension modules and has no C OrderedDict: their
+        # objects are traversed by their own code in the emulator (the deque is read from its module).
+        return q
     for key, entry in MODULE_TYPES.items():
         q.update(_plain_queries("mod.%s" % key, entry, s, per_series(entry["type"], s, key)))
     for key, entry in DICT_SUBTYPES.items():
@@ -1927,16 +2010,7 @@ def extra_queries(s):
                 for struct, path in chain:
                     q["dsub.%s.left_out.%s.%s" % (key, struct, path)] = q_off(struct, path)
     q["dsub.PyDict_Type"] = {"kind": "typeobj", "symbol": "PyDict_Type"}
-    kind, symbol = per_series(DEQUE["type"], s, "deque")
-    q["deque.type"] = {"kind": "typeobj" if kind == "static" else "typespec", "symbol": symbol}
-    q["deque.sizeof"] = q_size(DEQUE["struct"])
-    for path in ("leftblock", "rightblock", "leftindex", "rightindex"):
-        q["deque.%s" % path] = q_off(DEQUE["struct"], path)
-        q["deque.%s.ftype" % path] = {"kind": "ftype", "type": DEQUE["struct"], "path": path}
-    for path in ("data", "rightlink"):
-        q["deque.block.%s" % path] = q_off(DEQUE["block"], path)
-        q["deque.block.%s.ftype" % path] = {"kind": "ftype", "type": DEQUE["block"], "path": path}
-    q["deque.block.count"] = q_count(DEQUE["block"], "data")
+    q.update(deque_queries(s))
     q["dsub.PyDict_Type.address"] = {"kind": "eval", "expr": "(long)&PyDict_Type"}
     for i, (_, expr, _, rng) in enumerate(EXTRA_CHECKS):
         if in_range(s, rng):
@@ -1957,6 +2031,11 @@ def extra_values(build, R, values, disasm_check):
             else:
                 how["extra.check%d" % i] = what
     size_field = values["object"]["size"]
+    if not in_range(s, PY3):
+        dq = deque_value(s, collections_results(build), errors, how, disasm_check)
+        if dq is not None:
+            v["deque"] = dq
+        return v, how, names, errors
     # arrayFields
     for key, entry in HAMT_ARRAYS.items():
         if s < (3, 7):
@@ -2045,12 +2124,40 @@ def extra_values(build, R, values, disasm_check):
     return v, how, names, errors
 
 
+def deque_queries(s):
+    """The queries deque_value needs, in the session of the library that defines the deque."""
+    q = {}
+    kind, symbol = per_series(DEQUE["type"], s, "deque")
+    q["deque.type"] = {"kind": "typeobj" if kind == "static" else "typespec", "symbol": symbol}
+    q["deque.sizeof"] = q_size(DEQUE["struct"])
+    for path in ("leftblock", "rightblock", "leftindex", "rightindex"):
+        q["deque.%s" % path] = q_off(DEQUE["struct"], path)
+        q["deque.%s.ftype" % path] = {"kind": "ftype", "type": DEQUE["struct"], "path": path}
+    for path in ("data", "rightlink"):
+        q["deque.block.%s" % path] = q_off(DEQUE["block"], path)
+        q["deque.block.%s.ftype" % path] = {"kind": "ftype", "type": DEQUE["block"], "path": path}
+    q["deque.block.count"] = q_count(DEQUE["block"], "data")
+    q["deque.block.size"] = q_size(DEQUE["block"])
+    q["deque.len"] = q_off(DEQUE["struct"], "len")            # 2.7 only: 3.x counts in ob_size
+    return q
+
+
+def collections_results(build):
+    """2.7: the deque queries answered by the build's lib-dynload/_collections.so."""
+    so = os.path.join(os.path.dirname(build["lib"]), "python%d.%d" % build["series"], "lib-dynload", "_collections.so")
+    if not os.path.exists(so):
+        raise GenError("%s: no %s" % (series_str(build["series"]), so))
+    types = {"object": TYPES["object"], "deque": TYPES["deque"], "deque_block": TYPES["deque_block"]}
+    return run_gdb(build["gdb"], so, deque_queries(build["series"]), types=types)["results"]
+
+
 def deque_value(s, R, errors, how, disasm_check):
     """FrameTraversalLayout.deque (DequeLayout) for one build, checked as DEQUE describes; None on error."""
     import re
     n = len(errors)
     want_types = {"leftblock": "struct BLOCK *", "rightblock": "struct BLOCK *", "leftindex": "long",
-                  "rightindex": "long", "block.data": "PyObject *[64]", "block.rightlink": "struct BLOCK *"}
+                  "rightindex": "long", "block.data": "PyObject *[%d]" % (64 if in_range(s, PY3) else 62),
+                  "block.rightlink": "struct BLOCK *"}
     o = {}
     for key, ctype in want_types.items():
         r, ft = R["deque.%s" % key], R["deque.%s.ftype" % key]
@@ -2068,6 +2175,15 @@ def deque_value(s, R, errors, how, disasm_check):
     if len(errors) > n:
         return None
     info, blocklen = t["value"], cnt["value"]
+    bsize, length = R["deque.block.size"], R["deque.len"]
+    if "error" in bsize:
+        errors.append("%s: deque: sizeof(struct BLOCK): %s" % (series_str(s), bsize["error"]))
+        return None
+    if ("error" in length) == (not in_range(s, PY3)):
+        errors.append("%s: deque: its `len` member is %s; DEQUE says 2.7 only" % (
+            series_str(s), "absent" if "error" in length else "present"))
+        return None
+    length = None if "error" in length else length["value"]
     if info["name"] != DEQUE["tp_name"] or info["function"] != DEQUE["function"] or \
             info["basicsize"] != size["value"]:
         errors.append("%s: deque: type %r traverse %s basicsize %d; expected %r, %s, %d" % (
@@ -2089,24 +2205,28 @@ def deque_value(s, R, errors, how, disasm_check):
             return None
         tr = trace_function(info["disassembly"], info["function"])
         problems = list(tr["problems"])
-        want = set(e_render(e) for e in visits) | {"?"}
+        # 3.x: two loops (the first block, then the others: merged into one unknown '?' visit); 2.7: one
+        # loop over every block, which the tracer sees as the first block's visit only.
+        py2 = not in_range(s, PY3)
+        want = set(e_render(e) for e in visits) | (set() if py2 else {"?"})
         if set(tr["visits"]) != want or len(tr["visits"]) != len(set(tr["visits"])):
             problems.append("visits %s, expected %s" % (sorted(tr["visits"]), sorted(want)))
         if tr["delegates"]:
             problems.append("hands visit to %s" % tr["delegates"])
         need = [(first, e_field(rb)), (e_field(rb), e_field(rlink, first))]
         for left, right in need:
-            if (e_render(left), e_render(right)) not in tr["compares"]:
+            if (e_render(left), e_render(right)) not in tr["compares"] and (e_render(right), e_render(left)) not in tr["compares"]:
                 problems.append("does not compare %s with %s" % (e_render(left), e_render(right)))
         if (e_render(e_field(li)), str(blocklen - 1)) not in tr["compares"] and \
-                (e_render(it), str(blocklen)) not in tr["compares"]:
+                (e_render(it), str(blocklen)) not in tr["compares"] and \
+                (e_render(it), str(blocklen - 1)) not in tr["compares"]:       # 2.7: index <= BLOCKLEN - 1
             problems.append("does not compare leftindex / the index with BLOCKLEN %d" % blocklen)
         if e_render(e_field(ri)) not in tr["reads"]:
             problems.append("does not read rightindex %s" % e_render(e_field(ri)))
         # both loops load b->data[index] into %rdi (the visit argument) at the DWARF data offset
         idx = re.findall(r"\bmov\s+(-?0x[0-9a-f]+|\d*)\(%r\w+,%r\w+,8\),%rdi", info["disassembly"])
-        if len(idx) != 2 or any(int(x, 0) != data for x in idx):
-            problems.append("indexed loads into %%rdi at %s, expected two at data offset %d" % (idx, data))
+        if len(idx) != (1 if py2 else 2) or any(int(x, 0) != data for x in idx):
+            problems.append("indexed loads into %%rdi at %s, expected %s at data offset %d" % (idx, "one" if py2 else "two", data))
         if problems:
             errors.append("%s: deque (%s at 0x%x): %s" % (series_str(s), info["function"], info["address"],
                                                          "; ".join(problems)))
@@ -2117,8 +2237,9 @@ def deque_value(s, R, errors, how, disasm_check):
         how["deque"] = "%s: NOT checked against its code" % t["how"]
     return SwiftLiteral(
         "DequeLayout(tpName: %s, leftBlock: %d, rightBlock: %d, leftIndex: %d, rightIndex: %d, blockData: %d, "
-        "blockRightLink: %d, blockLength: %d, visitsType: %s)" % (
-            swift_string(DEQUE["tp_name"]), lb, rb, li, ri, data, rlink, blocklen, "true" if visits_type else "false"))
+        "blockRightLink: %d, blockLength: %d, visitsType: %s, blockSize: %d, length: %s)" % (
+            swift_string(DEQUE["tp_name"]), lb, rb, li, ri, data, rlink, blocklen, "true" if visits_type else "false",
+            bsize["value"], "nil" if length is None else length))
 
 
 def _counts_down_to_zero(tr):

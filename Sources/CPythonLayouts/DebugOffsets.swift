@@ -45,15 +45,15 @@ public struct DebugOffsets: Sendable, Equatable {
         ("pyobject.ob_type", \.object.type),
         ("type_object.tp_name", \.type.name), ("type_object.tp_flags", \.type.flags),
         ("list_object.ob_item", \.list.items), ("list_object.ob_size", \.object.size),
-        ("dict_object.ma_keys", \.dict.keys), ("dict_object.ma_values", \.dict.values),
-        ("unicode_object.state", \.unicode.state), ("unicode_object.length", \.unicode.length),
-        ("unicode_object.asciiobject_size", \.unicode.asciiSize),
+        ("unicode_object.length", \.unicode.length),
     ]
-    /// The same for fields that are optional in the layout (absent before 3.7 or in a gc state of statics).
+    /// The same for fields that are optional in the layout (absent before 3.7, in a gc state of statics, or in 2.7's str and dict).
     nonisolated(unsafe) static let describedOptional: [(String, WritableKeyPath<PythonLayout, Int?>)] = [
         ("runtime_state.interpreters_head", \.runtime.interpretersHead),
         ("interpreter_state.id", \.interpreter.id), ("interpreter_state.gc", \.interpreter.gc),
         ("gc.collecting", \.gc.collecting),
+        ("dict_object.ma_keys", \.dict.keys), ("dict_object.ma_values", \.dict.values),
+        ("unicode_object.state", \.unicode.state), ("unicode_object.asciiobject_size", \.unicode.asciiSize),
     ]
 
     /// `layout` with every field the table describes taken from the table. `interpreters.main` follows

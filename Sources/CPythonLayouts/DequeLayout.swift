@@ -1,4 +1,5 @@
-/// What `deque_traverse` (`collections.deque`, Modules/_collectionsmodule.c, compiled into libpython) visits:
+/// What `deque_traverse` (`collections.deque`, Modules/_collectionsmodule.c, compiled into libpython; 2.7's
+/// lib-dynload/_collections.so, whose loop runs over every block to a NULL link, which is the same) visits:
 /// the items of a doubly linked list of fixed-size blocks, which `TraversalLayout.pointerFields` cannot
 /// describe.
 ///
@@ -33,14 +34,18 @@ public struct DequeLayout: Sendable, Equatable {
     public var blockData: Int
     /// `struct BLOCK.rightlink`: the next block (`block *`).
     public var blockRightLink: Int
-    /// `BLOCKLEN`, the number of `data` slots in a block (64 in 3.8–3.13).
+    /// `BLOCKLEN`, the number of `data` slots in a block (64 in 3.6–3.13; 62 in 2.7).
     public var blockLength: Int
+    /// sizeof(struct BLOCK), what `deque_sizeof` counts per block (2.7's blocks end with the left link).
+    public var blockSize: Int
+    /// 2.7: `dequeobject.len`, the item count; nil where the deque counts its items in `ob_size`.
+    public var length: Int?
     /// Whether `deque_traverse` also visits `Py_TYPE(self)`, first: from 3.12, where the type is a heap type
     /// (`deque_spec`).
     public var visitsType: Bool
 
     public init(tpName: String, leftBlock: Int, rightBlock: Int, leftIndex: Int, rightIndex: Int, blockData: Int,
-                blockRightLink: Int, blockLength: Int, visitsType: Bool) {
+                blockRightLink: Int, blockLength: Int, visitsType: Bool, blockSize: Int, length: Int? = nil) {
         self.tpName = tpName
         self.leftBlock = leftBlock
         self.rightBlock = rightBlock
@@ -50,5 +55,7 @@ public struct DequeLayout: Sendable, Equatable {
         self.blockRightLink = blockRightLink
         self.blockLength = blockLength
         self.visitsType = visitsType
+        self.blockSize = blockSize
+        self.length = length
     }
 }

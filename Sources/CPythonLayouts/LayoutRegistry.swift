@@ -23,10 +23,10 @@ public enum LayoutRegistry {
         candidates(for: version).first
     }
 
-    /// The series that have a table, oldest first ("3.8" … "3.15").
+    /// The series that have a table, oldest first ("2.7", "3.6" … "3.15").
     public static var supportedSeries: [String] {
         var seen: [String] = []
-        for layout in all.sorted(by: { $0.minor < $1.minor }) where !seen.contains(layout.series) { seen.append(layout.series) }
+        for layout in all.sorted(by: { $0.seriesVersion < $1.seriesVersion }) where !seen.contains(layout.series) { seen.append(layout.series) }
         return seen
     }
 

@@ -14,11 +14,15 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String { "\(series) layout (\(source))" }
 
-    /// The minor version of the series ("3.12" -> 12). Parses a string: read it once, not per object.
-    public var minor: Int { Int(series.split(separator: ".").last ?? "") ?? 0 }
+    /// The series as a version ("3.12" -> 3.12.0), to order and compare series (2.7 before 3.6).
+    /// Parses a string: read it once, not per object.
+    public var seriesVersion: PythonVersion { PythonVersion(string: series) ?? PythonVersion(major: 0, minor: 0) }
+
+    /// Whether the series is `major.minor` or later.
+    public func isAtLeast(_ major: Int, _ minor: Int) -> Bool { seriesVersion >= PythonVersion(major: major, minor: minor) }
 
     /// Objects can be immortal (refcount's low 32 bits negative as int32) from 3.12.
-    public var hasImmortalObjects: Bool { minor >= 12 }
+    public var hasImmortalObjects: Bool { isAtLeast(3, 12) }
 
     /// `_Py_IsImmortal` of a 64-bit build, for a series with `hasImmortalObjects`: the low 32 bits
     /// of `ob_refcnt`, as int32, are negative. (Static: hot loops test `hasImmortalObjects` once.)
@@ -38,11 +42,14 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var code: CodeLayout
     /// Where the entries pyinspect reads sit in the target's `_Py_DebugOffsets` (3.13+; all nil before).
     public var debugOffsets: DebugOffsetsLayout
+    /// `bytes` (2.7's `str`) and what only Python 2 has.
+    public var bytes: BytesLayout
+    public var classic: ClassicLayout
 
     public init(series: String, source: String, version: String? = nil, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
                 object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
                 traversal: TraversalLayout, frames: FrameTraversalLayout, code: CodeLayout,
-                debugOffsets: DebugOffsetsLayout = DebugOffsetsLayout()) {
+                debugOffsets: DebugOffsetsLayout = DebugOffsetsLayout(), bytes: BytesLayout, classic: ClassicLayout = ClassicLayout()) {
         self.series = series
         self.source = source
         self.version = version
@@ -58,6 +65,8 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.frames = frames
         self.code = code
         self.debugOffsets = debugOffsets
+        self.bytes = bytes
+        self.classic = classic
     }
 }
 
@@ -205,10 +214,11 @@ public struct GCLayout: Sendable, Equatable {
     /// `generation0`, which points at `generations[0].head` in every series pyinspect reads (absent from
     /// 3.14.0–3.14.4's incremental collector): one of the checks that a table fits a target.
     public var generation0: Int?
-    public var statsSize: Int
-    public var statsCollections: Int
-    public var statsCollected: Int
-    public var statsUncollectable: Int
+    /// `struct gc_generation_stats` (3.4+; nil in 2.7, which keeps no per-generation statistics).
+    public var statsSize: Int?
+    public var statsCollections: Int?
+    public var statsCollected: Int?
+    public var statsUncollectable: Int?
     public var collecting: Int?
     public var garbage: Int?
     /// 3.6: the gcmodule.c variables by role (`generations`, `generation0`, `enabled`, `debug`,
@@ -217,8 +227,8 @@ public struct GCLayout: Sendable, Equatable {
 
     public init(headSize: Int, stateSize: Int?, enabled: Int?, debug: Int?, generations: Int?, generationCount: Int,
                 generationSize: Int, generationThreshold: Int, generationCountField: Int, permanentGeneration: Int?,
-                generationStats: Int?, generation0: Int? = nil, statsSize: Int, statsCollections: Int, statsCollected: Int,
-                statsUncollectable: Int, collecting: Int?, garbage: Int?, statics: [String: String] = [:]) {
+                generationStats: Int?, generation0: Int? = nil, statsSize: Int?, statsCollections: Int?, statsCollected: Int?,
+                statsUncollectable: Int?, collecting: Int?, garbage: Int?, statics: [String: String] = [:]) {
         self.headSize = headSize
         self.stateSize = stateSize
         self.enabled = enabled
@@ -263,12 +273,13 @@ public struct TypeLayout: Sendable, Equatable {
     public var base: Int
     public var dict: Int
     public var heapName: Int
-    public var heapQualname: Int
+    /// `ht_qualname` (3.3+; a 2.7 class has only its `__name__`).
+    public var heapQualname: Int?
     /// `tp_del`, the legacy finalizer slot: an unreachable object whose type sets it is not freed
     /// (gcmodule.c's `has_legacy_finalizer`).
     public var legacyFinalizer: Int
 
-    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int,
+    public init(name: Int, basicSize: Int, itemSize: Int, flags: Int, base: Int, dict: Int, heapName: Int, heapQualname: Int?,
                 legacyFinalizer: Int) {
         self.name = name
         self.basicSize = basicSize
@@ -293,20 +304,25 @@ public struct ListLayout: Sendable, Equatable {
     }
 }
 
-/// `PyASCIIObject` / `PyCompactUnicodeObject`.
+/// `PyASCIIObject` / `PyCompactUnicodeObject` (3.3+), or 2.7's `PyUnicodeObject`, whose characters
+/// are a separate `Py_UNICODE` array (the compact fields are nil there, the legacy ones from 3.3).
 public struct UnicodeLayout: Sendable, Equatable {
     public var length: Int
-    public var state: Int
+    public var state: Int?
     /// sizeof(PyASCIIObject): ASCII data follows it.
-    public var asciiSize: Int
+    public var asciiSize: Int?
     /// sizeof(PyCompactUnicodeObject): data of other compact kinds follows it.
-    public var compactSize: Int
+    public var compactSize: Int?
     /// Bit positions inside `state`.
-    public var kindShift: Int
-    public var compactShift: Int
-    public var asciiShift: Int
+    public var kindShift: Int?
+    public var compactShift: Int?
+    public var asciiShift: Int?
+    /// 2.7: `PyUnicodeObject.str`, the pointer to `length` units of `sizeof(Py_UNICODE)` bytes.
+    public var legacyData: Int?
+    public var legacyUnitSize: Int?
 
-    public init(length: Int, state: Int, asciiSize: Int, compactSize: Int, kindShift: Int, compactShift: Int, asciiShift: Int) {
+    public init(length: Int, state: Int?, asciiSize: Int?, compactSize: Int?, kindShift: Int?, compactShift: Int?,
+                asciiShift: Int?, legacyData: Int? = nil, legacyUnitSize: Int? = nil) {
         self.length = length
         self.state = state
         self.asciiSize = asciiSize
@@ -314,32 +330,39 @@ public struct UnicodeLayout: Sendable, Equatable {
         self.kindShift = kindShift
         self.compactShift = compactShift
         self.asciiShift = asciiShift
+        self.legacyData = legacyData
+        self.legacyUnitSize = legacyUnitSize
     }
 }
 
-/// `PyDictObject` and its keys table.
+/// `PyDictObject` and its keys table (3.6+), or 2.7's dict, whose hash table of `{hash, key, value}`
+/// entries hangs off the object itself (`ma_table`, `ma_mask + 1` slots; the keys-table fields are nil).
 public struct DictLayout: Sendable, Equatable {
     public var used: Int
-    public var keys: Int
-    public var values: Int
-    /// 3.8–3.10: `dk_size` (Py_ssize_t). nil from 3.11, which stores `dk_log2_size`.
+    public var keys: Int?
+    public var values: Int?
+    /// 3.6–3.10: `dk_size` (Py_ssize_t). nil from 3.11, which stores `dk_log2_size`.
     public var keysSize: Int?
-    /// 3.8–3.10: `dk_lookup`, the lookup function; `dict_traverse` visits keys only when it is
+    /// 3.6–3.10: `dk_lookup`, the lookup function; `dict_traverse` visits keys only when it is
     /// `lookdict` (a table that has held a non-str key). nil from 3.11 (`dk_kind` says it).
     public var keysLookup: Int?
     /// 3.11+: `dk_log2_size`, `dk_log2_index_bytes`, `dk_kind` (uint8 each).
     public var keysLog2Size: Int?
     public var keysLog2IndexBytes: Int?
     public var keysKind: Int?
-    public var keysEntryCount: Int
-    public var keysIndices: Int
-    /// sizeof(PyDictKeyEntry) {hash, key, value}; 3.11+ also sizeof(PyDictUnicodeEntry) {key, value}.
+    public var keysEntryCount: Int?
+    public var keysIndices: Int?
+    /// sizeof(PyDictKeyEntry) (2.7: PyDictEntry) {hash, key, value}; 3.11+ also sizeof(PyDictUnicodeEntry) {key, value}.
     public var entrySize: Int
     public var unicodeEntrySize: Int?
+    /// 2.7: `ma_mask`, `ma_table` and the inline `ma_smalltable` a small dict's table is.
+    public var mask: Int?
+    public var table: Int?
+    public var smallTable: Int?
 
-    public init(used: Int, keys: Int, values: Int, keysSize: Int?, keysLookup: Int? = nil, keysLog2Size: Int?,
-                keysLog2IndexBytes: Int?, keysKind: Int?, keysEntryCount: Int, keysIndices: Int, entrySize: Int,
-                unicodeEntrySize: Int?) {
+    public init(used: Int, keys: Int?, values: Int?, keysSize: Int?, keysLookup: Int? = nil, keysLog2Size: Int?,
+                keysLog2IndexBytes: Int?, keysKind: Int?, keysEntryCount: Int?, keysIndices: Int?, entrySize: Int,
+                unicodeEntrySize: Int?, mask: Int? = nil, table: Int? = nil, smallTable: Int? = nil) {
         self.used = used
         self.keys = keys
         self.values = values
@@ -352,5 +375,18 @@ public struct DictLayout: Sendable, Equatable {
         self.keysIndices = keysIndices
         self.entrySize = entrySize
         self.unicodeEntrySize = unicodeEntrySize
+        self.mask = mask
+        self.table = table
+        self.smallTable = smallTable
+    }
+}
+
+/// `PyBytesObject` (2.7: `PyStringObject`, which is 2.7's `str`).
+public struct BytesLayout: Sendable, Equatable {
+    /// `ob_sval`: the characters (`ob_size` of them, then a NUL).
+    public var data: Int
+
+    public init(data: Int) {
+        self.data = data
     }
 }

@@ -6,6 +6,41 @@ extension PythonLayout {
     /// low bits; objects are 8-byte aligned in every series, so clearing three bits is always right.
     public static let stackRefMask: UInt64 = ~7
 
+    /// The `tp_flags` that put words before an object's `PyGC_Head`, which `sys.getsizeof` counts:
+    /// 3.11 `Py_TPFLAGS_MANAGED_DICT` (values and dict pointers), 3.12+ also `MANAGED_WEAKREF`.
+    public var preHeaderFlags: UInt64 {
+        isAtLeast(3, 12) ? 1 << 3 | 1 << 4 : isAtLeast(3, 11) ? 1 << 4 : 0
+    }
+
+    /// Whether a type's `tp_del` alone makes its unreachable objects uncollectable (3.4+,
+    /// `has_legacy_finalizer`); 2.7's `has_finalizer` decides per object (classic instances, generators).
+    public var hasTypeSlotFinalizerRule: Bool { isAtLeast(3, 4) }
+
+    /// Where an instance of a class with `Py_TPFLAGS_MANAGED_DICT` keeps its `__dict__` or values.
+    public enum ManagedDict: Sendable, Equatable {
+        /// 3.11: a values pointer at obj-32 and a dict pointer at obj-24, both visited.
+        case valuesAndDictPointers
+        /// 3.12: obj-24 holds a dict pointer, or (tagged, bit 0) a values pointer.
+        case taggedPointer
+        /// 3.13+: values inline after the object (`Py_TPFLAGS_INLINE_VALUES`), else the dict pointer at obj-24.
+        case inlineValues
+    }
+
+    /// nil before 3.11, which has no managed dicts.
+    public var managedDict: ManagedDict? {
+        isAtLeast(3, 13) ? .inlineValues : isAtLeast(3, 12) ? .taggedPointer : isAtLeast(3, 11) ? .valuesAndDictPointers : nil
+    }
+
+    /// `co_lnotab`'s line increments are signed bytes from 3.6 (a line can go back); 2.7's are unsigned.
+    public var lineTableSignedDeltas: Bool { isAtLeast(3, 6) }
+
+    /// The module of builtin types (`int.__module__`).
+    public var builtinsModuleName: String { isAtLeast(3, 0) ? "builtins" : "__builtin__" }
+
+    /// The type of the strings that name things (attributes, code, classes, dict keys of `__dict__`s):
+    /// `str`, which in 2.7 is the byte string type.
+    public var nameStringTypeSymbol: String { isAtLeast(3, 0) ? "PyUnicode_Type" : "PyString_Type" }
+
     /// An instance whose `__dict__` was materialized visits that dict instead of its inline values, and
     /// the dict visits the values embedded in its owner; in 3.13.0 the owner visited the values and the
     /// dict nothing. Confirmed old on 3.13.0, new on 3.13.5, 3.13.18, 3.14.10 and 3.15.2 (3.13.1–3.13.4

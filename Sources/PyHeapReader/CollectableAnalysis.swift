@@ -51,8 +51,8 @@ struct CollectableAnalysis {
         let usesEmulator = traversal.verify || emulatedPlans.contains(true)
         let traversal = traversal, shares = views.count
         func emulation() -> EmulatorSession? { usesEmulator ? EmulatorSession(options: traversal, shares: shares) : nil }
-        let setDummy = symbols["_PySet_Dummy"].flatMap { try? memory.pointer(at: $0) } ?? 0
-        let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"],
+        let setDummy = (symbols["_PySet_Dummy"] ?? symbols["setobject.c:dummy"]).flatMap { try? memory.pointer(at: $0) } ?? 0
+        let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols[layout.nameStringTypeSymbol],
                                      generalLookup: symbols["lookdict"], setDummy: setDummy, emulation: emulation())
         finder.frameLocals = FrameLocals(symbols: symbols)
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
@@ -156,7 +156,7 @@ struct CollectableAnalysis {
                                  overcounted: unreachable.overcounted.map { ObjectRef(address: addresses[Int($0)], type: typeOf[Int($0)]) },
                                  cycles: cycles)
         set.verification = verification
-        set.uncollectable = LegacyFinalizerAnalysis(memory: memory, layout: layout)
+        set.uncollectable = LegacyFinalizerAnalysis(memory: memory, layout: layout, symbols: symbols)
             .run(unreachable: unreachable.nodes, graph: graph, typeOf: typeOf)
         set.bytes = held.own
         set.bytesByType = held.ownByType

@@ -42,7 +42,16 @@ struct DictKeysTable {
                 keyOffset = 0
             }
         }
-        entries = keys &+ UInt64(d.keysIndices) &+ UInt64(indexBytes)
+        entries = keys &+ UInt64(d.keysIndices ?? 0) &+ UInt64(indexBytes)
+    }
+
+    /// 2.7's table: `slots` entries `{hash, key, value}` and no index array in front.
+    init(slots: Int, entries: UInt64, entrySize: Int) {
+        self.slots = slots
+        indexBytes = 0
+        self.entries = entries
+        self.entrySize = entrySize
+        keyOffset = 8
     }
 
     /// Entries a table of this size can hold before it grows (`USABLE_FRACTION`).
@@ -50,4 +59,42 @@ struct DictKeysTable {
 
     /// Address of entry `index`'s key slot.
     func keySlot(_ index: Int) -> UInt64 { entries &+ UInt64(index * entrySize + keyOffset) }
+}
+
+/// A dict's entries, wherever its layout keeps them: 3.6+ in its keys object (with the split values,
+/// if any, apart), 2.7 in the `ma_mask + 1`-slot table `ma_table` points at (inline in `ma_smalltable`
+/// while small), where every slot is scanned and a slot is live when its value is set.
+struct DictShape {
+    var table: DictKeysTable
+    /// How many entries to scan: `dk_nentries`, or (2.7) every slot.
+    var count: Int
+    /// The keys object (0 in 2.7) and the split-table values (0: combined; always 0 in 2.7).
+    var keys: UInt64
+    var values: UInt64
+
+    init<Memory: MemoryReader>(dict: UInt64, memory: Memory, layout d: DictLayout, limit: Int) throws(MemoryError) {
+        if let keysField = d.keys, let valuesField = d.values, let countField = d.keysEntryCount {
+            keys = try memory.load(UInt64.self, at: dict &+ UInt64(keysField))
+            values = try memory.load(UInt64.self, at: dict &+ UInt64(valuesField))
+            let entries = try memory.load(Int64.self, at: keys &+ UInt64(countField))
+            guard entries >= 0, entries <= Int64(limit) else {
+                throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entries), limit: limit)
+            }
+            count = Int(entries)
+            table = try DictKeysTable(keys: keys, memory: memory, layout: d)
+            return
+        }
+        guard let maskField = d.mask, let tableField = d.table else {
+            throw MemoryError.limitExceeded(what: "dict layout", value: 0, limit: 0)
+        }
+        let mask = try memory.load(Int64.self, at: dict &+ UInt64(maskField))
+        guard mask >= 0, mask < Int64(min(limit, DictKeysTable.maxSlots)) else {
+            throw MemoryError.limitExceeded(what: "dict mask", value: Int(clamping: mask), limit: limit)
+        }
+        keys = 0
+        values = 0
+        count = Int(mask) + 1
+        table = DictKeysTable(slots: count, entries: try memory.load(UInt64.self, at: dict &+ UInt64(tableField)),
+                              entrySize: d.entrySize)
+    }
 }

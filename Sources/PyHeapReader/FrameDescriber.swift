@@ -99,8 +99,7 @@ struct FrameDescriber {
     private func bytesObject(_ object: UInt64) throws(MemoryError) -> [UInt8] {
         let size = try memory.load(Int64.self, at: object &+ UInt64(layout.object.size))
         guard size >= 0, size < 1 << 24 else { throw MemoryError.limitExceeded(what: "line table", value: Int(clamping: size), limit: 1 << 24) }
-        // PyBytesObject: the data follows ob_size and ob_shash (offset 32 in every supported version).
-        return try memory.bytes(at: object &+ 32, count: Int(size))
+        return try memory.bytes(at: object &+ UInt64(layout.bytes.data), count: Int(size))
     }
 
     /// The line being executed, or nil when the table says the instruction has no line.
@@ -112,10 +111,12 @@ struct FrameDescriber {
         if let field = c.lnotab {
             let table = try bytesObject(try memory.word(at: code &+ UInt64(field)))
             var line = firstLine, address = 0, position = 0
+            let signed = layout.lineTableSignedDeltas
             while position + 1 < table.count {
                 address += Int(table[position])
                 if address > instruction { break }
-                line += Int(Int8(bitPattern: table[position + 1]))
+                let delta = table[position + 1]
+                line += signed ? Int(Int8(bitPattern: delta)) : Int(delta)
                 position += 2
             }
             return line

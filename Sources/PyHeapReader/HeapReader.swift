@@ -115,10 +115,12 @@ public struct HeapReader: Sendable {
             let generation = at.generations &+ UInt64(index * g.generationSize)
             thresholds.append(try int32(generation &+ UInt64(g.generationThreshold)))
             counts.append(try int32(generation &+ UInt64(g.generationCountField)))
-            if let base = at.generationStats.map({ $0 &+ UInt64(index * g.statsSize) }) {
-                stats.append(GenerationStats(collections: try int64(base &+ UInt64(g.statsCollections)),
-                                             collected: try int64(base &+ UInt64(g.statsCollected)),
-                                             uncollectable: try int64(base &+ UInt64(g.statsUncollectable))))
+            if let stats0 = at.generationStats, let size = g.statsSize, let collections = g.statsCollections,
+               let collected = g.statsCollected, let uncollectable = g.statsUncollectable {
+                let base = stats0 &+ UInt64(index * size)
+                stats.append(GenerationStats(collections: try int64(base &+ UInt64(collections)),
+                                             collected: try int64(base &+ UInt64(collected)),
+                                             uncollectable: try int64(base &+ UInt64(uncollectable))))
             }
         }
         let collector = CollectorState(enabled: try int32(at.enabled) != 0, debugFlags: try int32(at.debug), thresholds: thresholds,

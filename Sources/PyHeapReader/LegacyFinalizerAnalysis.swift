@@ -8,9 +8,18 @@ import RemoteMemory
 /// `move_legacy_finalizer_reachable` adds every unreachable object reachable from them (through the
 /// same references the unreachable set was computed from). Neither is freed: `handle_legacy_finalizers`
 /// appends the finalizer objects to `gc.garbage` and moves all of them to the oldest generation.
+/// 2.7 decides per object (`Python2Finalizers`).
 struct LegacyFinalizerAnalysis {
     let memory: CachedMemory
     let layout: PythonLayout
+    /// nil from 3.4, where the type alone decides.
+    let python2: Python2Finalizers?
+
+    init(memory: CachedMemory, layout: PythonLayout, symbols: [String: UInt64]) {
+        self.memory = memory
+        self.layout = layout
+        python2 = layout.hasTypeSlotFinalizerRule ? nil : Python2Finalizers(memory: memory, layout: layout, symbols: symbols)
+    }
 
     func run(unreachable: [Int32], graph: ObjectGraph, typeOf: [UInt64]) -> LegacyFinalizers {
         var result = LegacyFinalizers()
@@ -21,8 +30,15 @@ struct LegacyFinalizerAnalysis {
         var pending: [Int32] = []
         for node in unreachable {
             let type = typeOf[Int(node)]
-            if reasons[type] == nil { reasons[type] = finalizerReason(ofType: type) }
-            guard let reason = reasons[type] ?? nil else { continue }
+            let reason: String
+            if let python2 {
+                guard let found = python2.reason(object: graph.addresses[Int(node)], type: type) else { continue }
+                reason = found
+            } else {
+                if reasons[type] == nil { reasons[type] = finalizerReason(ofType: type) }
+                guard let found = reasons[type] ?? nil else { continue }
+                reason = found
+            }
             kept[Int(node)] = true
             pending.append(node)
             result.finalizers.append(LegacyFinalizers.Finalizer(object: ObjectRef(address: graph.addresses[Int(node)], type: type),
@@ -43,8 +59,8 @@ struct LegacyFinalizerAnalysis {
         return result
     }
 
-    /// Why objects of `type` have a legacy finalizer, or nil: `tp_del` set (a class's `__del__` on
-    /// 2.7; from 3.4 only C types, e.g. what `_testcapi.with_tp_del` makes). An unreadable type has none
+    /// Why objects of `type` have a legacy finalizer, or nil: `tp_del` set (from 3.4 only C types,
+    /// e.g. what `_testcapi.with_tp_del` makes). An unreadable type has none
     /// (the safe side: the object then counts as freed, as most are).
     private func finalizerReason(ofType type: UInt64) -> String? {
         guard let function = try? memory.word(at: type &+ UInt64(layout.type.legacyFinalizer)), function != 0 else { return nil }

@@ -11,30 +11,65 @@ struct ObjectReader {
         try memory.pointer(at: object &+ UInt64(layout.object.type))
     }
 
-    /// The value of a compact `str` object (every str CPython creates for names is compact).
+    /// The text of a name: a compact `str` (every str CPython 3 creates for names is compact), or in
+    /// 2.7, whose names are byte strings, a `str` (`PyStringObject`) or a `unicode`, told by the type's flags.
     func string(at object: UInt64, maxLength: Int = ReadLimits.maxNameBytes) throws(MemoryError) -> String {
         let u = layout.unicode
+        guard let stateField = u.state, let kindShift = u.kindShift, let compactShift = u.compactShift,
+              let asciiShift = u.asciiShift, let asciiSize = u.asciiSize, let compactSize = u.compactSize else {
+            return try legacyString(at: object, maxLength: maxLength)
+        }
         let length = try memory.load(Int64.self, at: object &+ UInt64(u.length))
-        let state = try memory.load(UInt32.self, at: object &+ UInt64(u.state))
+        let state = try memory.load(UInt32.self, at: object &+ UInt64(stateField))
         guard length >= 0, length <= Int64(maxLength) else {
             throw MemoryError.limitExceeded(what: "str length", value: Int(clamping: length), limit: maxLength)
         }
-        let kind = Int(state >> UInt32(u.kindShift)) & 0b111
-        let compact = (state >> UInt32(u.compactShift)) & 1 == 1
-        let ascii = (state >> UInt32(u.asciiShift)) & 1 == 1
+        let kind = Int(state >> UInt32(kindShift)) & 0b111
+        let compact = (state >> UInt32(compactShift)) & 1 == 1
+        let ascii = (state >> UInt32(asciiShift)) & 1 == 1
         guard compact, [1, 2, 4].contains(kind) else {
             throw MemoryError.limitExceeded(what: "non-compact str kind", value: kind, limit: 0)
         }
         let count = Int(length)
         if ascii {
-            let bytes = try memory.bytes(at: object &+ UInt64(u.asciiSize), count: count)
+            let bytes = try memory.bytes(at: object &+ UInt64(asciiSize), count: count)
             return String(decoding: bytes, as: UTF8.self)
         }
-        let raw = try memory.bytes(at: object &+ UInt64(u.compactSize), count: count * kind)
+        return try scalars(at: object &+ UInt64(compactSize), count: count, width: kind)
+    }
+
+    /// `Py_TPFLAGS_STRING_SUBCLASS` (2.7; `BYTES_SUBCLASS` in 3) and `Py_TPFLAGS_UNICODE_SUBCLASS`.
+    static let byteStringFlag: UInt64 = 1 << 27
+    static let unicodeFlag: UInt64 = 1 << 28
+
+    /// 2.7: a `str` holds `ob_size` bytes at `ob_sval`; a `unicode` points at `length` `Py_UNICODE` units.
+    private func legacyString(at object: UInt64, maxLength: Int) throws(MemoryError) -> String {
+        let flags = try memory.load(UInt64.self, at: typeOf(object) &+ UInt64(layout.type.flags))
+        let u = layout.unicode
+        let unicode = flags & Self.unicodeFlag != 0
+        guard unicode || flags & Self.byteStringFlag != 0 else {
+            throw MemoryError.limitExceeded(what: "not a str", value: 0, limit: 0)
+        }
+        let length = try memory.load(Int64.self, at: object &+ UInt64(unicode ? u.length : layout.object.size))
+        guard length >= 0, length <= Int64(maxLength) else {
+            throw MemoryError.limitExceeded(what: "str length", value: Int(clamping: length), limit: maxLength)
+        }
+        guard unicode else {
+            return String(decoding: try memory.bytes(at: object &+ UInt64(layout.bytes.data), count: Int(length)), as: UTF8.self)
+        }
+        guard let dataField = u.legacyData, let width = u.legacyUnitSize, width == 2 || width == 4 else {
+            throw MemoryError.limitExceeded(what: "unicode layout", value: 0, limit: 0)
+        }
+        return try scalars(at: memory.pointer(at: object &+ UInt64(dataField)), count: Int(length), width: width)
+    }
+
+    /// `count` code units of `width` bytes, little-endian (UTF-16 surrogates are not paired: names are rarely outside the BMP).
+    private func scalars(at address: UInt64, count: Int, width: Int) throws(MemoryError) -> String {
+        let raw = try memory.bytes(at: address, count: count * width)
         var scalars = String.UnicodeScalarView()
         for index in 0..<count {
             var code: UInt32 = 0
-            for byte in (0..<kind).reversed() { code = code << 8 | UInt32(raw[index * kind + byte]) }
+            for byte in (0..<width).reversed() { code = code << 8 | UInt32(raw[index * width + byte]) }
             scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
         }
         return String(scalars)
@@ -44,18 +79,13 @@ struct ObjectReader {
     /// comparing key strings: no hashing needed, and type dicts are small.
     /// Returns the value pointer, or nil when the key is absent or the dict is a split table.
     func dictLookup(_ dict: UInt64, key wanted: String) throws(MemoryError) -> UInt64? {
-        let d = layout.dict
-        let keys = try memory.pointer(at: dict &+ UInt64(d.keys))
-        guard try memory.pointer(at: dict &+ UInt64(d.values)) == 0 else { return nil }
-        let entryCount = try memory.load(Int64.self, at: keys &+ UInt64(d.keysEntryCount))
-        guard entryCount >= 0, entryCount <= Int64(ReadLimits.maxDictEntries) else {
-            throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: ReadLimits.maxDictEntries)
-        }
-        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
-        for index in 0..<Int(entryCount) {
-            let key = try memory.pointer(at: table.keySlot(index))
-            guard key != 0, (try? string(at: key, maxLength: wanted.utf8.count + 1)) == wanted else { continue }
-            return try memory.pointer(at: table.keySlot(index) &+ 8)
+        let shape = try DictShape(dict: dict, memory: memory, layout: layout.dict, limit: ReadLimits.maxDictEntries)
+        guard shape.values == 0 else { return nil }
+        for index in 0..<shape.count {
+            let key = try memory.pointer(at: shape.table.keySlot(index))
+            guard key != 0, (try? string(at: key, maxLength: wanted.utf8.count + 1)) == wanted,
+                  let value = try? memory.pointer(at: shape.table.keySlot(index) &+ 8), value != 0 else { continue }
+            return value
         }
         return nil
     }

@@ -46,7 +46,7 @@ final class ObjectSizes {
         self.frameType = frameType
         self.orderedDictType = orderedDictType
         self.generatorTypes = generatorTypes
-        preHeader = layout.minor >= 12 ? Self.preHeaderFlags : layout.minor == 11 ? UInt64(1 << 4) : 0
+        preHeader = layout.preHeaderFlags
         special = Set([orderedDictType, listType, dictType].compactMap { $0 }).union(setTypes)
     }
 
@@ -68,7 +68,6 @@ final class ObjectSizes {
     }
 
     static let haveGCFlag: UInt64 = 1 << 14
-    static let preHeaderFlags: UInt64 = 1 << 3 | 1 << 4  // MANAGED_WEAKREF | MANAGED_DICT
 
     /// The size of `object` of `type`, or 0 when it cannot be read.
     func size(of object: UInt64, type: UInt64) -> Int {
@@ -82,7 +81,7 @@ final class ObjectSizes {
         // A subclass inherits its builtin base's __sizeof__, applied with its own basicsize (read above).
         let type = known.base
         if type == strType {
-            size = try stringSize(object)
+            size = try stringSize(object, basic: basic)
         } else if type == listType {
             let allocated = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.list.allocated))))
             size = basic + max(0, allocated) * 8
@@ -97,9 +96,9 @@ final class ObjectSizes {
         } else if type == Self.dequeMarker, let deque = layout.frames.deque {
             // deque_sizeof: the object plus every block its items span.
             let left = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(deque.leftIndex))))
-            let count = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.object.size))))
+            let count = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(deque.length ?? layout.object.size))))
             let blocks = (left + count + deque.blockLength - 1) / deque.blockLength
-            size = basic + max(0, blocks) * (deque.blockRightLink + 8)
+            size = basic + max(0, blocks) * deque.blockSize
         } else if setTypes.contains(type) {
             // A set's table lives inline (smalltable) until it grows past 8 slots.
             let mask = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.traversal.setMask))))
@@ -196,31 +195,44 @@ final class ObjectSizes {
 
     /// `_PyDict_SizeOf` beyond the object itself: a split table's values array, and the keys table
     /// when the dict is its only owner (`dk_refcnt == 1`).
+    /// 2.7: the table, unless it is the inline `ma_smalltable`.
     private func dictTables(_ object: UInt64) throws(MemoryError) -> Int {
         let d = layout.dict
-        let keys = try memory.word(at: object &+ UInt64(d.keys))
-        let values = try memory.word(at: object &+ UInt64(d.values))
+        guard let keysField = d.keys, let valuesField = d.values, let countField = d.keysEntryCount,
+              let indicesField = d.keysIndices else {
+            guard let smallTable = d.smallTable else { return 0 }
+            let shape = try DictShape(dict: object, memory: memory, layout: d, limit: 1 << 30)
+            return shape.table.entries == object &+ UInt64(smallTable) ? 0 : shape.count * d.entrySize
+        }
+        let keys = try memory.word(at: object &+ UInt64(keysField))
+        let values = try memory.word(at: object &+ UInt64(valuesField))
         let refcount = Int64(bitPattern: try memory.word(at: keys))  // dk_refcnt is the first field
         let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
         var size = values != 0 ? table.usable * 8 : 0
         if values != 0, d.keysSize == nil {
             // 3.11+: shared_keys_usable_size() = dk_nentries + dk_usable (dk_usable is the word before dk_nentries).
-            let entries = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount))))
-            let free = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount - 8))))
+            let entries = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(countField))))
+            let free = Int(Int64(bitPattern: try memory.word(at: keys &+ UInt64(countField - 8))))
             if entries >= 0, free >= 0, entries + free < 1 << 20 { size = (entries + free) * 8 }
         }
-        if refcount == 1 { size += d.keysIndices + table.indexBytes + table.usable * table.entrySize }
+        if refcount == 1 { size += indicesField + table.indexBytes + table.usable * table.entrySize }
         return size
     }
 
     /// A compact str: the header, then length+1 units of 1, 2 or 4 bytes.
-    private func stringSize(_ object: UInt64) throws(MemoryError) -> Int {
+    /// 2.7's unicode (unicode__sizeof__): the object (`basic`), then length+1 `Py_UNICODE` units.
+    private func stringSize(_ object: UInt64, basic: Int) throws(MemoryError) -> Int {
         let u = layout.unicode
         let length = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(u.length))))
-        let state = try memory.load(UInt32.self, at: object &+ UInt64(u.state))
-        let kind = Int(state >> UInt32(u.kindShift)) & 0b111
-        let ascii = (state >> UInt32(u.asciiShift)) & 1 == 1
+        guard let stateField = u.state, let kindShift = u.kindShift, let asciiShift = u.asciiShift,
+              let asciiSize = u.asciiSize, let compactSize = u.compactSize else {
+            guard let unit = u.legacyUnitSize, length >= 0 else { return 0 }
+            return basic + (length + 1) * unit
+        }
+        let state = try memory.load(UInt32.self, at: object &+ UInt64(stateField))
+        let kind = Int(state >> UInt32(kindShift)) & 0b111
+        let ascii = (state >> UInt32(asciiShift)) & 1 == 1
         guard length >= 0, [1, 2, 4].contains(kind) else { return 0 }
-        return (ascii ? u.asciiSize : u.compactSize) + (length + 1) * kind
+        return (ascii ? asciiSize : compactSize) + (length + 1) * kind
     }
 }

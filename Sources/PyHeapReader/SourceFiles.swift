@@ -72,7 +72,7 @@ struct SourceFiles: Sendable {
     /// the str items of a list. nil when any part cannot be read or is not what it should be.
     static func readSysPath(memory: CachedMemory, layout: PythonLayout, interpreter: UInt64,
                             symbols: [String: UInt64]) -> [String]? {
-        guard interpreter != 0, let strType = symbols["PyUnicode_Type"], let listType = symbols["PyList_Type"],
+        guard interpreter != 0, let strType = symbols[layout.nameStringTypeSymbol], let listType = symbols["PyList_Type"],
               let dictType = symbols["PyDict_Type"] else { return nil }
         let objects = ObjectReader(memory: memory, layout: layout)
         guard let sysdict = try? memory.word(at: interpreter &+ UInt64(layout.interpreter.sysdict)), sysdict != 0,

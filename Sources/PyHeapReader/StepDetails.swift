@@ -49,7 +49,9 @@ final class StepDetails {
         let type = typeOf[Int(node)], address = graph.addresses[Int(node)]
         if type == frameType { return describer.describe(frameObject: address)?.detail }
         if type == functionType {
-            return field("func_qualname", of: "PyFunction_Type").flatMap { string(at: address &+ UInt64($0)) }
+            // 2.7 functions have only a __name__.
+            return (field("func_qualname", of: "PyFunction_Type") ?? field("func_name", of: "PyFunction_Type"))
+                .flatMap { string(at: address &+ UInt64($0)) }
         }
         guard let symbol = generatorTypes[type] else { return nil }
         let f = layout.frames
@@ -68,7 +70,7 @@ final class StepDetails {
 
     /// A `str` pointed to from `slot`.
     private func string(at slot: UInt64) -> String? {
-        guard let object = try? memory.word(at: slot), object != 0, let strType = symbols["PyUnicode_Type"],
+        guard let object = try? memory.word(at: slot), object != 0, let strType = symbols[layout.nameStringTypeSymbol],
               (try? strings.typeOf(object)) == strType else { return nil }
         return try? strings.string(at: object, maxLength: 512)
     }
@@ -127,7 +129,7 @@ final class StepDetails {
     private func qualifiedName(ofCode code: UInt64) -> String? {
         guard let candidates = qualnamesByCode[code] else { return nil }
         let names = Set(candidates.map { candidate -> String? in
-            guard let strType = symbols["PyUnicode_Type"], (try? strings.typeOf(candidate)) == strType else { return nil }
+            guard let strType = symbols[layout.nameStringTypeSymbol], (try? strings.typeOf(candidate)) == strType else { return nil }
             return try? strings.string(at: candidate, maxLength: 512)
         })
         guard names.count == 1, let name = names.first else { return nil }

@@ -5,7 +5,7 @@ import RemoteMemory
 /// Names type objects the way Python does, once per type (a heap has thousands of objects per type).
 ///
 /// Static (C) types: `tp_name` is "module.Name" or a bare builtin name; `__name__` is the part after
-/// the last dot and `__module__` the part before (or "builtins").
+/// the last dot and `__module__` the part before (or "builtins"; 2.7: "__builtin__").
 /// Heap types (a `class` statement, `PyType_FromSpec`): `__name__` is `ht_name`, `__qualname__` is
 /// `ht_qualname`, `__module__` is the `'__module__'` entry of the type's dict.
 final class TypeNamer {
@@ -16,9 +16,12 @@ final class TypeNamer {
 
     static let heapTypeFlag: UInt64 = 1 << 9
 
+    private let builtins: String
+
     init(objects: ObjectReader) {
         self.objects = objects
         layout = objects.layout
+        builtins = layout.builtinsModuleName
     }
 
     @discardableResult
@@ -41,12 +44,13 @@ final class TypeNamer {
         let tpName = try memory.cString(at: memory.pointer(at: address &+ UInt64(layout.type.name)))
         let staticName = tpName.split(separator: ".").last.map(String.init) ?? tpName
         guard flags & Self.heapTypeFlag != 0 else {
-            let module = tpName.contains(".") ? String(tpName[..<tpName.lastIndex(of: ".")!]) : "builtins"
+            let module = tpName.contains(".") ? String(tpName[..<tpName.lastIndex(of: ".")!]) : builtins
             return TypeInfo(address: address, name: staticName, qualified: "\(module).\(staticName)", tpName: tpName, isHeapType: false)
         }
         let name = (try? objects.string(at: memory.pointer(at: address &+ UInt64(layout.type.heapName)))) ?? staticName
-        let qualname = (try? objects.string(at: memory.pointer(at: address &+ UInt64(layout.type.heapQualname)))) ?? name
-        var module = "builtins"
+        // 2.7 has no __qualname__: the truth of its tools is module.__name__.
+        let qualname = layout.type.heapQualname.flatMap { try? objects.string(at: memory.pointer(at: address &+ UInt64($0))) } ?? name
+        var module = builtins
         let dict = try memory.pointer(at: address &+ UInt64(layout.type.dict))
         if dict != 0, let value = try? objects.dictLookup(dict, key: "__module__"), value != 0,
            let text = try? objects.string(at: value) {

@@ -50,7 +50,7 @@ public struct TargetImage: Sendable {
     }
 
     /// The symbols the heap reader needs; a producer resolves at least these.
-    public static let wantedSymbols = ["_PyRuntime", "Py_Version", "PyUnicode_Type"] + versionBufferSymbols + typeSymbols
+    public static let wantedSymbols = ["_PyRuntime", "Py_Version", "PyUnicode_Type", "PyString_Type"] + versionBufferSymbols + typeSymbols
         + legacySymbols
     /// Where the series without `_PyRuntime` (3.6) keep the gc state and the interpreter list: the
     /// statics the layouts' `statics` name (`file.c:name`, file-local symbols of `.symtab`, only in
@@ -60,6 +60,9 @@ public struct TargetImage: Sendable {
         "gcmodule.c:generations", "gcmodule.c:_PyGC_generation0", "gcmodule.c:enabled", "gcmodule.c:debug",
         "gcmodule.c:collecting", "gcmodule.c:garbage", "gcmodule.c:generation_stats", "pystate.c:interp_head",
         "_PyGC_generation0", "PyInterpreterState_Head",
+        // 2.7: the marker of deleted set slots is setobject.c's `dummy` (3.x exports `_PySet_Dummy`), and
+        // classic instances and classes, which gcmodule.c's has_finalizer asks for `__del__` by name.
+        "setobject.c:dummy", "PyInstance_Type", "PyClass_Type",
     ]
     /// Builtin type objects whose `tp_traverse` the reference analysis recognises, and the few
     /// functions it needs (`subtype_traverse` is only in unstripped builds; it is inferred otherwise).

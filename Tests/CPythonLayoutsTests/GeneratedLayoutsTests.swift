@@ -5,17 +5,19 @@ import Testing
 /// against what scripts/gen-layouts.py wrote into Generated/GeneratedLayouts.swift.
 @Suite struct GeneratedLayoutsTests {
     @Test func coversEverySeriesInOrder() {
-        #expect(PythonLayout.generated.map(\.series) == ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
-        #expect(PythonLayout.generated == [.v3_6, .v3_7, .v3_8, .v3_9, .v3_10, .v3_11, .v3_12, .v3_13])
+        #expect(PythonLayout.generated.map(\.series) == ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"])
+        #expect(PythonLayout.generated == [.v2_7, .v3_6, .v3_7, .v3_8, .v3_9, .v3_10, .v3_11, .v3_12, .v3_13])
         for layout in PythonLayout.generated {
-            // 3.7 and older: the "m" (pymalloc) ABI flag is part of the library's name.
+            // 3.6 and 3.7: the "m" (pymalloc) ABI flag is part of the library's name (2.7 has no ABI flags).
             let abi = ["3.6", "3.7"].contains(layout.series) ? "m" : ""
             #expect(layout.source.hasPrefix("DWARF of libpython\(layout.series)\(abi).so.1.0 (\(layout.series)."))
         }
     }
 
     /// The series from 3.8 on (16-byte PyGC_Head); 3.7 and older are checked in LegacyLayoutsTests.
-    static let modern = PythonLayout.generated.filter { !["3.6", "3.7"].contains($0.series) }
+    static let modern = PythonLayout.generated.filter { !["2.7", "3.6", "3.7"].contains($0.series) }
+    /// Python 3 (2.7's own structures are checked in LegacyLayoutsTests).
+    static let python3 = PythonLayout.generated.filter { $0.series != "2.7" }
 
     @Test(arguments: modern)
     func sharedValues(_ layout: PythonLayout) {
@@ -80,7 +82,7 @@ import Testing
     }
 
     /// 3.7+: contextvars and the HAMT exist (3.6 is checked in LegacyLayoutsTests).
-    @Test(arguments: PythonLayout.generated.filter { $0.series != "3.6" })
+    @Test(arguments: Self.python3.filter { $0.series != "3.6" })
     func pointerFieldsSharedByAllSeries(_ layout: PythonLayout) {
         let p = layout.traversal.pointerFields
         #expect(Set(p.keys) == ["PyCell_Type", "PyClassMethod_Type", "PyExc_BaseException", "PyFunction_Type",
@@ -148,7 +150,7 @@ import Testing
         #expect(PythonLayout.v3_11.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 880])
         #expect(PythonLayout.v3_12.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 888])
         #expect(PythonLayout.v3_13.traversal.pointerFields["PyType_Type"] == [264, 352, 344, 336, 256, 888])
-        for l in PythonLayout.generated {
+        for l in Self.python3 {
             let t = l.traversal
             let typeFields = t.pointerFields["PyType_Type"] ?? []
             #expect(typeFields.contains(l.type.dict) && typeFields.contains(l.type.base))
@@ -266,7 +268,7 @@ import Testing
             "3.6": [96, 88], "3.7": [120, 112, 104], "3.8": [128, 112, 120, 104], "3.9": [168, 152, 160, 144], "3.10": [176, 160, 168, 152],
             "3.11": [152, 136, 144, 128], "3.12": [8, 152, 136, 144, 128], "3.13": [8, 136, 120, 128, 112],
         ]
-        for l in PythonLayout.generated {
+        for l in Self.python3 {
             let a = l.frames.asyncioFields
             #expect(Set(a.keys).isSuperset(of: ["_asyncio.Future", "_asyncio.Task"]))
             let future = fut[l.series] ?? []
@@ -301,7 +303,7 @@ import Testing
 
     /// HAMT nodes: bitmap/collision visit Py_SIZE(self) elements of b_array/c_array, array nodes all 32 of a_array.
     @Test func hamtArrayFields() {
-        for l in PythonLayout.generated where l.series != "3.6" {   // the HAMT is new in 3.7
+        for l in Self.python3 where l.series != "3.6" {   // the HAMT is new in 3.7
             let a = l.frames.arrayFields
             #expect(a == [
                 "_PyHamt_BitmapNode_Type": ArrayFieldRule(offset: 32, count: .objectSize),
@@ -325,7 +327,7 @@ import Testing
         for l in [PythonLayout.v3_12, .v3_13] {
             #expect(l.frames.dictSubtypeFields == ["PyODict_Type": [96], "collections.defaultdict": [8, 48]])
         }
-        for l in PythonLayout.generated {
+        for l in Self.python3 {
             #expect(l.frames.dictSubtypeFields["collections.deque"] == nil)   // block list: not expressible
             #expect(l.frames.moduleFields["collections.deque"] == nil)
         }
@@ -333,7 +335,7 @@ import Testing
 
     // MARK: field names
 
-    @Test(arguments: PythonLayout.generated)
+    @Test(arguments: Self.python3)
     func everyOffsetListIsNamed(_ layout: PythonLayout) {
         let t = layout.traversal
         #expect(Set(t.pointerFieldNames.keys) == Set(t.pointerFields.keys))
@@ -358,7 +360,7 @@ import Testing
     }
 
     @Test func pointerFieldNames() {
-        for layout in PythonLayout.generated {
+        for layout in Self.python3 {
             let n = layout.traversal.pointerFieldNames
             #expect(n["PyMethod_Type"] == ["im_func", "im_self"])
             #expect(n["PyTraceBack_Type"] == ["tb_next", "tb_frame"])
@@ -406,7 +408,7 @@ import Testing
             "3.12": [120, 128, 112, 68, nil, nil, nil, 96, 72, 192, nil, 136, 40, nil, 56, 0],
             "3.13": [120, 128, 112, 68, nil, nil, nil, 96, 72, 200, nil, 136, 40, nil, 56, 0],
         ]
-        for layout in PythonLayout.generated {
+        for layout in Self.python3 {
             let c = layout.code
             let got: [Int?] = [c.name, c.qualname, c.filename, c.firstLineNumber, c.varnames, c.cellvars, c.freevars,
                                c.localsPlusNames, c.nlocalsPlus, c.codeAdaptive, c.lnotab, c.linetable, c.frameLineNumber,
@@ -414,11 +416,11 @@ import Testing
             #expect(got == want[layout.series], "\(layout.series)")
         }
         // The interpreter frame's code is the field _PyFrame_Traverse visits last (f_code / f_executable).
-        for layout in PythonLayout.generated where layout.code.interpreterFrameCode != nil {
+        for layout in Self.python3 where layout.code.interpreterFrameCode != nil {
             #expect(layout.frames.interpreterFrameFields.last == layout.code.interpreterFrameCode)
         }
         // 3.8-3.10: co_cellvars / co_freevars are the same members FrameTraversalLayout reads.
-        for layout in PythonLayout.generated where layout.code.cellvars != nil {
+        for layout in Self.python3 where layout.code.cellvars != nil {
             #expect(layout.code.cellvars == layout.frames.codeCellvars)
             #expect(layout.code.freevars == layout.frames.codeFreevars)
         }
@@ -574,10 +576,14 @@ import Testing
     @Test func dequeTraversal() {
         func deque(_ visitsType: Bool) -> DequeLayout {
             DequeLayout(tpName: "collections.deque", leftBlock: 24, rightBlock: 32, leftIndex: 40, rightIndex: 48,
-                        blockData: 8, blockRightLink: 520, blockLength: 64, visitsType: visitsType)
+                        blockData: 8, blockRightLink: 520, blockLength: 64, visitsType: visitsType, blockSize: 528)
         }
-        for layout in PythonLayout.generated {
+        for layout in Self.python3 {
             #expect(layout.frames.deque == deque(layout.series == "3.12" || layout.series == "3.13"), "\(layout.series)")
         }
+        // 2.7 (lib-dynload/_collections.so): 62-slot blocks {data, rightlink, leftlink}, and the count in `len`.
+        #expect(PythonLayout.v2_7.frames.deque == DequeLayout(tpName: "collections.deque", leftBlock: 16, rightBlock: 24, leftIndex: 32,
+                                                              rightIndex: 40, blockData: 0, blockRightLink: 496, blockLength: 62,
+                                                              visitsType: false, blockSize: 512, length: 48))
     }
 }

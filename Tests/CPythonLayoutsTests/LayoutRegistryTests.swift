@@ -26,11 +26,13 @@ import Testing
     @Test func unsupportedSeriesHaveNoLayout() {
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 16, micro: 0)) == nil)
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 5, micro: 10)) == nil)
-        #expect(LayoutRegistry.layout(for: PythonVersion(major: 2, minor: 7, micro: 18)) == nil)
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 2, minor: 6, micro: 9)) == nil)
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 0, micro: 1)) == nil)
     }
 
     @Test func supportedSeries() {
-        #expect(LayoutRegistry.supportedSeries.suffix(10) == ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"])
+        #expect(LayoutRegistry.supportedSeries == ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"])
+        #expect(LayoutRegistry.layout(for: PythonVersion(major: 2, minor: 7, micro: 18)) == PythonLayout.v2_7)
         #expect(LayoutRegistry.layout(for: PythonVersion(major: 3, minor: 7, micro: 16)) == PythonLayout.v3_7)
     }
 

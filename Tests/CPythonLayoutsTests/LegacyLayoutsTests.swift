@@ -60,10 +60,53 @@ import Testing
         #expect(l.frames.arrayFields.isEmpty)
     }
 
+    @Test func v2_7() {
+        let l = PythonLayout.v2_7
+        // gcmodule.c's variables as in 3.6, but no generation statistics; a 32-byte head aligned to 8
+        // (a union with a double) makes 40-byte generations.
+        #expect(l.era.gcStateHome == .moduleStatics && !l.era.hasRuntimeState && !l.era.hasPermanentGeneration)
+        let g = l.gc
+        #expect(g.statics == ["generations": "gcmodule.c:generations", "generation0": "gcmodule.c:_PyGC_generation0",
+                              "enabled": "gcmodule.c:enabled", "debug": "gcmodule.c:debug", "collecting": "gcmodule.c:collecting",
+                              "garbage": "gcmodule.c:garbage"])
+        #expect([g.headSize, g.generationCount, g.generationSize, g.generationThreshold, g.generationCountField] == [32, 3, 40, 32, 36])
+        #expect([g.statsSize, g.statsCollections, g.generationStats] == [nil, nil, nil])
+        #expect(l.interpreter.statics == ["head": "pystate.c:interp_head"])
+        #expect([l.interpreter.sysdict, l.interpreter.threadStateHead, l.interpreter.threadStateThreadId] == [24, 8, 144])
+        // str is PyStringObject (characters at ob_sval, 36); unicode points at Py_UNICODE (UCS4 here).
+        #expect(l.bytes.data == 36)
+        #expect(l.unicode == UnicodeLayout(length: 16, state: nil, asciiSize: nil, compactSize: nil, kindShift: nil, compactShift: nil,
+                                           asciiShift: nil, legacyData: 24, legacyUnitSize: 4))
+        // The dict's table hangs off the object: {hash, key, value} entries, 8 inline.
+        #expect([l.dict.used, l.dict.mask, l.dict.table, l.dict.smallTable, l.dict.entrySize] == [24, 32, 40, 56, 24])
+        #expect([l.dict.keys, l.dict.values, l.dict.keysEntryCount] == [nil, nil, nil])
+        #expect(l.type.heapQualname == nil && l.type.heapName == 856 && l.traversal.heapTypeCachedKeys == nil)
+        // setentry is {hash, key}.
+        #expect([l.traversal.setEntrySize, l.traversal.setEntryKey] == [16, 8])
+        // Classic classes, and the block stack of PyGen_NeedsFinalizing.
+        #expect(l.classic == ClassicLayout(instanceClass: 16, instanceDict: 24, classBases: 16, classDict: 24, className: 32,
+                                           frameBlockCount: 128, frameBlockStack: 132, blockSize: 12, blockType: 0))
+        // What the traverse functions visit where 2.7 differs: methods keep their class, functions have
+        // no annotations, kwdefaults or qualname, classmethods no dict, exceptions a message.
+        let n = l.traversal.pointerFieldNames
+        #expect(n["PyMethod_Type"] == ["im_func", "im_self", "im_class"])
+        #expect(n["PyFunction_Type"] == ["func_code", "func_globals", "func_module", "func_defaults", "func_doc", "func_name",
+                                         "func_dict", "func_closure"])
+        #expect(n["PyClassMethod_Type"] == ["cm_callable"] && n["PyStaticMethod_Type"] == ["sm_callable"])
+        #expect(n["PyExc_BaseException"] == ["dict", "args", "message"])
+        #expect(n["PyDictProxy_Type"] == ["dict"])
+        #expect(l.frames.fieldNames["generatorFields:PyGen_Type"] == ["gi_frame", "gi_code"])
+        #expect(l.frames.generatorFields["PyCoro_Type"] == nil && l.frames.asyncioFields.isEmpty)
+        // Code: no qualname; lnotab with unsigned line steps.
+        #expect([l.code.name, l.code.filename, l.code.lnotab, l.code.frameLastInstruction] == [88, 80, 104, 120])
+        #expect(l.code.qualname == nil && !l.lineTableSignedDeltas && !l.hasTypeSlotFinalizerRule)
+        #expect(l.nameStringTypeSymbol == "PyString_Type" && l.builtinsModuleName == "__builtin__")
+    }
+
     /// Only 3.8+ record the main thread in the runtime; older series find it through the thread states.
     @Test func mainThreadSource() {
         for layout in PythonLayout.generated {
-            #expect((layout.runtime.mainThread == nil) == ["3.6", "3.7"].contains(layout.series), "\(layout.series)")
+            #expect((layout.runtime.mainThread == nil) == ["2.7", "3.6", "3.7"].contains(layout.series), "\(layout.series)")
             if layout.runtime.mainThread == nil { #expect(layout.interpreter.threadStateHead != nil) }
         }
     }

@@ -41,7 +41,8 @@ struct CollectableTests {
         // Per repetition: 2 Pair + 1 fs_holder Pair + 1 weakref target Pair; the live roots never appear.
         let types = try J.counts(collectable["types"], "collectable.types")
         #expect(types["Pair"] == 12)
-        #expect(types["RequestFailed"] == 3)
+        // 2.7's exceptions hold no traceback: the handler's exception is no cycle there.
+        #expect(types["RequestFailed"] == (interpreter.series == "2.7" ? nil : 3))
         #expect(types["generator"] == 3)
         #expect(types["deque"] == 3)
         #expect(types["OrderedDict"] == 3)
@@ -71,7 +72,7 @@ struct CollectableTests {
         #expect(result.stdout.contains("collectable (a full collection would free these now; by generation \(expected.count)/0/0): \(expected.count) objects"))
     }
 
-    @Test("--format dot draws a cycle; svg needs Graphviz; a missing shape is exit 20", arguments: Interpreters.installed.prefix(1))
+    @Test("--format dot draws a cycle; svg needs Graphviz; a missing shape is exit 20", arguments: Interpreters.primary)
     func graphs(_ interpreter: Interpreter) throws {
         let (target, _) = try start(interpreter, count: 1)
         defer { target.stop() }
@@ -93,7 +94,7 @@ struct CollectableTests {
         #expect(missing.stderr.hasPrefix("pyinspect: pid \(target.pid): no cycle shape #999"))
     }
 
-    @Test("--no-cycles reports the census only", arguments: Interpreters.installed.prefix(1))
+    @Test("--no-cycles reports the census only", arguments: Interpreters.primary)
     func censusOnly(_ interpreter: Interpreter) throws {
         let (target, _) = try start(interpreter, count: 1)
         defer { target.stop() }

@@ -25,7 +25,9 @@ struct PathTests {
         !["2.7", "3.6", "3.7", "3.8", "3.9", "3.10"].contains(interpreter.series)
     }
 
-    @Test("methods, closures and coroutines of a package on sys.path; exceptions; shapes told apart", arguments: Interpreters.installed)
+    /// Not 2.7: the package has coroutines, and 2.7's exceptions hold no traceback.
+    @Test("methods, closures and coroutines of a package on sys.path; exceptions; shapes told apart",
+          arguments: Interpreters.installed.filter { $0.series != "2.7" })
     func packagePaths(_ interpreter: Interpreter) throws {
         // -B: no __pycache__ written into the source tree.
         let target = try TargetProcess(interpreter: interpreter, arguments: ["-B", "-S", Paths.pathsScript], directory: try makeTempDirectory())
@@ -68,13 +70,20 @@ struct PathTests {
         let generator = embedsFrames(interpreter)
             ? "generator self_feeding_generator.<locals>.produce (cycles_target.py:124) .box -> cell.cell_contents -> list[0] -> generator"
             : "generator.gi_frame -> frame self_feeding_generator.<locals>.produce (cycles_target.py:124) .box -> cell.cell_contents -> list[0] -> generator"
-        for text in [
+        // 2.7: no __qualname__ (functions and frames are named by __name__), no exception tracebacks;
+        // its defaultdict is the extension module's, traversed in the emulator and still named by key.
+        let python2 = interpreter.series == "2.7"
+        let expected = python2 ? [
+            "generator.gi_frame -> frame produce (cycles_target.py:124) .box -> cell.cell_contents -> list[0] -> generator",
+            "function inner .__closure__ -> tuple[0] -> cell.cell_contents -> function",
+            "defaultdict[<str>] -> list[0] -> defaultdict",
+            "deque[150] -> deque",
+        ] : [
             "RequestFailed.__traceback__ -> traceback.tb_frame -> frame failing_handler (cycles_target.py:118) .request -> Request.error -> RequestFailed",
             generator,
             "function closure_cycle.<locals>.inner .__closure__ -> tuple[0] -> cell.cell_contents -> function",
-            "Pair.me -> Pair",
-            "Pair.other -> Pair.other -> Pair",
-        ] {
+        ]
+        for text in expected + ["Pair.me -> Pair", "Pair.other -> Pair.other -> Pair"] {
             #expect(texts.contains(text), "\(interpreter): no `\(text)` in \(texts)")
         }
         #expect(Set(texts).count == texts.count, "\(interpreter): \(texts)")

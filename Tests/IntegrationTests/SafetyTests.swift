@@ -26,7 +26,7 @@ struct SafetyTests {
         return (ticker, progress)
     }
 
-    @Test("SIGKILL at random moments of attach: the target always runs on", arguments: Interpreters.installed.prefix(1))
+    @Test("SIGKILL at random moments of attach: the target always runs on", arguments: Interpreters.primary)
     func killAtRandomMoments(_ interpreter: Interpreter) throws {
         let (ticker, progress) = try startTicker(interpreter)
         defer { ticker.stop() }
@@ -42,7 +42,7 @@ struct SafetyTests {
         }
     }
 
-    @Test("SIGINT or SIGTERM during attach: a clean stop (130 or the signal), the target runs on", arguments: Interpreters.installed.prefix(1))
+    @Test("SIGINT or SIGTERM during attach: a clean stop (130 or the signal), the target runs on", arguments: Interpreters.primary)
     func interruptAtRandomMoments(_ interpreter: Interpreter) throws {
         let (ticker, progress) = try startTicker(interpreter)
         defer { ticker.stop() }

@@ -51,10 +51,10 @@ enum Paths {
 
 // MARK: - Interpreters
 
-/// One interpreter the tests run against: a pyenv build of a 3.X series, Debian's /usr/bin/python3, or
+/// One interpreter the tests run against: a pyenv build of a 2.7 or 3.X series, Debian's /usr/bin/python3, or
 /// a Debian root's python3.X (scripts/roots.sh), run as `chroot ROOT /usr/bin/python3.X`.
 struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertible {
-    /// "3.6" … "3.13", "debian", or SUITE-3.X for a root's ("sid-3.14", "trixie-3.13").
+    /// "2.7", "3.6" … "3.13", "debian", or SUITE-3.X for a root's ("sid-3.14", "trixie-3.13").
     var series: String
     /// The executable as the host sees it (inside the root for a root's interpreter).
     var path: String
@@ -75,7 +75,7 @@ struct Interpreter: Sendable, CustomTestStringConvertible, CustomStringConvertib
 }
 
 enum Interpreters {
-    static let allSeries = ["3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"] + rootSeries
+    static let allSeries = ["2.7", "3.6", "3.7", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "debian"] + rootSeries
     /// The roots' interpreters scripts/roots.sh makes (in ${PYINSPECT_ROOT_DIR:-/var/cache/pyinspect/roots}).
     static let rootSeries = ["trixie-3.13", "sid-3.13", "sid-3.14", "sid-3.15"]
 
@@ -134,6 +134,12 @@ enum Interpreters {
     /// Requested interpreters that are installed: the arguments of the parameterised tests.
     /// The absent ones are reported by `InterpreterAvailabilityTests`.
     static let installed: [Interpreter] = requestedSeries.compactMap { find($0) }
+
+    /// The first requested Python 3 (else the first requested interpreter): the one the tests that
+    /// need a single target use.
+    static var primary: [Interpreter] {
+        Array((installed.first { $0.series != "2.7" } ?? installed.first).map { [$0] } ?? [])
+    }
 
     /// Any one installed interpreter (for the error-path tests), preferring a recent one.
     static var any: Interpreter? {

@@ -50,7 +50,7 @@ import Testing
         var target = heap.targetImage()
         target.symbols = symbols
         let used = heap.usedRange
-        var random = MemoryDamage(seed: 0x5EED_0000 + UInt64(layout.minor))
+        var random = MemoryDamage(seed: 0x5EED_0000 + layout.seriesVersion.hex >> 16)
         var outcomes = [String: Int]()
         let started = Date()
         for _ in 0..<Self.cases {

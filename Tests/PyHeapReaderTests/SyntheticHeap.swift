@@ -35,7 +35,8 @@ final class SyntheticHeap {
         case .moduleStatics:
             // Each variable at its own place, in the order gcmodule.c does not promise.
             stateAt = ["generations": statics, "enabled": statics + 0x200, "debug": statics + 0x210,
-                       "collecting": statics + 0x220, "garbage": statics + 0x230, "generationStats": statics + 0x300]
+                       "collecting": statics + 0x220, "garbage": statics + 0x230]
+            if g.statics["generationStats"] != nil { stateAt["generationStats"] = statics + 0x300 }  // 3.6; 2.7 keeps none
             image.store(interpreter, at: statics + 0x400)  // interp_head
         }
         // Empty, self-linked generation lists.
@@ -78,7 +79,7 @@ final class SyntheticHeap {
     func targetImage() -> TargetImage {
         image.store(version.hex, at: pyVersionAddress)
         // Before 3.11 there is no Py_Version: the version comes from the library's name.
-        let library = "/lib/libpython\(layout.series)\(version.minor < 8 ? "m" : "").so.1.0"
+        let library = "/lib/libpython\(layout.series)\(version.major == 3 && version.minor < 8 ? "m" : "").so.1.0"
         return TargetImage(pid: 0, executable: "/usr/bin/python3", pythonLibrary: library, hasSymbolTable: true,
                            regions: image.regions, symbols: symbols)
     }
@@ -123,11 +124,12 @@ final class SyntheticHeap {
             let generation = generationHead(index)
             image.store(thresholds[index], at: generation + UInt64(g.generationThreshold))
             image.store(counts[index], at: generation + UInt64(g.generationCountField))
-            guard let first = stateAt["generationStats"] else { continue }
-            let stats = first + UInt64(index * g.statsSize)
-            image.store(Int64(10 * (index + 1)), at: stats + UInt64(g.statsCollections))
-            image.store(Int64(100 * (index + 1)), at: stats + UInt64(g.statsCollected))
-            image.store(Int64(index), at: stats + UInt64(g.statsUncollectable))
+            guard let first = stateAt["generationStats"], let size = g.statsSize, let collections = g.statsCollections,
+                  let collected = g.statsCollected, let uncollectable = g.statsUncollectable else { continue }
+            let stats = first + UInt64(index * size)
+            image.store(Int64(10 * (index + 1)), at: stats + UInt64(collections))
+            image.store(Int64(100 * (index + 1)), at: stats + UInt64(collected))
+            image.store(Int64(index), at: stats + UInt64(uncollectable))
         }
         image.store(Int32(collecting ? 1 : 0), at: stateAt["collecting"]!)
     }
@@ -150,48 +152,82 @@ final class SyntheticHeap {
         return address
     }
 
-    /// A compact ASCII or 2-byte-kind `str` object.
+    /// 2.7's `str` type: a static type with `Py_TPFLAGS_STRING_SUBCLASS`, which tells the reader how
+    /// to read its objects (made on first use).
+    private(set) lazy var byteStringType: UInt64 = {
+        let address = allocate(layout.type.heapName + 32)
+        image.store(cString("str"), at: address + UInt64(layout.type.name))
+        image.store(UInt64(1 << 27), at: address + UInt64(layout.type.flags))
+        return address
+    }()
+
+    /// A compact ASCII or 2-byte-kind `str` object; in 2.7 a `str` (`PyStringObject`) of the UTF-8 bytes.
     func str(_ text: String, type strType: UInt64 = 0) -> UInt64 {
         let u = layout.unicode
+        guard let stateField = u.state, let asciiSize = u.asciiSize, let compactSize = u.compactSize,
+              let kindShift = u.kindShift, let compactShift = u.compactShift, let asciiShift = u.asciiShift else {
+            let bytes = Array(text.utf8)
+            let address = allocate(layout.bytes.data + bytes.count + 1)
+            image.store(Int64(1), at: address)
+            image.store(strType == 0 ? byteStringType : strType, at: address + UInt64(layout.object.type))
+            image.store(Int64(bytes.count), at: address + UInt64(layout.object.size))
+            image.storeBytes(bytes + [0], at: address + UInt64(layout.bytes.data))
+            return address
+        }
         let ascii = text.unicodeScalars.allSatisfy { $0.isASCII }
         let scalars = Array(text.unicodeScalars)
         let kind: UInt32 = ascii ? 1 : 2
-        let address = allocate((ascii ? u.asciiSize : u.compactSize) + scalars.count * Int(kind) + 1)
+        let address = allocate((ascii ? asciiSize : compactSize) + scalars.count * Int(kind) + 1)
         image.store(Int64(1), at: address)
         image.store(strType, at: address + UInt64(layout.object.type))
         image.store(Int64(scalars.count), at: address + UInt64(u.length))
-        let state = kind << UInt32(u.kindShift) | 1 << UInt32(u.compactShift) | (ascii ? 1 : 0) << UInt32(u.asciiShift)
-        image.store(state, at: address + UInt64(u.state))
+        let state = kind << UInt32(kindShift) | 1 << UInt32(compactShift) | (ascii ? 1 : 0) << UInt32(asciiShift)
+        image.store(state, at: address + UInt64(stateField))
         if ascii {
-            image.storeBytes(Array(text.utf8), at: address + UInt64(u.asciiSize))
+            image.storeBytes(Array(text.utf8), at: address + UInt64(asciiSize))
         } else {
             for (index, scalar) in scalars.enumerated() {
-                image.store(UInt16(scalar.value), at: address + UInt64(u.compactSize + index * 2))
+                image.store(UInt16(scalar.value), at: address + UInt64(compactSize + index * 2))
             }
         }
         return address
     }
 
-    /// A combined-table dict with str keys.
+    /// A combined-table dict with str keys (2.7: an 8-slot table the dict points at, filled in order).
     func dict(_ entries: [(String, UInt64)]) -> UInt64 {
         let d = layout.dict
+        guard let keysField = d.keys, let valuesField = d.values, let countField = d.keysEntryCount,
+              let indicesField = d.keysIndices else {
+            let object = allocate(64)
+            let table = allocate(8 * d.entrySize)
+            image.store(Int64(entries.count), at: object + UInt64(d.used))
+            image.store(Int64(7), at: object + UInt64(d.mask!))
+            image.store(table, at: object + UInt64(d.table!))
+            for (index, (key, value)) in entries.prefix(8).enumerated() {
+                let entry = table + UInt64(index * d.entrySize)
+                image.store(Int64(index + 1), at: entry)    // me_hash
+                image.store(str(key), at: entry + 8)
+                image.store(value, at: entry + 16)
+            }
+            return object
+        }
         let object = allocate(64)
         let keys = allocate(256 + entries.count * 24)
-        image.store(keys, at: object + UInt64(d.keys))
-        image.store(UInt64(0), at: object + UInt64(d.values))
+        image.store(keys, at: object + UInt64(keysField))
+        image.store(UInt64(0), at: object + UInt64(valuesField))
         image.store(Int64(entries.count), at: object + UInt64(d.used))
-        image.store(Int64(entries.count), at: keys + UInt64(d.keysEntryCount))
+        image.store(Int64(entries.count), at: keys + UInt64(countField))
         let entryBase: UInt64
         var entrySize = d.entrySize
         var keyOffset: UInt64 = 8
         if let sizeField = d.keysSize {
             image.store(Int64(8), at: keys + UInt64(sizeField))  // 8 slots, 1-byte indices
-            entryBase = keys + UInt64(d.keysIndices) + 8
+            entryBase = keys + UInt64(indicesField) + 8
         } else {
             image.store(UInt8(3), at: keys + UInt64(d.keysLog2Size!))
             image.store(UInt8(3), at: keys + UInt64(d.keysLog2IndexBytes!))
             image.store(UInt8(1), at: keys + UInt64(d.keysKind!))  // unicode keys: {key, value}
-            entryBase = keys + UInt64(d.keysIndices) + 8
+            entryBase = keys + UInt64(indicesField) + 8
             entrySize = d.unicodeEntrySize!
             keyOffset = 0
         }
@@ -205,7 +241,7 @@ final class SyntheticHeap {
 
     /// A static type: `tp_name` only.
     func staticType(_ tpName: String) -> UInt64 {
-        let address = allocate(layout.type.heapQualname + 16)
+        let address = allocate(max(layout.type.heapName, layout.type.heapQualname ?? 0) + 16)
         image.store(cString(tpName), at: address + UInt64(layout.type.name))
         image.store(UInt64(1 << 14), at: address + UInt64(layout.type.flags))
         return address
@@ -213,11 +249,11 @@ final class SyntheticHeap {
 
     /// A class: heap type with `__name__`, `__qualname__` and `__module__` in its dict.
     func heapType(name: String, qualname: String, module: String) -> UInt64 {
-        let address = allocate(layout.type.heapQualname + 16)
+        let address = allocate(max(layout.type.heapName, layout.type.heapQualname ?? 0) + 16)
         image.store(cString(name), at: address + UInt64(layout.type.name))
         image.store(UInt64(1 << 14 | 1 << 9), at: address + UInt64(layout.type.flags))
         image.store(str(name), at: address + UInt64(layout.type.heapName))
-        image.store(str(qualname), at: address + UInt64(layout.type.heapQualname))
+        if let field = layout.type.heapQualname { image.store(str(qualname), at: address + UInt64(field)) }
         image.store(dict([("__doc__", 0), ("__module__", str(module))]), at: address + UInt64(layout.type.dict))
         return address
     }

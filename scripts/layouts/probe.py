@@ -120,7 +120,7 @@ def c_member(path):
 
 def resolve(headers, types, queries):
     """{qid: {"value", "how"} or {"error"}} for gen-layouts queries (kinds size, offset, bit, count, ftype,
-    pointer, enumval). `types` maps aliases to candidate C type names; the first that compiles is used."""
+    pointer, pointee, enumval). `types` maps aliases to candidate C type names; the first that compiles is used."""
     lines, body, owner = [], [], []
 
     def add(qid, decl, printer):
@@ -144,6 +144,8 @@ def resolve(headers, types, queries):
             elif kind == "count":
                 add(tag, "static const long @ = (long)(sizeof(((%s *)0)->%s) / sizeof(((%s *)0)->%s[0]));"
                     % (cname, p, cname, p), 'printf("# %ld\\n", @);')
+            elif kind == "pointee":
+                add(tag, "static const long @ = (long)sizeof(*((%s *)0)->%s);" % (cname, p), 'printf("# %ld\\n", @);')
             elif kind == "pointer":
                 add(tag, "static const int @ = __builtin_classify_type(((%s *)0)->%s) == 5;" % (cname, p),
                     'printf("# %d\\n", @);')
@@ -173,7 +175,7 @@ def resolve(headers, types, queries):
             continue
         how = {"size": "sizeof(%s)", "offset": "offsetof(%s, " + q.get("path", "") + ")",
                "count": "countof(%s." + q.get("path", "") + ")", "bit": "bit of %s." + q.get("path", "") + "." + q.get("member", ""),
-               "pointer": "pointer %s." + q.get("path", ""), "enumval": q.get("name", "") + "%s"}[q["kind"]]
+               "pointer": "pointer %s." + q.get("path", ""), "pointee": "sizeof(*%s." + q.get("path", "") + ")", "enumval": q.get("name", "") + "%s"}[q["kind"]]
         results[qid] = {"value": value, "how": how % (cname or "")}
     for qid, q in queries.items():
         if qid not in results:

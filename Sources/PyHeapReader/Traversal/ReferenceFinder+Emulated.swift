@@ -21,14 +21,35 @@ extension ReferenceFinder {
 
     /// `+0x18`-style label of the first field of `object` (within its basic size) that holds
     /// `referent`; the visit's position when none does (the pointer lives elsewhere).
+    /// A value of a 2.7 dict subclass (defaultdict, whose module is an extension there) is named by its
+    /// key, as the native dict plan names it.
     func fieldLabel(_ object: UInt64, holding referent: UInt64, _ position: Int) -> EdgeLabel {
         let type = (try? memory.word(at: object &+ UInt64(layout.object.type))) ?? 0
+        if layout.dict.table != nil, let flags = try? memory.word(at: type &+ UInt64(layout.type.flags)),
+           flags & Self.dictSubclassFlag != 0, let key = legacyDictKey(object, holding: referent) {
+            return key
+        }
         let size = (try? memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))) ?? 0
         guard size > 0, size <= 4096 else { return .index(position) }
         for offset in stride(from: 0, to: Int(size), by: 8) where (try? memory.word(at: object &+ UInt64(offset))) == referent {
             return .offset(offset)
         }
         return .index(position)
+    }
+
+    /// `Py_TPFLAGS_DICT_SUBCLASS`.
+    static let dictSubclassFlag: UInt64 = 1 << 29
+
+    /// The label of the 2.7 table entry whose value (or key) is `referent`.
+    private func legacyDictKey(_ object: UInt64, holding referent: UInt64) -> EdgeLabel? {
+        guard let shape = try? DictShape(dict: object, memory: memory, layout: layout.dict, limit: 1 << 16) else { return nil }
+        for index in 0..<shape.count {
+            let slot = shape.table.keySlot(index)
+            guard let key = try? memory.word(at: slot), key != 0 else { continue }
+            if (try? memory.word(at: slot &+ 8)) == referent { return label(forKey: key) }
+            if key == referent { return .attribute("<key>") }
+        }
+        return nil
     }
 }
 

@@ -238,16 +238,11 @@ final class ReferenceFinder {
 
     /// `dict_traverse`: split tables visit their values array; combined tables visit each live
     /// entry's value, and its key in general (non-unicode) tables.
+    /// 2.7 (no keys object): every slot of the table, a live one visiting its key and value.
     private func dict<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let d = layout.dict
-        let keys = try memory.word(at: object &+ UInt64(d.keys))
-        let values = try memory.word(at: object &+ UInt64(d.values))
-        let entryCount = Int64(bitPattern: try memory.word(at: keys &+ UInt64(d.keysEntryCount)))
-        guard entryCount >= 0, entryCount <= Int64(Self.maxItems) else {
-            throw MemoryError.limitExceeded(what: "dict entries", value: Int(clamping: entryCount), limit: Self.maxItems)
-        }
-        let count = Int(entryCount)
-        let table = try DictKeysTable(keys: keys, memory: memory, layout: layout.dict)
+        let shape = try DictShape(dict: object, memory: memory, layout: d, limit: Self.maxItems)
+        let (keys, values, count, table) = (shape.keys, shape.values, shape.count, shape.table)
         if values != 0 {
             // 3.13+: values embedded in their owner object are visited by the owner, not by the dict
             // (until gh-130327: see `visitsMaterializedDict`). PyDictValues starts {capacity, size,
@@ -263,7 +258,7 @@ final class ReferenceFinder {
         }
         guard count > 0 else { return }
         var visitsKeys = table.keyOffset != 0
-        if visitsKeys, let lookupField = d.keysLookup, let generalLookup {
+        if visitsKeys, keys != 0, let lookupField = d.keysLookup, let generalLookup {
             visitsKeys = try memory.word(at: keys &+ UInt64(lookupField)) == generalLookup
         }
         try memory.withBytes(at: table.entries, count: count * table.entrySize, limit: Self.maxItems * 24) { raw in
@@ -369,7 +364,8 @@ final class ReferenceFinder {
         var count = fixed ?? 0
         if fixed == nil {
             guard keys != 0 else { return }
-            let entries = Int64(bitPattern: try memory.word(at: keys &+ UInt64(layout.dict.keysEntryCount)))
+            guard let countField = layout.dict.keysEntryCount else { return }
+            let entries = Int64(bitPattern: try memory.word(at: keys &+ UInt64(countField)))
             guard entries >= 0, entries < 1 << 16 else {
                 throw MemoryError.limitExceeded(what: "shared keys", value: Int(clamping: entries), limit: 1 << 16)
             }

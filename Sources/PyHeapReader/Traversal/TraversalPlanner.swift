@@ -15,6 +15,8 @@ final class TraversalPlanner {
     private var plans: [UInt64: Traversal] = [:]
     /// Whether types without a native plan are traversed by their own code in the emulator.
     let emulate: Bool
+    /// The series' managed-dict placement (asked of the layout once).
+    private let managedDict: PythonLayout.ManagedDict?
 
     /// Native plans that leave out part of what the traverse function visits, used only when the
     /// emulator is off (`--verify-traversal` finds each): `module_traverse` also calls the module
@@ -32,6 +34,7 @@ final class TraversalPlanner {
         self.memory = memory
         self.layout = layout
         self.emulate = emulate
+        managedDict = layout.managedDict
         var builtin: [(String, Traversal)] = [
             ("PyTuple_Type", .tuple), ("PyList_Type", .list), ("PyDict_Type", .dict),
             ("PySet_Type", .set), ("PyFrozenSet_Type", .set),
@@ -178,13 +181,12 @@ final class TraversalPlanner {
 
     private func dictLocation(type: UInt64, flags: UInt64, base: UInt64) throws(MemoryError) -> DictLocation {
         let t = layout.traversal
-        let series = layout.series
-        if flags & Self.managedDictFlag != 0, let cachedKeysField = t.heapTypeCachedKeys {
+        if flags & Self.managedDictFlag != 0, let cachedKeysField = t.heapTypeCachedKeys, let managed = managedDict {
             let cachedKeys = try memory.pointer(at: type &+ UInt64(cachedKeysField))
-            switch series {
-            case "3.11": return .managed311(cachedKeys: cachedKeys)
-            case "3.12": return .managed312(cachedKeys: cachedKeys)
-            default:
+            switch managed {
+            case .valuesAndDictPointers: return .managed311(cachedKeys: cachedKeys)
+            case .taggedPointer: return .managed312(cachedKeys: cachedKeys)
+            case .inlineValues:
                 let inline = flags & Self.inlineValuesFlag != 0
                 let basicSize = try memory.load(Int64.self, at: type &+ UInt64(layout.type.basicSize))
                 return .managed313(inlineValuesAt: inline ? Int(basicSize) : nil, cachedKeys: cachedKeys)

@@ -18,7 +18,8 @@ def collect(log):
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(fd, 2)
     os.close(fd)
-    gc.set_debug(gc.DEBUG_COLLECTABLE)
+    # 2.7 prints the objects only when DEBUG_OBJECTS is set too.
+    gc.set_debug(gc.DEBUG_COLLECTABLE | (gc.DEBUG_OBJECTS if sys.version_info[0] == 2 else 0))
     gc.collect()
     gc.set_debug(0)
     sys.stderr.flush()  # 3.8 writes these lines through sys.stderr, block-buffered when it is a file
