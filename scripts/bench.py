@@ -44,10 +44,11 @@ LEAKY = os.path.join(os.path.dirname(REPO), "shared", "fixtures", "leaky.py")
 TARGET_WRAPPER = r"""
 import collections, gc, json, runpy, signal, sys, time
 out = sys.argv[1]
+clock = getattr(time, "perf_counter", time.time)      # 2.7 has no perf_counter
 def census(signum, frame):
-    began = time.perf_counter()
+    began = clock()
     counts = collections.Counter(map(type, gc.get_objects()))
-    seconds = time.perf_counter() - began
+    seconds = clock() - began
     with open(out, "w") as f:
         json.dump({"seconds": seconds, "objects": sum(counts.values())}, f)
 signal.signal(signal.SIGUSR2, census)

@@ -127,6 +127,8 @@ TYPES = {
     "gcstate": ["struct _gc_runtime_state", "GCState"],
     "gen": ["struct gc_generation"],
     "stats": ["struct gc_generation_stats"],
+    "gcstats": ["struct gc_stats"],                    # 3.15: the statistics' ring buffers
+    "oldstatsbuf": ["struct gc_old_stats_buffer"],
     "gchead": ["PyGC_Head"],
     "object": ["PyObject", "struct _object"],
     "varobject": ["PyVarObject"],
@@ -419,6 +421,19 @@ LAYOUT.append(("debugOffsets", "DebugOffsetsLayout", [
         ("gcCollecting", q_off("debugoffsets", "gc.collecting"), DEBUG_OFFSETS),
 ]))
 
+# 3.15 keeps gc.get_stats() in ring buffers behind `struct gc_stats *generation_stats`: the young
+# generation's and each old space's latest entry is `items[index]`. No DWARF build has them (probed only,
+# scripts/layouts/probed.py's overrides); nil everywhere else.
+R315 = ((3, 15), (3, 15))
+LAYOUT.append(("statsRing", "GCStatsRingLayout", [
+        ("youngItems", q_off("gcstats", "young.items"), R315),
+        ("youngIndex", q_typed(q_off("gcstats", "young.index"), ["int8_t", "signed char"]), R315),
+        ("youngCapacity", q_count("gcstats", "young.items"), R315),
+        ("old", q_off("gcstats", "old"), R315),
+        ("oldSize", q_size("oldstatsbuf"), R315),
+        ("oldIndex", q_typed(q_off("oldstatsbuf", "index"), ["int8_t", "signed char"]), R315),
+        ("oldCapacity", q_count("oldstatsbuf", "items"), R315),
+]))
 LAYOUT.append(("bytes", "BytesLayout", [
         ("data", q_typed(q_off("bytes", "ob_sval"), ["char [1]"]), ALL),
 ]))
@@ -457,7 +472,7 @@ STATICS = [
 STATIC_GROUPS = ["gc", "interpreter"]
 
 # LAYOUT groups rendered after `frames:` (PythonLayout's initializer order).
-LATE_GROUPS = ["code", "debugOffsets", "bytes", "classic"]
+LATE_GROUPS = ["code", "debugOffsets", "statsRing", "bytes", "classic"]
 
 # TraversalLayout.pointerFields: for each builtin type (keyed by the exported symbol of its type object;
 # `PyExc_BaseException` is a `PyObject *` variable holding the type) the struct its objects are, the

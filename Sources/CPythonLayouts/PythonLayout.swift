@@ -42,6 +42,8 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public var code: CodeLayout
     /// Where the entries pyinspect reads sit in the target's `_Py_DebugOffsets` (3.13+; all nil before).
     public var debugOffsets: DebugOffsetsLayout
+    /// 3.15's statistics ring buffers (all nil before).
+    public var statsRing: GCStatsRingLayout
     /// `bytes` (2.7's `str`) and what only Python 2 has.
     public var bytes: BytesLayout
     public var classic: ClassicLayout
@@ -49,7 +51,8 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     public init(series: String, source: String, version: String? = nil, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
                 object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
                 traversal: TraversalLayout, frames: FrameTraversalLayout, code: CodeLayout,
-                debugOffsets: DebugOffsetsLayout = DebugOffsetsLayout(), bytes: BytesLayout, classic: ClassicLayout = ClassicLayout()) {
+                debugOffsets: DebugOffsetsLayout = DebugOffsetsLayout(), statsRing: GCStatsRingLayout = GCStatsRingLayout(),
+                bytes: BytesLayout, classic: ClassicLayout = ClassicLayout()) {
         self.series = series
         self.source = source
         self.version = version
@@ -65,6 +68,7 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.frames = frames
         self.code = code
         self.debugOffsets = debugOffsets
+        self.statsRing = statsRing
         self.bytes = bytes
         self.classic = classic
     }
@@ -208,8 +212,8 @@ public struct GCLayout: Sendable, Equatable {
     public var generationCountField: Int
     /// 3.7+ (`gc.freeze()`).
     public var permanentGeneration: Int?
-    /// The inline `generation_stats[3]` (3.6–3.14); nil in 3.15, which keeps them behind a pointer in
-    /// ring buffers (`struct gc_stats *`), not read.
+    /// The inline `generation_stats[3]` (3.6–3.14); in 3.15 the `struct gc_stats *` that points at
+    /// ring buffers (`PythonLayout.statsRing`). nil in 2.7, which keeps none.
     public var generationStats: Int?
     /// `generation0`, which points at `generations[0].head` in every series pyinspect reads (absent from
     /// 3.14.0–3.14.4's incremental collector): one of the checks that a table fits a target.

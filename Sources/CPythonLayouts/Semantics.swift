@@ -16,6 +16,17 @@ extension PythonLayout {
     /// `has_legacy_finalizer`); 2.7's `has_finalizer` decides per object (classic instances, generators).
     public var hasTypeSlotFinalizerRule: Bool { isAtLeast(3, 4) }
 
+    /// 3.14.0–3.14.4 ran the incremental collector (its table is the one read from those releases'
+    /// published gc state): the three lists are `young`, `old[0]` and `old[1]`, not generations, and
+    /// which old space is being visited alternates (`visited_space`). 3.14.5 went back to generations.
+    public var hasIncrementalCollector: Bool {
+        guard let version = version.flatMap(PythonVersion.init(string:)) else { return false }
+        return version >= PythonVersion(major: 3, minor: 14, micro: 0) && version < PythonVersion(major: 3, minor: 14, micro: 5)
+    }
+
+    /// The names of the collector's lists, in order, where they are not generations 0, 1, 2 (nil).
+    public var collectorListNames: [String]? { hasIncrementalCollector ? ["young", "old[0]", "old[1]"] : nil }
+
     /// Where an instance of a class with `Py_TPFLAGS_MANAGED_DICT` keeps its `__dict__` or values.
     public enum ManagedDict: Sendable, Equatable {
         /// 3.11: a values pointer at obj-32 and a dict pointer at obj-24, both visited.

@@ -30,13 +30,15 @@ public struct JSONRenderer {
                          ("uncollectable", .int($0.uncollectable))])
             })),
             ("collecting", .bool(c.collecting)),
+            ("model", .string(c.model)),
             ("freeze_count", .int(report.permanent.count)),
             ("frozen", .int(report.frozen)),
             ("permanent_immortal", .int(report.permanentImmortal)),
         ])
         var generations: [JSONValue] = []
         for (index, census) in report.generations.enumerated() {
-            generations.append(section(census, report, leading: [("generation", .int(index))], ids: false))
+            let name = c.listName(index).map { [("name", JSONValue.string($0))] } ?? []
+            generations.append(section(census, report, leading: [("generation", .int(index))] + name, ids: false))
         }
         let typeTable: JSONValue = .object(report.types.keys.sorted().map { address in
             let type = report.types[address]!

@@ -15,7 +15,8 @@ public struct TextRenderer {
         collector(report, &out)
         for (index, census) in report.generations.enumerated() {
             out.append("")
-            section(title: "generation \(index)", census: census, report: report, &out)
+            let name = report.collector.listName(index).map { " (\($0))" } ?? ""
+            section(title: "generation \(index)\(name)", census: census, report: report, &out)
         }
         if report.permanent.count > 0 {
             out.append("")
@@ -63,7 +64,8 @@ public struct TextRenderer {
         let c = report.collector
         let flags = c.debugFlagNames.isEmpty ? "none" : c.debugFlagNames.map { "DEBUG_" + $0.uppercased() }.joined(separator: "|")
         out.append("")
-        out.append("gc  \(c.enabled ? "enabled" : "disabled"); debug \(c.debugFlags) (\(flags)); collecting \(c.collecting ? "yes" : "no")")
+        let model = c.listNames == nil ? "" : "; incremental collector"
+        out.append("gc  \(c.enabled ? "enabled" : "disabled"); debug \(c.debugFlags) (\(flags)); collecting \(c.collecting ? "yes" : "no")\(model)")
         let columns = ["generation", "tracked", "threshold", "count", "collections", "collected", "uncollectable"]
         let widths = [10, 12, 10, 8, 12, 12, 14]
         out.append("  " + zip(columns, widths).map { $0.1 == 10 && $0.0 == "generation" ? padRight($0.0, $0.1) : padLeft($0.0, $0.1) }.joined(separator: " "))
@@ -71,7 +73,7 @@ public struct TextRenderer {
             // No statistics (3.15 keeps them behind a pointer, not read): "-", not a made-up 0.
             let stats = index < c.stats.count ? c.stats[index] : nil
             func stat(_ value: Int?) -> String { value.map { grouped($0) } ?? "-" }
-            let cells = [padRight("\(index)", widths[0]), padLeft(grouped(census.count), widths[1]),
+            let cells = [padRight(c.listName(index) ?? "\(index)", widths[0]), padLeft(grouped(census.count), widths[1]),
                          padLeft(index < c.thresholds.count ? grouped(c.thresholds[index]) : "-", widths[2]),
                          padLeft(index < c.counts.count ? grouped(c.counts[index]) : "-", widths[3]),
                          padLeft(stat(stats?.collections), widths[4]), padLeft(stat(stats?.collected), widths[5]),

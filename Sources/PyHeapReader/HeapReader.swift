@@ -102,6 +102,37 @@ public struct HeapReader: Sendable {
     static let maxThreadStates = 1 << 16
 
     /// Reads the collector's state only (cheap): used to see whether a collection is running.
+    /// Where each generation's `gc.get_stats()` entry is: the inline `generation_stats[i]`, or (3.15)
+    /// the latest entry of its ring buffer behind the `generation_stats` pointer. None in 2.7.
+    private func statsEntries(memory: any MemoryReader) throws(ReaderError) -> [UInt64] {
+        let g = layout.gc, ring = layout.statsRing
+        guard let field = gcState.generationStats, let size = g.statsSize else { return [] }
+        guard ring.isPresent else { return (0..<g.generationCount).map { field &+ UInt64($0 * size) } }
+        guard let youngItems = ring.youngItems, let youngIndex = ring.youngIndex, let youngCapacity = ring.youngCapacity,
+              let old = ring.old, let oldSize = ring.oldSize, let oldIndex = ring.oldIndex, let oldCapacity = ring.oldCapacity else {
+            return []
+        }
+        do {
+            let buffers = try memory.pointer(at: field)
+            guard buffers != 0 else { return [] }
+            // (items, index field, capacity) of young, old[0], old[1]: generations 0, 1, 2.
+            var rings = [(buffers &+ UInt64(youngItems), buffers &+ UInt64(youngIndex), youngCapacity)]
+            for space in 0..<2 {
+                let buffer = buffers &+ UInt64(old + space * oldSize)
+                rings.append((buffer, buffer &+ UInt64(oldIndex), oldCapacity))
+            }
+            return try rings.map { (items, indexField, capacity) throws(MemoryError) -> UInt64 in
+                let index = Int(try memory.load(Int8.self, at: indexField))
+                guard index >= 0, index < capacity else {
+                    throw MemoryError.limitExceeded(what: "gc stats ring index", value: index, limit: capacity)
+                }
+                return items &+ UInt64(index * size)
+            }
+        } catch {
+            throw .memory(error)
+        }
+    }
+
     public func collectorState(memory: any MemoryReader) throws(ReaderError) -> CollectorState {
         let g = layout.gc, at = gcState
         func int32(_ address: UInt64) throws(ReaderError) -> Int {
@@ -111,20 +142,22 @@ public struct HeapReader: Sendable {
             do { return Int(try memory.load(Int64.self, at: address)) } catch { throw .memory(error) }
         }
         var thresholds: [Int] = [], counts: [Int] = [], stats: [GenerationStats] = []
+        let entries = try statsEntries(memory: memory)
         for index in 0..<g.generationCount {
             let generation = at.generations &+ UInt64(index * g.generationSize)
             thresholds.append(try int32(generation &+ UInt64(g.generationThreshold)))
             counts.append(try int32(generation &+ UInt64(g.generationCountField)))
-            if let stats0 = at.generationStats, let size = g.statsSize, let collections = g.statsCollections,
-               let collected = g.statsCollected, let uncollectable = g.statsUncollectable {
-                let base = stats0 &+ UInt64(index * size)
+            if index < entries.count, let collections = g.statsCollections, let collected = g.statsCollected,
+               let uncollectable = g.statsUncollectable {
+                let base = entries[index]
                 stats.append(GenerationStats(collections: try int64(base &+ UInt64(collections)),
                                              collected: try int64(base &+ UInt64(collected)),
                                              uncollectable: try int64(base &+ UInt64(uncollectable))))
             }
         }
         let collector = CollectorState(enabled: try int32(at.enabled) != 0, debugFlags: try int32(at.debug), thresholds: thresholds,
-                                       counts: counts, stats: stats, collecting: try int32(at.collecting) != 0)
+                                       counts: counts, stats: stats, collecting: try int32(at.collecting) != 0,
+                                       listNames: layout.collectorListNames)
         guard thresholds.allSatisfy({ $0 >= 0 }), counts.allSatisfy({ $0 >= 0 }) else {
             throw .inconsistent("gc state at 0x\(hex(at.generations)) has negative thresholds or counts; wrong layout?")
         }

@@ -49,7 +49,11 @@ import Testing
         #expect(PythonLayout.v3_14_0.gc.stateSize == 240 && PythonLayout.v3_14_0.gc.generation0 == nil)
         #expect(PythonLayout.v3_14_0.gc.generationStats == 120 && PythonLayout.v3_14_0.gc.garbage == PythonLayout.v3_14_10.gc.garbage)
         #expect(PythonLayout.v3_15_2.gc.stateSize == 176)
-        #expect(PythonLayout.v3_15_2.gc.generationStats == nil)
+        // 3.15: generation_stats points at ring buffers; the latest entry of each is gc.get_stats()'s.
+        #expect(PythonLayout.v3_15_2.gc.generationStats == 104 && PythonLayout.v3_15_2.statsRing.isPresent)
+        #expect(PythonLayout.v3_15_2.statsRing == GCStatsRingLayout(youngItems: 0, youngIndex: 704, youngCapacity: 11, old: 712,
+                                                                    oldSize: 200, oldIndex: 192, oldCapacity: 3))
+        #expect(!PythonLayout.v3_14_10.statsRing.isPresent)
         #expect(PythonLayout.v3_15_2.debugOffsets.gcSize != PythonLayout.v3_14_10.debugOffsets.gcSize)
         #expect(PythonLayout.v3_14_10.frames.interpreterFrameStackTop == nil)   // frames: emulated
         #expect(PythonLayout.v3_14_10.frames.frameInterpreterFrame == 24)      // but described on paths

@@ -97,7 +97,23 @@ import Testing
         let garbage = top.first { $0.0 == "garbage" }!.1.serialized(pretty: false)
         #expect(garbage == #"{"count":2,"types":{"Client":2},"qualified_types":{"app.Client":2},"by_type":{"0x4000":2},"ids":["0x7f0000001000","0x7f0000002000"]}"#)
         let gc = top.first { $0.0 == "gc" }!.1.serialized(pretty: false)
-        #expect(gc == #"{"enabled":true,"debug":34,"debug_flags":["collectable","saveall"],"threshold":[700,10,10],"count":[12,3,1],"stats":[{"collections":5,"collected":50,"uncollectable":0},{"collections":2,"collected":0,"uncollectable":0},{"collections":1,"collected":7,"uncollectable":2}],"collecting":false,"freeze_count":0,"frozen":0,"permanent_immortal":0}"#)
+        #expect(gc == #"{"enabled":true,"debug":34,"debug_flags":["collectable","saveall"],"threshold":[700,10,10],"count":[12,3,1],"stats":[{"collections":5,"collected":50,"uncollectable":0},{"collections":2,"collected":0,"uncollectable":0},{"collections":1,"collected":7,"uncollectable":2}],"collecting":false,"model":"generational","freeze_count":0,"frozen":0,"permanent_immortal":0}"#)
+    }
+
+    /// 3.14.0–3.14.4's incremental collector: its lists are named young, old[0], old[1] in both formats.
+    @Test func incrementalCollectorLists() {
+        var incremental = self.report()
+        incremental.capture.collector.listNames = ["young", "old[0]", "old[1]"]
+        let text = TextRenderer(options: RenderOptions(naming: .name, topTypes: 2)).render(incremental)
+        #expect(text.contains("collecting no; incremental collector\n"), "\(text)")
+        #expect(text.contains("  young             1,234        700       12            5           50              0\n"), "\(text)")
+        #expect(text.contains("  old[1]                5         10        1            1            7              2\n"), "\(text)")
+        #expect(text.contains("\ngeneration 0 (young): 1,234 objects, 3 types\n"), "\(text)")
+        guard case let .object(top) = JSONRenderer(options: RenderOptions()).document(incremental),
+              case let .array(list)? = top.first(where: { $0.0 == "generations" })?.1, case let .object(old0) = list[1],
+              case let .object(gc)? = top.first(where: { $0.0 == "gc" })?.1 else { Issue.record("no generations"); return }
+        #expect(old0.prefix(2).map(\.0) == ["generation", "name"] && old0[1].1 == .string("old[0]"))
+        #expect(gc.first { $0.0 == "model" }?.1 == .string("incremental"))
     }
 
     /// 3.12+: immortal objects the collector moved to the permanent generation are not gc.freeze()'s.

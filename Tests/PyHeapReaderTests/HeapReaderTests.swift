@@ -65,7 +65,7 @@ import Testing
         #expect(c.debugFlagNames == ["saveall"])
         #expect(c.thresholds == [700, 10, 10])
         #expect(c.counts == [5, 1, 0])
-        // 3.15 keeps its statistics behind a pointer (not read): none.
+        // 2.7 keeps none; 3.15 keeps them behind a pointer, in ring buffers, whose latest entries are read.
         #expect(c.stats == (layout.gc.generationStats == nil && layout.gc.statics["generationStats"] == nil ? [] : [
             GenerationStats(collections: 10, collected: 100, uncollectable: 0),
             GenerationStats(collections: 20, collected: 200, uncollectable: 1),
@@ -172,6 +172,11 @@ import Testing
         #expect(reader.layout.gc.stateSize == layout.gc.stateSize)
         #expect(capture.generations.map(\.count) == [5, 0, 2])
         #expect(capture.garbage.count == 2)
+        // The incremental collector's lists are named as it names them; generations stay numbered.
+        let incremental = chosen == "3.14.0"
+        #expect(capture.collector.listNames == (incremental ? ["young", "old[0]", "old[1]"] : nil))
+        #expect(capture.collector.model == (incremental ? "incremental" : "generational"))
+        #expect(capture.collector.listName(0) == (incremental ? "young" : nil))
     }
 
     @Test func aGCStateSizeNoTableHasIsRefused() throws {

@@ -126,12 +126,27 @@ final class SyntheticHeap {
             image.store(counts[index], at: generation + UInt64(g.generationCountField))
             guard let first = stateAt["generationStats"], let size = g.statsSize, let collections = g.statsCollections,
                   let collected = g.statsCollected, let uncollectable = g.statsUncollectable else { continue }
-            let stats = first + UInt64(index * size)
+            let stats = layout.statsRing.isPresent ? ringEntry(index, pointerAt: first, size: size) : first + UInt64(index * size)
             image.store(Int64(10 * (index + 1)), at: stats + UInt64(collections))
             image.store(Int64(100 * (index + 1)), at: stats + UInt64(collected))
             image.store(Int64(index), at: stats + UInt64(uncollectable))
         }
         image.store(Int32(collecting ? 1 : 0), at: stateAt["collecting"]!)
+    }
+
+    /// 3.15: the latest entry of generation `index`'s ring buffer behind the pointer at `pointerAt`
+    /// (made on first use; each ring's latest entry is at index 1, an older one at 0).
+    private func ringEntry(_ index: Int, pointerAt: UInt64, size: Int) -> UInt64 {
+        let r = layout.statsRing
+        var buffers = (try? image.load(UInt64.self, at: pointerAt)) ?? 0
+        if buffers == 0 {
+            buffers = allocate(r.old! + 2 * r.oldSize!)
+            image.store(buffers, at: pointerAt)
+            image.store(Int8(1), at: buffers + UInt64(r.youngIndex!))
+            for space in 0..<2 { image.store(Int8(1), at: buffers + UInt64(r.old! + space * r.oldSize! + r.oldIndex!)) }
+        }
+        let items = index == 0 ? buffers + UInt64(r.youngItems!) : buffers + UInt64(r.old! + (index - 1) * r.oldSize!)
+        return items + UInt64(size)
     }
 
     func allocate(_ size: Int) -> UInt64 {

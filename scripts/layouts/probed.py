@@ -23,8 +23,9 @@ def _overrides(gl):
     q_off, q_typed = gl.q_off, gl.q_typed
     stackref = ["_PyStackRef"]
     return {
-        # 3.15 keeps the statistics in ring buffers behind a pointer (`struct gc_stats *`): not read.
-        ("gc", "generationStats"): ((3, 15), None),
+        # 3.15 keeps the statistics in ring buffers behind a pointer (`struct gc_stats *`): generationStats
+        # is then that pointer's offset, and statsRing says where the latest entries are.
+        ("gc", "generationStats"): ((3, 15), q_typed(q_off("gcstate", "generation_stats"), ["struct gc_stats *"])),
         ("code", "interpreterFrameCode"): ((3, 14), q_typed(q_off("iframe", "f_executable"), stackref)),
         ("code", "interpreterFrameLocalsPlusOffset"): ((3, 14), q_typed(q_off("iframe", "localsplus"), ["_PyStackRef [1]"])),
         # the generator's frame is embedded as a struct, no longer declared as an array of words
@@ -62,6 +63,8 @@ def _layout_queries(gl, s, overrides):
             over = overrides.get((group, label))
             if over and s >= over[0]:
                 q = over[1]                                 # None: the field is nil from that series
+            elif rng[0] > DWARF_NEWEST:
+                q = q if gl.in_range(s, rng) else None      # a field only probed builds have (3.15's statsRing)
             elif not gl.in_range(eff, rng):
                 q = None
             elif q["kind"] == "alt":

@@ -172,6 +172,9 @@ def main():
         "generation1": truth_gen1,
         "garbage": truth_garbage,
         "threshold": list(gc.get_threshold()),
+        # gc.get_stats() is 3.4+ (2.7 keeps no statistics); gc is disabled, so they stay as they are.
+        "stats": [dict((k, s[k]) for k in ("collections", "collected", "uncollectable"))
+                  for s in (gc.get_stats() if hasattr(gc, "get_stats") else [])],
         "enabled": gc.isenabled(),
         "debug": gc.get_debug(),
         "freeze_count": gc.get_freeze_count() if hasattr(gc, "get_freeze_count") else 0,
