@@ -93,3 +93,24 @@ import Testing
         #expect(tree.retainedSizes(own: [Int](repeating: 1, count: count))[0] == count)
     }
 }
+
+/// Roots from refcounts the graph does not explain, and retained size per type without counting an
+/// object twice when another of its type dominates it.
+@Suite struct RetentionTests {
+    @Test func rootsAndRetainedByType() {
+        // 0 (a cache, held from outside: refcount 1, no reference in the graph) -> 1, 2 (entries, type E)
+        // -> 3 (E nested in E) ; 4 (immortal) -> 5 (type E, held by the immortal only); 6 <-> 7 garbage.
+        let edges: [[Int32]] = [[1, 2], [3], [], [], [5], [], [7], [6]]
+        var starts: [Int32] = [0], targets: [Int32] = []
+        for list in edges { targets += list; starts.append(Int32(targets.count)) }
+        let cache: UInt64 = 0x10, entry: UInt64 = 0x20, other: UInt64 = 0x30
+        let retention = Retention(starts: starts, targets: targets, refcounts: [1, 1, 1, 1, -1, 1, 1, 1], immortal: -1,
+                                  types: [cache, entry, entry, entry, other, entry, other, other],
+                                  own: [100, 10, 20, 5, 1, 7, 50, 50])
+        #expect(retention.roots == [0, 4])
+        #expect(retention.retained == [135, 15, 20, 5, 8, 7, 0, 0])
+        // Entry 3 is inside entry 1: counted once, with it.
+        #expect(retention.retainedByType == [cache: 135, entry: 15 + 20 + 7, other: 8])
+        #expect(retention.live == 143)
+    }
+}

@@ -30,6 +30,7 @@ enum Paths {
     static let execScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/exec_target.py").path
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
     static let finalizersScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/finalizers_target.py").path
+    static let retentionScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/retention_target.py").path
     static let tracerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/tracer.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.

@@ -1,0 +1,75 @@
+import HeapModel
+
+/// `pyinspect top` as text and JSON (schema `pyinspect-top/1`).
+public struct TopRenderer {
+    public let options: RenderOptions
+
+    public init(options: RenderOptions) {
+        self.options = options
+    }
+
+    private func name(_ type: UInt64, _ report: HeapReport) -> String {
+        options.naming.label(report.types[type] ?? .unreadable(type))
+    }
+
+    public func text(_ summary: RetentionSummary, report: HeapReport) -> String {
+        var out: [String] = []
+        out.append("pid \(report.target.pid)  python \(report.target.version)  paused \(duration(report.target.pause.seconds))")
+        out.append("live heap: \(grouped(summary.liveObjects)) tracked objects, \(byteSize(summary.liveBytes)), held through \(grouped(summary.roots)) roots")
+        let share = Int((summary.suspectShare * 100).rounded())
+        if summary.suspects.isEmpty && summary.suspectTypes.isEmpty {
+            out.append("leak suspects (more than \(share)% of the live heap): none")
+        } else {
+            out.append("leak suspects (more than \(share)% of the live heap):")
+            for row in summary.suspectTypes {
+                out.append("  \(grouped(row.objects)) \(name(row.type, report)) retain \(byteSize(row.retained)) (\(percent(row.retained, summary.liveBytes)))")
+            }
+            for object in summary.suspects {
+                out.append("  \(name(object.type, report)) \(hexAddress(object.address)) retains \(byteSize(object.retained)) (\(percent(object.retained, summary.liveBytes)))")
+            }
+        }
+        out.append("")
+        out.append("objects retaining most:")
+        out.append("  " + padLeft("retained", 11) + " " + padLeft("own", 10) + "  " + padRight("type", 28) + " address")
+        for object in summary.top {
+            out.append("  " + padLeft(byteSize(object.retained), 11) + " " + padLeft(byteSize(object.own), 10) + "  "
+                       + padRight(name(object.type, report), 28) + " " + hexAddress(object.address))
+        }
+        out.append("")
+        out.append("types retaining most (what freeing every object of the type would free):")
+        out.append("  " + padLeft("retained", 11) + " " + padLeft("objects", 10) + "  type")
+        for row in summary.types {
+            out.append("  " + padLeft(byteSize(row.retained), 11) + " " + padLeft(grouped(row.objects), 10) + "  " + name(row.type, report))
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    public func document(_ summary: RetentionSummary, report: HeapReport) -> JSONValue {
+        func object(_ o: RetentionSummary.Object) -> JSONValue {
+            .object([("address", .string(hexAddress(o.address))), ("type", .string(name(o.type, report))),
+                     ("own_bytes", .int(o.own)), ("retained_bytes", .int(o.retained))])
+        }
+        func type(_ row: RetentionSummary.TypeRow) -> JSONValue {
+            .object([("type", .string(name(row.type, report))), ("type_address", .string(hexAddress(row.type))),
+                     ("objects", .int(row.objects)), ("retained_bytes", .int(row.retained))])
+        }
+        return .object([
+            ("schema", .string("pyinspect-top/1")),
+            ("pid", .int(Int(report.target.pid))),
+            ("python_version", .string(report.target.version)),
+            ("pause_seconds", .double(report.target.pause.seconds)),
+            ("live_objects", .int(summary.liveObjects)),
+            ("live_bytes", .int(summary.liveBytes)),
+            ("roots", .int(summary.roots)),
+            ("suspect_share", .double(summary.suspectShare)),
+            ("suspects", .array(summary.suspects.map(object))),
+            ("suspect_types", .array(summary.suspectTypes.map(type))),
+            ("objects", .array(summary.top.map(object))),
+            ("types", .array(summary.types.map(type))),
+        ])
+    }
+
+    private func percent(_ part: Int, _ whole: Int) -> String {
+        whole > 0 ? "\(fixed(Double(part) * 100 / Double(whole), 1))%" : "-"
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+/// `pyinspect top`: retained sizes over the dominator tree of the live heap, against what the target
+/// computes itself (retention_target.py: the tracked objects a module-level cache alone reaches).
+@Suite("top: retained sizes of the live heap")
+struct TopTests {
+    @Test("a cache retains exactly its entries and their payloads; the entries' type retains them all", arguments: Interpreters.installed)
+    func cacheRetention(_ interpreter: Interpreter) throws {
+        let directory = try makeTempDirectory()
+        let expect = directory + "/expect.json"
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.retentionScript, "--expect", expect, "--count", "1000"],
+                                       directory: directory)
+        defer { target.stop() }
+        let truth = try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "retention truth")
+        let result = try runCLI(["top", String(target.pid), "--format", "json", "--top", "50"])
+        try #require(result.status == .exited(0), "\(result)")
+        let report = try parseJSONObject(Data(result.stdout.utf8), what: "top report")
+        #expect(report["schema"] as? String == "pyinspect-top/1")
+        let objects = try J.array(report["objects"], "objects").map { try J.object($0, "object") }
+        let cache = try #require(objects.first { $0["address"] as? String == truth["cache"] as? String }, "\(interpreter): no cache in \(objects)")
+        #expect(try J.int(cache["retained_bytes"], "retained") == J.int(truth["cache_retained"], "truth cache_retained"), "\(interpreter)")
+        #expect(cache["type"] as? String == (interpreter.series == "2.7" ? "__builtin__.dict" : "builtins.dict"))
+        let types = try J.array(report["types"], "types").map { try J.object($0, "type") }
+        let entry = try #require(types.first { $0["type_address"] as? String == truth["entry_type"] as? String }, "\(interpreter): \(types)")
+        #expect(try J.int(entry["retained_bytes"], "retained") == J.int(truth["entry_type_retained"], "truth entry_type_retained"))
+        #expect(try J.int(entry["objects"], "objects") == 1000)
+        #expect(entry["type"] as? String == "__main__.Entry")
+        // What holds the cache retains at least as much; the live heap holds everything listed.
+        let live = try J.int(report["live_bytes"], "live_bytes")
+        #expect(try objects.allSatisfy { try J.int($0["retained_bytes"], "retained") <= live })
+        #expect(try J.int(report["roots"], "roots") > 0)
+
+        let text = try runCLI(["top", String(target.pid), "--qualified"])
+        try #require(text.status == .exited(0), "\(text)")
+        #expect(text.stdout.contains("  __main__.Entry\n"), "\(text.stdout)")
+        #expect(text.stdout.contains(" \(truth["cache"] as? String ?? "?")\n"), "\(text.stdout)")
+        #expect(target.stop() == .exited(0))
+    }
+
+    @Test("bad input: one clear line and a documented exit code")
+    func badInput() throws {
+        let zero = try runCLI(["top", "1", "--top", "0"])
+        #expect(zero.status == .exited(64) && isOneErrorLine(zero.stderr), "\(zero)")
+        let share = try runCLI(["top", "1", "--suspect-share", "2"])
+        #expect(share.status == .exited(64) && isOneErrorLine(share.stderr), "\(share)")
+        let gone = try runCLI(["top", "999999999"])
+        #expect(gone.status == .exited(10) && isOneErrorLine(gone.stderr), "\(gone)")
+    }
+}
