@@ -5,7 +5,8 @@
 ///
 /// Every offset is in bytes: the `deque*` fields from the start of the `dequeobject`, the `block*` fields
 /// from the start of a `struct BLOCK`. Each was read from the DWARF of the series' build and checked against
-/// the x86-64 disassembly of `deque_traverse` (scripts/gen-layouts.py, `DEQUE`).
+/// the x86-64 disassembly of `deque_traverse` (scripts/gen-layouts.py: `DEQUE` in
+/// scripts/layouts/spec_frames.py).
 ///
 /// How to apply it (`visit(p)` means "p is a reference, if not NULL"):
 ///

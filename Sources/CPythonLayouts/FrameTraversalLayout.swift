@@ -4,8 +4,9 @@
 ///
 /// Every offset is in bytes from the start of the object (or of the `_PyInterpreterFrame`, for the
 /// `interpreterFrame*` fields). Each was read from the DWARF of the series' build and checked against
-/// the x86-64 disassembly of the traverse function itself (scripts/gen-layouts.py, `FRAMES`):
-/// the set of things the compiled function hands to `visit` must equal what these fields describe.
+/// the x86-64 disassembly of the traverse function itself (scripts/gen-layouts.py: `FRAMES` in
+/// scripts/layouts/spec_frames.py): the set of things the compiled function hands to `visit` must equal
+/// what these fields describe.
 ///
 /// How to apply them (`visit(p)` means "p is a reference, if not NULL"):
 ///
