@@ -35,7 +35,8 @@ def class_probes(probe, cls):
     probe(namespace_of(cls), cls)
     for name in ("__dict__", "__weakref__"):
         descriptor = cls.__dict__.get(name)
-        if descriptor is not None:
+        # 3.15 shares one __dict__/__weakref__ descriptor among classes (its __objclass__ is object)
+        if descriptor is not None and descriptor.__objclass__ is cls:
             probe(cls, descriptor)
 
 
