@@ -13,30 +13,71 @@ import Glibc
 // One test per scenario, parameterised over the interpreters that have a venv, so that one scenario
 // runs alone with e.g. `swift test --filter 'LibraryTargetsTests/multidict'` (stdlib alone:
 // `--filter 'LibraryTargetsTests/stdlib\('`). An interpreter without a venv is left out of the
-// arguments, and the `venvs` test is cancelled saying so and to run scripts/venvs.sh.
+// arguments, and the `venvs` test is cancelled saying so and to run scripts/venvs.sh. A Debian root's
+// interpreter has its venv inside the root and runs it under chroot, as the other root tests do.
 
 extension Paths {
     static let librariesScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/libraries_target.py").path
 }
 
-/// The venvs of scripts/venvs.sh: `${PYINSPECT_VENV_DIR:-/var/cache/pyinspect/venvs}/<series>`.
+/// The venvs of scripts/venvs.sh: `${PYINSPECT_VENV_DIR:-/var/cache/pyinspect/venvs}/<series>` for the host's
+/// interpreters, `ROOT/opt/pyinspect-venvs/<series>` for a Debian root's (`/opt/pyinspect-venvs` inside it).
 enum LibraryVenvs {
     static var root: String {
         let dir = ProcessInfo.processInfo.environment["PYINSPECT_VENV_DIR"] ?? ""
         return dir.isEmpty ? "/var/cache/pyinspect/venvs" : dir
     }
 
-    static func python(_ series: String) -> String { "\(root)/\(series)/bin/python" }
+    /// Where a root's venvs are, as the root sees them.
+    static let inRoot = "/opt/pyinspect-venvs"
+
+    /// The venv of the interpreter `base`, as the host sees it.
+    static func directory(_ base: Interpreter) -> String {
+        if let root = base.root { return "\(root)\(inRoot)/\(base.series)" }
+        return "\(root)/\(base.series)"
+    }
+
+    /// The venv's python, run as `base` is (under chroot for a root's).
+    static func venv(_ base: Interpreter) -> Interpreter {
+        Interpreter(series: base.series, path: directory(base) + "/bin/python", versionFromDirectory: base.versionFromDirectory,
+                    root: base.root)
+    }
 
     /// scripts/venvs.sh stamps a venv when every library is installed in it.
-    static func isReady(_ series: String) -> Bool {
-        access(python(series), X_OK) == 0 && access("\(root)/\(series)/.pyinspect-stamp", R_OK) == 0
+    static func isReady(_ base: Interpreter) -> Bool {
+        let directory = directory(base)
+        return access(directory + "/.pyinspect-stamp", R_OK) == 0 && isExecutable(directory + "/bin/python", inside: base.root)
     }
 
-    /// The installed interpreters whose venv is ready, as the venv's python: the tests' arguments.
-    static let ready: [Interpreter] = Interpreters.installed.filter { isReady($0.series) }.map {
-        Interpreter(series: $0.series, path: python($0.series), versionFromDirectory: $0.versionFromDirectory)
+    /// Whether `path` is executable with its links resolved as `root` sees them: a root's venv python links
+    /// to the root's /usr/bin/python3.X, which the host does not have.
+    static func isExecutable(_ path: String, inside root: String?) -> Bool {
+        var path = path
+        for _ in 0..<16 {
+            guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: path) else { break }
+            path = link.hasPrefix("/") ? (root ?? "") + link : (path as NSString).deletingLastPathComponent + "/" + link
+        }
+        return access(path, X_OK) == 0
     }
+
+    /// The libraries scripts/venvs.sh could not install compiled for the venv, each with why (its
+    /// .pyinspect-left-out: `name: why` lines).
+    static func leftOut(_ venv: Interpreter) -> [String: String] {
+        let directory = ((venv.path as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let text = (try? String(contentsOfFile: directory + "/.pyinspect-left-out", encoding: .utf8)) ?? ""
+        var why: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            why[String(line[..<colon])] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return why
+    }
+
+    /// Series scripts/venvs.sh makes no venv for, and why.
+    static let unsupported = ["2.7": "2.7 has no library venv: its scenarios are Python 3 code (scripts/venvs.sh says why)"]
+
+    /// The installed interpreters whose venv is ready, as the venv's python: the tests' arguments.
+    static let ready: [Interpreter] = Interpreters.installed.filter { isReady($0) }.map { venv($0) }
 }
 
 @Suite("libraries: garbage through C-extension and core C objects against a forked gc.collect()")
@@ -48,14 +89,18 @@ struct LibraryTargetsTests {
         let version = "import sys; print(sys.version.split()[0])"
         for venv in LibraryVenvs.ready {
             let base = try #require(Interpreters.find(venv.series))
-            let expected = try runProgram([base.path, "-S", "-c", version], timeout: 60)
-            let got = try runProgram([venv.path, "-c", version], timeout: 60)
+            let expected = try runProgram(base.command + ["-S", "-c", version], timeout: 60)
+            let got = try runProgram(venv.command + ["-c", version], timeout: 60)
             #expect(got.status == .exited(0), "\(got)")
             #expect(got.stdout == expected.stdout, "\(venv): python \(got.stdout), but \(base.path) is \(expected.stdout)")
         }
-        let missing = Interpreters.installed.map(\.series).filter { !LibraryVenvs.isReady($0) }
+        for base in Interpreters.installed {
+            if let why = LibraryVenvs.unsupported[base.series] { print("libraries: \(why)") }
+        }
+        let missing = Interpreters.installed.filter { LibraryVenvs.unsupported[$0.series] == nil && !LibraryVenvs.isReady($0) }
+            .map { "\($0.series) (\(LibraryVenvs.directory($0)))" }
         if !missing.isEmpty {
-            let reason = "no venv for python \(missing.joined(separator: ", ")) in \(LibraryVenvs.root): "
+            let reason = "no venv for python \(missing.joined(separator: ", ")): "
                 + "run scripts/venvs.sh (scripts/test.sh runs it); their library tests do not run"
             try Test.cancel(Comment(rawValue: reason))
         }
@@ -186,11 +231,16 @@ enum LibraryCheck {
     }
 
     /// A target that did not start because its library is not importable in this venv (`SKIP <reason>`,
-    /// exit 5) cancels the test case with that reason; anything else is left to fail.
+    /// exit 5), or runs without its compiled part (exit 6) where scripts/venvs.sh found only a pure-Python
+    /// wheel for the series, cancels the test case with that reason; anything else is left to fail.
     static func cancelIfUnavailable(_ scenario: String, _ venv: Interpreter) throws {
-        let check = try runProgram([venv.path, "-B", Paths.librariesScript, "--scenario", scenario, "--check"], timeout: 120)
-        guard check.status == .exited(5), check.stdout.hasPrefix("SKIP ") else { return }
-        let reason = check.stdout.dropFirst("SKIP ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        try RootFiles(root: venv.root).copyIn([Paths.librariesScript])
+        let check = try runProgram(venv.command + ["-B", Paths.librariesScript, "--scenario", scenario, "--check"], timeout: 120)
+        let leftOut = LibraryVenvs.leftOut(venv)[scenario].map { "\($0) (scripts/venvs.sh)" }
+        let skip = check.status == .exited(5) && check.stdout.hasPrefix("SKIP ")
+        guard skip || (check.status == .exited(6) && leftOut != nil) else { return }
+        let said = skip ? String(check.stdout.dropFirst("SKIP ".count)) : check.stderr
+        let reason = leftOut ?? said.trimmingCharacters(in: .whitespacesAndNewlines)
         // Swift Testing 6.3 does not print a cancelled test case: say it here.
         print("libraries: \(venv.series) \(scenario): skipped: \(reason)")
         try Test.cancel(Comment(rawValue: "\(venv.series) \(scenario): \(reason)"))

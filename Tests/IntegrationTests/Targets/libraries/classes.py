@@ -10,12 +10,16 @@ an ABC with a registered subclass, a namedtuple, a dataclass and an Enum.
 """
 import abc
 import collections
-import dataclasses
 import enum
 import functools
 import gc
 
 from libraries import Holder
+
+try:
+    import dataclasses
+except ImportError:  # 3.6
+    dataclasses = None
 
 
 def require():
@@ -31,7 +35,8 @@ def class_probes(probe, cls):
     probe(namespace_of(cls), cls)
     for name in ("__dict__", "__weakref__"):
         descriptor = cls.__dict__.get(name)
-        if descriptor is not None:
+        # 3.15 shares one __dict__/__weakref__ descriptor among classes (its __objclass__ is object)
+        if descriptor is not None and descriptor.__objclass__ is cls:
             probe(cls, descriptor)
 
 
@@ -52,13 +57,14 @@ def plain_class(probe):
         def __init_subclass__(cls, **kwargs):
             super().__init_subclass__(**kwargs)  # a __class__ cell refers to the class
 
-        @functools.cached_property
-        def total(self):
-            return [self]
+        if hasattr(functools, "cached_property"):  # 3.8+
+            @functools.cached_property
+            def total(self):
+                return [self]
 
     request = Request()
     request.me = request
-    request.total
+    getattr(request, "total", None)
     class_probes(probe, Request)
     return request
 
@@ -111,7 +117,7 @@ def abstract_class(probe):
     instance.me = instance
     class_probes(probe, Base)
     class_probes(probe, Concrete)
-    data = Base.__dict__["_abc_impl"]
+    data = Base.__dict__.get("_abc_impl")  # 3.7+
     if type(data).__name__ == "_abc_data":  # the C _abc module
         for registry in gc.get_referents(data):
             if type(registry) is set:
@@ -123,10 +129,15 @@ def generated_classes(probe):
     # namedtuple (_tuplegetter descriptors), dataclass and Enum, each with an instance in a cycle
     Point = collections.namedtuple("Point", "x y")
 
-    @dataclasses.dataclass
-    class Record(object):
-        name: str
-        owner: object = None
+    if dataclasses is not None:
+        @dataclasses.dataclass
+        class Record(object):
+            name: str
+            owner: object = None
+    else:  # 3.6: a plain class in its place
+        class Record(object):
+            def __init__(self, name):
+                self.name, self.owner = name, None
 
     class Color(enum.Enum):
         RED = 1

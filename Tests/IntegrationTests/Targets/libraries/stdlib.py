@@ -116,7 +116,10 @@ CONTEXT_PROTOCOL = ssl.PROTOCOL_TLS_SERVER  # sni_callback is for servers
 def ssl_context(probe):
     h = Holder()
     h.context = ssl.SSLContext(CONTEXT_PROTOCOL)
-    h.context.sni_callback = h.method
+    if hasattr(h.context, "sni_callback"):
+        h.context.sni_callback = h.method
+    else:  # 3.6: the same field, through the older setter
+        h.context.set_servername_callback(h.method)
     tracked_probe(probe, h, h.context)
     return h
 
@@ -255,8 +258,12 @@ def profiler(probe):
     return h
 
 
+UNITS = [io_objects, functools_objects, sqlite_connection, ssl_context, thread_local, core_objects,
+         operator_objects, json_objects, pickle_objects, socket_subclass, csv_and_etree, ctypes_objects,
+         simple_queue, profiler, sqlite_function]
+if not hasattr(queue, "SimpleQueue"):  # 3.7+
+    UNITS.remove(simple_queue)
+
 SCENARIOS = {
-    "stdlib": (require, [io_objects, functools_objects, sqlite_connection, ssl_context, thread_local,
-                         core_objects, operator_objects, json_objects, pickle_objects, socket_subclass,
-                         csv_and_etree, ctypes_objects, simple_queue, profiler, sqlite_function]),
+    "stdlib": (require, UNITS),
 }

@@ -29,6 +29,7 @@ CHECK_FAILED = 7
 
 def write_truth(expect):
     """Forks the child that writes `expect`; returns its exit status (0 when the truth is good)."""
+    _as_in_child()
     child = os.fork()
     if child != 0:
         del PROBES[:]  # as the child does before it collects
@@ -42,6 +43,15 @@ def write_truth(expect):
             os._exit(code)
     _, status = os.waitpid(child, 0)
     return os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+def _as_in_child():
+    """Does in the parent what an at-fork hook does in the child, so that both hold the same objects:
+    importlib.metadata (3.15) clears FastPath's cache after a fork (python/importlib_metadata#520), which
+    would make the FastPath objects pydantic's plugin lookup made garbage in the child only."""
+    metadata = sys.modules.get("importlib.metadata")
+    if metadata is not None and hasattr(metadata, "_clear_after_fork"):
+        metadata.FastPath.__new__.cache_clear()
 
 
 def failure_text(expect):
