@@ -145,4 +145,46 @@ public struct DominatorTree: Sendable {
         }
         return retained
     }
+
+    /// What freeing every member of each group would free: the retained sizes of the members that
+    /// no other member of their group dominates. `groups[n]`: node `n`'s group, or -1 for none.
+    /// A walk of the tree keeps, per group, how many of the current node's dominators belong to it.
+    public func retainedByGroup(retained: [Int], groups: [Int32], groupCount: Int) -> [Int] {
+        let count = idom.count
+        // Children of each node in the dominator tree, compressed; the virtual root's are the tops.
+        var childStart = [Int32](repeating: 0, count: count + 1)
+        var tops: [Int32] = []
+        for node in preorder {
+            let parent = idom[Int(node)]
+            if parent >= 0 { childStart[Int(parent) + 1] += 1 } else { tops.append(node) }
+        }
+        for index in 0..<count { childStart[index + 1] += childStart[index] }
+        var fill = Array(childStart.prefix(count))
+        var children = [Int32](repeating: 0, count: Int(childStart[count]))
+        for node in preorder {
+            let parent = Int(idom[Int(node)])
+            guard parent >= 0 else { continue }
+            children[Int(fill[parent])] = node
+            fill[parent] += 1
+        }
+        var active = [Int32](repeating: 0, count: groupCount)
+        var out = [Int](repeating: 0, count: groupCount)
+        // Entries are nodes; an exit is the bitwise complement of the node.
+        var stack: [Int32] = tops.reversed()
+        while let entry = stack.popLast() {
+            let node = entry >= 0 ? entry : ~entry
+            let group = Int(groups[Int(node)])
+            guard entry >= 0 else {
+                active[group] -= 1
+                continue
+            }
+            if group >= 0 {
+                if active[group] == 0 { out[group] += retained[Int(node)] }
+                active[group] += 1
+                stack.append(~node)
+            }
+            for child in children[Int(childStart[Int(node)])..<Int(childStart[Int(node) + 1])].reversed() { stack.append(child) }
+        }
+        return out
+    }
 }

@@ -20,10 +20,7 @@ public struct Retention: Sendable {
     /// `refcounts`: `ob_refcnt` of each node, `immortal` for immortal objects.
     public init(starts: [Int32], targets: [Int32], refcounts: [Int64], immortal: Int64, types: [UInt64], own: [Int]) {
         let count = refcounts.count
-        var remaining = refcounts
-        for target in targets { remaining[Int(target)] &-= 1 }
-        var roots: [Int32] = []
-        for node in 0..<count where remaining[node] > 0 || refcounts[node] == immortal { roots.append(Int32(node)) }
+        let roots = Self.roots(targets: targets, refcounts: refcounts, immortal: immortal)
         tree = DominatorTree(count: count, starts: starts, targets: targets, roots: roots)
         self.roots = roots
         retained = tree.retainedSizes(own: own)
@@ -31,53 +28,42 @@ public struct Retention: Sendable {
         retainedByType = Self.byType(tree: tree, retained: retained, types: types)
     }
 
-    /// A walk of the dominator tree that counts, per type, how many of the current node's dominators
-    /// are of that type: a node adds its retained size to its type only when none is.
+    /// The nodes held from outside the graph, in node order: their refcount exceeds the references
+    /// the graph explains, or they are immortal.
+    public static func roots(targets: [Int32], refcounts: [Int64], immortal: Int64) -> [Int32] {
+        let remaining = outsideReferences(targets: targets, refcounts: refcounts)
+        var roots: [Int32] = []
+        for node in refcounts.indices where remaining[node] > 0 || refcounts[node] == immortal { roots.append(Int32(node)) }
+        return roots
+    }
+
+    /// Each node's refcount minus the references to it the graph holds.
+    public static func outsideReferences(targets: [Int32], refcounts: [Int64]) -> [Int64] {
+        var remaining = refcounts
+        for target in targets { remaining[Int(target)] &-= 1 }
+        return remaining
+    }
+
+    /// Each node's type numbered, then the tree's per-group sums (DominatorTree.retainedByGroup).
     private static func byType(tree: DominatorTree, retained: [Int], types: [UInt64]) -> [UInt64: Int] {
-        let count = tree.idom.count
-        // Children of each node in the dominator tree, compressed (the virtual root's are the tops).
-        var childCount = [Int32](repeating: 0, count: count + 1)
-        var tops: [Int32] = []
+        var numbers: [UInt64: Int32] = [:]
+        var distinct: [UInt64] = []
+        var groups = [Int32](repeating: -1, count: types.count)
+        var last: (type: UInt64, number: Int32) = (0, -1)
         for node in tree.preorder {
-            let parent = tree.idom[Int(node)]
-            if parent >= 0 { childCount[Int(parent) + 1] += 1 } else { tops.append(node) }
-        }
-        for index in 0..<count { childCount[index + 1] += childCount[index] }
-        var fill = Array(childCount.prefix(count))
-        var children = [Int32](repeating: 0, count: Int(childCount[count]))
-        for node in tree.preorder {
-            let parent = Int(tree.idom[Int(node)])
-            guard parent >= 0 else { continue }
-            children[Int(fill[parent])] = node
-            fill[parent] += 1
-        }
-        var typeIndex: [UInt64: Int] = [:]
-        var active: [Int32] = []
-        var byIndex: [Int] = []
-        var out: [UInt64: Int] = [:]
-        // (node, entering?) pairs: on entry count its type in, on exit out.
-        var stack: [(Int32, Bool)] = tops.reversed().map { ($0, true) }
-        while let (node, entering) = stack.popLast() {
             let type = types[Int(node)]
-            let index: Int
-            if let known = typeIndex[type] {
-                index = known
-            } else {
-                index = active.count
-                typeIndex[type] = index
-                active.append(0)
-                byIndex.append(0)
+            if type != last.type || last.number < 0 {
+                if let known = numbers[type] {
+                    last = (type, known)
+                } else {
+                    last = (type, Int32(distinct.count))
+                    numbers[type] = last.number
+                    distinct.append(type)
+                }
             }
-            guard entering else {
-                active[index] -= 1
-                continue
-            }
-            if active[index] == 0 { byIndex[index] += retained[Int(node)] }
-            active[index] += 1
-            stack.append((node, false))
-            for child in children[Int(childCount[Int(node)])..<Int(childCount[Int(node) + 1])] { stack.append((child, true)) }
+            groups[Int(node)] = last.number
         }
-        for (type, index) in typeIndex { out[type] = byIndex[index] }
-        return out
+        let sums = tree.retainedByGroup(retained: retained, groups: groups, groupCount: distinct.count)
+        return Dictionary(uniqueKeysWithValues: zip(distinct, sums))
     }
 }

@@ -4,13 +4,15 @@ public enum EdgeLabel: Sendable, Equatable {
     case attribute(String)
     /// `[i]`: a list or tuple item.
     case index(Int)
-    /// `['key']`: a dict entry with an identifier-like str key (other keys are not printed: values
-    /// from the target stay out of the output).
+    /// `['key']`: a dict entry with a str key (printed only with `--values`: values from the
+    /// target stay out of the output, except keys that name an attribute, see `isIdentifier`).
     case key(String)
     /// `[<type>]`: a dict entry whose key is not printed.
     case opaqueKey(String)
     /// A member of a set or frozenset.
     case element
+    /// `[*]`: list items at different positions on the paths of one retainer group.
+    case anyIndex
     /// A reference pyinspect cannot name (a C field it knows only by offset).
     case offset(Int)
 
@@ -26,8 +28,16 @@ public enum EdgeLabel: Sendable, Equatable {
             return key.count > valueLimit ? "['\(key.prefix(valueLimit))…']" : "['\(key)']"
         case let .opaqueKey(type): return "[<\(type)>]"
         case .element: return "{}"
+        case .anyIndex: return "[*]"
         case let .offset(offset): return ".<+\(offset)>"
         }
+    }
+
+    /// Whether a key reads as a Python name (an instance's `__dict__` keys that do are attribute
+    /// names, code rather than data, and printed as `.name`).
+    public static func isIdentifier(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first == "_" || first.properties.isXIDStart else { return false }
+        return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
     }
 
     /// How much of a value `--values` shows.

@@ -17,6 +17,8 @@ public struct HeapCapture: Sendable {
     public var collectable: CollectableSet?
     /// Every tracked object of generations 0-2 with sizes and references; nil unless asked for (snapshots).
     public var objects: HeapObjects?
+    /// The retainer paths `why` asked for; nil unless asked.
+    public var why: WhyReport?
     public var types: [UInt64: TypeInfo]
     public var issues: ScanIssues
     /// Seconds spent in each phase of the read, in order (for benchmarks and `--format json`).

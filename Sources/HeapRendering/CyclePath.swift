@@ -18,12 +18,17 @@ enum CyclePath {
 
     /// Dict keys are values from the target: printed only with `showingValues`. The keys of an
     /// instance's `__dict__` are attribute names (code, not data) and always printed.
-    static func text(_ steps: [CycleStep], types: [UInt64: TypeInfo], naming: TypeNaming, showingValues: Bool) -> String {
+    /// With `classNames`, a class on the path is printed `class Name` (retainer paths); with
+    /// `elidingFirstName` the first step prints its label only (its name was already said).
+    static func text(_ steps: [CycleStep], types: [UInt64: TypeInfo], naming: TypeNaming, showingValues: Bool,
+                     classNames: Bool = false, elidingFirstName: Bool = false) -> String {
         var parts: [String] = []
         var index = 0
         while index < steps.count {
             let step = steps[index]
             var name = naming.label(types[step.object.type] ?? .unreadable(step.object.type))
+            if classNames, let named = types[step.object.address] { name = "class " + naming.label(named) }
+            if elidingFirstName && index == 0 { name = "" }
             if let detail = step.detail { name += " " + detail + " " }
             guard var label = step.label else {
                 parts.append(name)
@@ -31,7 +36,7 @@ enum CyclePath {
             }
             // `X.__dict__ -> dict['attr']` reads better as `X.attr`.
             if case .attribute("__dict__") = label, index + 1 < steps.count, case let .key(key)? = steps[index + 1].label,
-               (types[steps[index + 1].object.type]?.tpName ?? "") == "dict" {
+               EdgeLabel.isIdentifier(key), (types[steps[index + 1].object.type]?.tpName ?? "") == "dict" {
                 label = .attribute(key)
                 index += 1
             }

@@ -15,30 +15,31 @@ public struct DOTRenderer {
         let group = cycles[number - 1]
         guard !group.path.isEmpty else { return nil }
         var out = ["digraph cycle\(number) {",
-                   "  graph [rankdir=LR, label=\"\(escape("pid \(report.target.pid): cycle shape #\(number), \(group.count) cycle(s) of this shape"))\", labelloc=t];",
+                   "  graph [rankdir=LR, label=\"\(dotEscaped("pid \(report.target.pid): cycle shape #\(number), \(group.count) cycle(s) of this shape"))\", labelloc=t];",
                    "  node [shape=box, style=filled, fillcolor=\"#f6e7c1\", fontname=\"Helvetica\"];",
                    "  edge [fontname=\"Helvetica\", fontsize=10];"]
         var declared = Set<UInt64>()
         for step in group.path where declared.insert(step.object.address).inserted {
-            var type = escape(options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type)))
-            if let detail = step.detail { type += "\\n" + escape(detail) }
+            var type = dotEscaped(options.naming.label(report.types[step.object.type] ?? .unreadable(step.object.type)))
+            if let detail = step.detail { type += "\\n" + dotEscaped(detail) }
             let color = step.object.address == group.path.first?.object.address ? ", fillcolor=\"#f4b183\"" : ""
             out.append("  \"o\(hexAddress(step.object.address))\" [label=\"\(type)\\n\(hexAddress(step.object.address))\"\(color)];")
         }
         for (step, next) in zip(group.path, group.path.dropFirst()) {
-            let label = step.label.map { escape($0.text(showingValues: options.showValues)) } ?? ""
+            let label = step.label.map { dotEscaped($0.text(showingValues: options.showValues)) } ?? ""
             out.append("  \"o\(hexAddress(step.object.address))\" -> \"o\(hexAddress(next.object.address))\" [label=\"\(label)\"];")
         }
         out.append("}")
         return out.joined(separator: "\n") + "\n"
     }
+}
 
-    private func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            if character == "\\" || character == "\"" { out.append("\\") }
-            out.append(character)
-        }
-        return out
+/// Text inside a double-quoted DOT string.
+func dotEscaped(_ text: String) -> String {
+    var out = ""
+    for character in text {
+        if character == "\\" || character == "\"" { out.append("\\") }
+        out.append(character)
     }
+    return out
 }

@@ -20,8 +20,9 @@ struct CollectableAnalysis {
     /// out (and freed with the analysis).
     /// With `recordObjects`, also returns every object with its size, refcount, references and
     /// whether it is collectable (for snapshots).
+    /// With `why`, also the retainer paths of the objects it asks about (RetainerAnalysis).
     func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, recordObjects: Bool = false,
-             clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?) {
+             why: WhyQuery? = nil, clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?, why: WhyReport?) {
         // Nodes are numbered in address order: the index then maps an address to its node with no
         // table between, and snapshots are written in their key order.
         let (index, sorted) = Self.sortedByAddress(objects)
@@ -65,7 +66,7 @@ struct CollectableAnalysis {
                                                                emulation: emulation())
             finder.frameLocals = FrameLocals(symbols: symbols)
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
-            let sizes = recordObjects ? objectSizes(memory) : nil
+            let sizes = recordObjects || why != nil ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
             // Batches of nodes: read every object of the batch, then look all its references up at once.
             var batch = ReferentBatch(capacity: Self.batchSize)
@@ -103,7 +104,7 @@ struct CollectableAnalysis {
         }
         var coverage = Coverage(tracked: addresses.count, exact: 0, inexactByType: [:])
         var recordedSizes: [Int] = []
-        if recordObjects { recordedSizes = shards.flatMap(\.sizes) }
+        if recordObjects || why != nil { recordedSizes = shards.flatMap(\.sizes) }
         for shard in shards {
             coverage.exact += shard.exact
             coverage.inexactByType.merge(shard.inexact, uniquingKeysWith: +)
@@ -144,6 +145,15 @@ struct CollectableAnalysis {
             cycle.note = path.note
             return cycle
         }
+        var whyReport: WhyReport?
+        if let why {
+            whyReport = RetainerAnalysis(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: graph,
+                                         typeOf: typeOf, sizes: recordedSizes, planner: planner, finder: finder,
+                                         details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
+                                                              graph: graph, typeOf: typeOf))
+                .run(why, types: Array(Set(generations.flatMap { $0.byType.keys })), garbageGroups: grouping.groups, cycles: cycles)
+            clock.mark("retainers")
+        }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
         let held = heldMemory(unreachable.nodes, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
         for (index, group) in grouping.groups.enumerated() {
@@ -162,13 +172,13 @@ struct CollectableAnalysis {
         set.bytesByType = held.ownByType
         set.untrackedBytes = held.untracked
         set.untrackedObjects = held.untrackedObjects
-        guard recordObjects else { return (set, nil) }
+        guard recordObjects else { return (set, nil, whyReport) }
         var collectable = [Bool](repeating: false, count: addresses.count)
         for node in unreachable.nodes { collectable[Int(node)] = true }
         let recorded = HeapObjects(addresses: addresses, types: typeOf, generations: generationOf, sizes: recordedSizes,
                                    refcounts: graph.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
                                    collectable: collectable, starts: graph.starts, targets: graph.targets)
-        return (set, recorded)
+        return (set, recorded, whyReport)
     }
 
     /// The inexact objects, per type, that stand between suspected garbage and a verdict: assuming

@@ -225,7 +225,7 @@ struct CyclePaths {
     static func key(_ steps: [CycleStep], dictType: UInt64?) -> [String] {
         steps.enumerated().map { index, step in
             var label = step.label?.text(showingValues: false) ?? ""
-            if case let .key(name)? = step.label, index > 0, step.object.type == dictType,
+            if case let .key(name)? = step.label, EdgeLabel.isIdentifier(name), index > 0, step.object.type == dictType,
                steps[index - 1].label == .attribute("__dict__") {
                 label = "." + name
             }

@@ -238,21 +238,23 @@ public struct HeapReader: Sendable {
     /// With `recordObjects` (implies `findCollectable`) the capture carries every object with its
     /// size and references (`HeapCapture.objects`, for snapshots).
     public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
-                        recordObjects: Bool = false, traversal: TraversalOptions = TraversalOptions(),
+                        recordObjects: Bool = false, why: WhyQuery? = nil, traversal: TraversalOptions = TraversalOptions(),
                         progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
         var issues = lists.issues
         var collectable: CollectableSet?
         var objects: HeapObjects?
-        if findCollectable || recordObjects {
+        var whyReport: WhyReport?
+        if findCollectable || recordObjects || why != nil {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.interpreter = interpreter
             analysis.progress = progress
             analysis.traversal = traversal
             analysis.traversal.threadPointer = threadPointer
             analysis.traversal.libcFunctions = libcFunctions
-            (collectable, objects) = analysis.run(objects: &lists.tracked, generations: lists.generations,
-                                                  keepObjects: keepGenerationObjects, recordObjects: recordObjects, clock: &clock)
+            (collectable, objects, whyReport) = analysis.run(objects: &lists.tracked, generations: lists.generations,
+                                                             keepObjects: keepGenerationObjects, recordObjects: recordObjects,
+                                                             why: why, clock: &clock)
         }
         if keepGenerationObjects {
             for index in lists.generations.indices {
@@ -269,11 +271,22 @@ public struct HeapReader: Sendable {
             for type in collectable.coverage.inexactByType.keys { namer.info(for: type) }
             for group in collectable.cycles { for type in group.byType.keys { namer.info(for: type) } }
         }
+        if let whyReport {
+            // Classes on the paths are printed by name.
+            for group in whyReport.groups {
+                for step in group.steps where RetainerAnalysis.isType(step.object.type, memory: memory, layout: layout) {
+                    namer.info(for: step.object.address)
+                }
+            }
+            for type in whyReport.types { namer.info(for: type) }
+            for step in whyReport.garbageCycle?.path ?? [] { namer.info(for: step.object.type) }
+        }
         if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
         clock.mark("names")
         var capture = HeapCapture(collector: lists.collector, generations: generations, permanent: lists.permanent,
                                   garbage: lists.garbage, collectable: collectable, types: namer.types, issues: issues)
         capture.objects = objects
+        capture.why = whyReport
         capture.permanentImmortal = lists.permanentImmortal
         capture.phases = lists.phases + clock.phases
         return capture

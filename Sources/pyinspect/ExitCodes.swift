@@ -21,6 +21,7 @@ enum PyInspectExit: Int32, CaseIterable {
     case newerSnapshot = 23
     case pauseLimit = 24
     case traversalDisagreement = 25
+    case noSuchObject = 26
     case usage = 64
     case internalError = 70
     case interrupted = 130
@@ -47,6 +48,7 @@ enum PyInspectExit: Int32, CaseIterable {
         case .newerSnapshot: return "the snapshot was written by a newer pyinspect (unknown schema)"
         case .pauseLimit: return "the read could not finish within --max-pause; the target was resumed"
         case .traversalDisagreement: return "--verify-traversal found a native plan that disagrees with the type's own tp_traverse"
+        case .noSuchObject: return "`why` names an address that is no tracked object, or a type no tracked object has"
         case .usage: return "usage error"
         case .internalError: return "internal error"
         case .interrupted: return "interrupted (SIGINT or SIGTERM); the target was resumed"
@@ -62,7 +64,7 @@ extension PyInspectExit {
     /// process cannot be read, and last a process that is simply gone.
     static let severity: [PyInspectExit] = [
         .interrupted, .outputFailed, .limitExceeded, .traversalDisagreement, .internalError, .layoutMismatch, .inconsistentMemory, .pauseLimit,
-        .permissionDenied, .unsupportedVersion, .freeThreaded, .noSuchCycle, .graphvizMissing, .notPython,
+        .permissionDenied, .unsupportedVersion, .freeThreaded, .noSuchCycle, .noSuchObject, .graphvizMissing, .notPython,
         .processExited, .noSuchProcess, .demoFailed, .badSnapshot, .newerSnapshot, .usage, .success,
     ]
 

@@ -15,6 +15,8 @@ struct InspectionOptions {
     var findCollectable = true
     /// Keep every object with its size and references in the report (for snapshots).
     var recordObjects = false
+    /// The retainer paths of these objects (`why`).
+    var why: WhyQuery?
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
@@ -91,7 +93,8 @@ enum LiveInspection {
             case var .success(lists):
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects,
-                                             recordObjects: options.recordObjects, traversal: options.traversal, progress: progress.handler)
+                                             recordObjects: options.recordObjects, why: options.why, traversal: options.traversal,
+                                             progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []
                 for (name, time) in phases {

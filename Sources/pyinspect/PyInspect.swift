@@ -15,7 +15,7 @@ struct PyInspect: ParsableCommand {
         """,
         version: "0.1.0",
         // Room for what comes next: snapshot, diff, watch, check, stack, tasks.
-        subcommands: [Attach.self, Top.self, Snapshot.self, Diff.self, Export.self, Watch.self, Check.self, Doctor.self, Demo.self, Fuzz.self]
+        subcommands: [Attach.self, Why.self, Top.self, Snapshot.self, Diff.self, Export.self, Watch.self, Check.self, Doctor.self, Demo.self, Fuzz.self]
     )
 
     /// The argument parser's own `main`, except that a usage error is one line like every other

@@ -281,24 +281,20 @@ final class ReferenceFinder {
         label(forKey: (try? memory.word(at: table.keySlot(index))) ?? 0)
     }
 
-    /// `['name']` for identifier-like str keys; other keys are described by type only (values from
-    /// the target never reach the output).
+    /// `['key']` for str keys (printed only with `--values`, or as an attribute name when they name
+    /// one); other keys are described by type only (values from the target never reach the output).
     func label(forKey key: UInt64) -> EdgeLabel {
         let type = (try? memory.word(at: key &+ UInt64(layout.object.type))) ?? 0
-        if type == strType, let text = try? ObjectReader(memory: memory, layout: layout).string(at: key, maxLength: 64),
-           Self.isIdentifier(text) {
+        if type == strType, let text = try? ObjectReader(memory: memory, layout: layout).string(at: key, maxLength: Self.maxKeyLength) {
             return .key(text)
         }
         let name = (try? memory.cString(at: memory.word(at: type &+ UInt64(layout.type.name)), maxLength: 64)) ?? "?"
         return .opaqueKey(name)
     }
 
-    static func isIdentifier(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, first == "_" || first.properties.isXIDStart else { return false }
-        return text.unicodeScalars.allSatisfy { $0 == "_" || $0.properties.isXIDContinue }
-    }
+    /// Longer str keys are cut (module names, attribute names and cache keys are shorter).
+    static let maxKeyLength = 256
 
-    /// `set_traverse`: every used slot's key, not the dummy marker of deleted slots.
     private func set<Sink: ReferenceSink>(_ object: UInt64, _ sink: inout Sink) throws(MemoryError) {
         let t = layout.traversal
         let mask = Int64(bitPattern: try memory.word(at: object &+ UInt64(t.setMask)))
