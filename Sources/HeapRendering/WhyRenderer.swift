@@ -83,8 +83,12 @@ public struct WhyRenderer {
                 ("retained_bytes", .int(group.retainedBytes)),
                 ("root", .object([("kind", .string(group.root.kind.rawValue)), ("name", .string(group.root.text)),
                                   ("outside_references", .int(group.outsideReferences))])),
-                ("path", .array(steps.compactMap { $0.label.map { .string($0.text(showingValues: options.showValues)) } })),
-                ("types", .array(steps.map { .string(name($0.object.type, report)) })),
+                ("path", .array(labels(steps).map { .string($0) })),
+                ("steps", .array(steps.map { step in
+                    .object([("type", .string(name(step.object.type, report))), ("address", .string(hexAddress(step.object.address))),
+                             ("detail", step.detail.map { .string($0) } ?? .null),
+                             ("label", step.label.map { .string($0.text(showingValues: options.showValues)) } ?? .null)])
+                })),
                 ("text", .string(path(group, report: report))),
                 ("samples", .array(group.samples.map(ref))),
             ])
@@ -106,6 +110,24 @@ public struct WhyRenderer {
             fields.append(("garbage_cycle", .string(CyclePath.text(cycle, types: report.types, naming: options.naming, showingValues: options.showValues))))
         }
         return .object(fields)
+    }
+
+    /// The path's labels as the text prints them: `.__dict__` and an attribute's key are one `.name`.
+    private func labels(_ steps: [CycleStep]) -> [String] {
+        var out: [String] = []
+        var index = 0
+        while index < steps.count {
+            guard let label = steps[index].label else { break }
+            if case .attribute("__dict__") = label, index + 1 < steps.count, case let .key(key)? = steps[index + 1].label,
+               EdgeLabel.isIdentifier(key) {
+                out.append("." + key)
+                index += 2
+                continue
+            }
+            out.append(label.text(showingValues: options.showValues))
+            index += 1
+        }
+        return out
     }
 
     /// Each group's first path as a chain of boxes from its root, labelled with the references.

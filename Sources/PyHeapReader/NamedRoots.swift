@@ -4,7 +4,8 @@ import HeapModel
 import RemoteMemory
 
 /// The places the interpreter keeps objects, as sources of the retainer search, each named as a
-/// Python programmer thinks of it: every module's globals (through `sys.modules`, in its order),
+/// Python programmer thinks of it: every module's globals and then the module itself (what its C
+/// state holds), through `sys.modules` in its order,
 /// `sys` and `builtins`, then `sys.modules` itself. What the graph leaves unexplained after them is
 /// named by `outside` (held from outside the gc graph, or immortal).
 struct NamedRoots {
@@ -13,6 +14,8 @@ struct NamedRoots {
         var name: RootName
         /// A module's globals are its dict's keys: printed as names (`.CACHE`), not as dict keys.
         var keysAreNames = false
+        /// A module object: what it holds outside its fields is its module state (`.<state>`).
+        var isModule = false
     }
 
     var sources: [Source] = []
@@ -40,6 +43,8 @@ struct NamedRoots {
             default: root = RootName(kind: .module, text: "module " + name)
             }
             sources.append(Source(node: node, name: root, keysAreNames: true))
+            // The module object itself: what its C state holds (an extension's module state).
+            sources.append(Source(node: moduleNode, name: root, isModule: true))
         }
         sources.append(Source(node: modulesNode, name: RootName(kind: .interpreter, text: "sys.modules")))
     }

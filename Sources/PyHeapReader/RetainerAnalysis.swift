@@ -48,6 +48,7 @@ struct RetainerAnalysis {
         let search = RetainerSearch(count: count, starts: graph.starts, targets: graph.targets,
                                     tiers: [named.sources.enumerated().map { ($1.node, Int32($0)) }, unexplained])
         let keysAreNames = Set(named.sources.filter(\.keysAreNames).map(\.node))
+        let modules = Set(named.sources.filter(\.isModule).map(\.node))
         let outsideCounts = Retention.outsideReferences(targets: graph.targets, refcounts: graph.refcounts)
 
         var live: [Int32] = []
@@ -59,7 +60,7 @@ struct RetainerAnalysis {
            let position = garbageGroups.firstIndex(where: { $0.nodes.contains(first) }) {
             report.garbageCycle = cycles[position]
         }
-        let edges = EdgeNames(analysis: self, search: search, keysAreNames: keysAreNames, targets: live)
+        let edges = EdgeNames(analysis: self, search: search, keysAreNames: keysAreNames, modules: modules, targets: live)
 
         // Shapes: a key per path node, built from its parent's (every parent comes first in `order`).
         var shapeOf: [Int32: Int32] = [:]
@@ -176,7 +177,7 @@ struct EdgeNames {
     /// A list or deque index as a path's shape has it.
     static let anyIndex = "[*]"
 
-    init(analysis a: RetainerAnalysis, search: RetainerSearch, keysAreNames: Set<Int32>, targets: [Int32]) {
+    init(analysis a: RetainerAnalysis, search: RetainerSearch, keysAreNames: Set<Int32>, modules: Set<Int32>, targets: [Int32]) {
         var onPath = Set<Int32>()
         var childrenOf: [Int32: [Int32]] = [:]
         for target in targets {
@@ -200,6 +201,8 @@ struct EdgeNames {
             for child in children {
                 var name = byAddress[a.graph.addresses[Int(child)]] ?? .attribute("?")
                 if keysAreNames.contains(parent), case let .key(key) = name, EdgeLabel.isIdentifier(key) { name = .attribute(key) }
+                // A module's references outside its fields are its C module state's.
+                if modules.contains(parent), case .index = name { name = .attribute("<state>") }
                 label[child] = name
                 parents[child] = parent
             }
