@@ -5,19 +5,26 @@ public struct CheckLimits: Sendable, Equatable {
     public var maxGarbage: Int?
     /// Per type (its `__name__` or `module.qualname`): most tracked objects allowed.
     public var maxTypes: [(type: String, limit: Int)] = []
+    /// Per type: most bytes its objects may retain (what freeing them all would free).
+    public var maxRetained: [(type: String, limit: Int)] = []
 
     public init(maxCollectable: Int? = nil, maxCollectableBytes: Int? = nil, maxGarbage: Int? = nil,
-                maxTypes: [(type: String, limit: Int)] = []) {
+                maxTypes: [(type: String, limit: Int)] = [], maxRetained: [(type: String, limit: Int)] = []) {
         self.maxCollectable = maxCollectable
         self.maxCollectableBytes = maxCollectableBytes
         self.maxGarbage = maxGarbage
         self.maxTypes = maxTypes
+        self.maxRetained = maxRetained
     }
+
+    /// Whether the limits need the retained sizes (the dominator tree of the live heap).
+    public var needsRetention: Bool { !maxRetained.isEmpty }
 
     public static func == (lhs: CheckLimits, rhs: CheckLimits) -> Bool {
         lhs.maxCollectable == rhs.maxCollectable && lhs.maxCollectableBytes == rhs.maxCollectableBytes
             && lhs.maxGarbage == rhs.maxGarbage && lhs.maxTypes.map(\.type) == rhs.maxTypes.map(\.type)
             && lhs.maxTypes.map(\.limit) == rhs.maxTypes.map(\.limit)
+            && lhs.maxRetained.map(\.type) == rhs.maxRetained.map(\.type) && lhs.maxRetained.map(\.limit) == rhs.maxRetained.map(\.limit)
     }
 }
 
@@ -25,11 +32,11 @@ public struct CheckLimits: Sendable, Equatable {
 public struct CheckResult: Sendable {
     /// One figure, its limit (if any) and whether it is over.
     public struct Figure: Sendable, Equatable {
-        /// `collectable`, `collectable_bytes`, `garbage`, or `type:NAME`.
+        /// `collectable`, `collectable_bytes`, `garbage`, `type:NAME` (objects) or `retained:NAME` (bytes).
         public var name: String
         public var value: Int
         public var limit: Int?
-        /// For `type:NAME`: whether any tracked object has a type of that name. A limit on a type
+        /// For `type:NAME` and `retained:NAME`: whether any tracked object has a type of that name. A limit on a type
         /// that does not exist can never fire, so the output says so (a typo, or the wrong naming).
         public var matched = true
         /// For an unmatched type: tracked types with a similar name.
@@ -42,7 +49,8 @@ public struct CheckResult: Sendable {
     public var violations: [Figure] { figures.filter(\.exceeded) }
     public var ok: Bool { violations.isEmpty }
 
-    public init(report: HeapReport, limits: CheckLimits) {
+    /// `retainedByType`: what the objects of each type retain (Retention), when the limits need it.
+    public init(report: HeapReport, limits: CheckLimits, retainedByType: [UInt64: Int] = [:]) {
         self.report = report
         let collectable = report.collectable
         var figures = [
@@ -55,6 +63,15 @@ public struct CheckResult: Sendable {
         for (type, limit) in limits.maxTypes {
             let matching = infos.filter { $0.info.name == type || $0.info.qualified == type }
             var figure = Figure(name: "type:\(type)", value: matching.reduce(0) { $0 + $1.count }, limit: limit)
+            if matching.isEmpty {
+                figure.matched = false
+                figure.similar = Self.similarNames(to: type, among: infos.flatMap { [$0.info.name, $0.info.qualified] })
+            }
+            figures.append(figure)
+        }
+        for (type, limit) in limits.maxRetained {
+            let matching = infos.filter { $0.info.name == type || $0.info.qualified == type }
+            var figure = Figure(name: "retained:\(type)", value: matching.reduce(0) { $0 + (retainedByType[$1.info.address] ?? 0) }, limit: limit)
             if matching.isEmpty {
                 figure.matched = false
                 figure.similar = Self.similarNames(to: type, among: infos.flatMap { [$0.info.name, $0.info.qualified] })

@@ -84,7 +84,7 @@ public struct CheckRenderer {
             members.append(("figures", .array(result.figures.map { figure in
                 var fields: [(String, JSONValue)] = [("name", .string(figure.name)), ("value", .int(figure.value)),
                                                      ("limit", figure.limit.map { .int($0) } ?? .null), ("exceeded", .bool(figure.exceeded))]
-                if figure.name.hasPrefix("type:") {
+                if figure.name.hasPrefix("type:") || figure.name.hasPrefix("retained:") {
                     fields.append(("matched", .bool(figure.matched)))
                     if !figure.similar.isEmpty { fields.append(("similar", .array(figure.similar.map { .string($0) }))) }
                 }
@@ -133,6 +133,8 @@ public struct CheckRenderer {
         family("pyinspect_garbage_objects", "Objects in gc.garbage.", results.map { r in ([pid(r)], String(r.report.garbage.count)) })
         family("pyinspect_type_objects", "Tracked objects of a type named in a --max-type limit.",
                results.flatMap { r in r.figures.filter { $0.name.hasPrefix("type:") }.map { ([pid(r), ("type", String($0.name.dropFirst(5)))], String($0.value)) } })
+        family("pyinspect_type_retained_bytes", "Bytes the objects of a type named in a --max-retained limit retain (what freeing them all would free).",
+               results.flatMap { r in r.figures.filter { $0.name.hasPrefix("retained:") }.map { ([pid(r), ("type", String($0.name.dropFirst(9)))], String($0.value)) } })
         family("pyinspect_limit", "The limit set for a figure.",
                results.flatMap { r in r.figures.compactMap { f in f.limit.map { ([pid(r), ("figure", f.name)], String($0)) } } })
         family("pyinspect_limit_exceeded", "1 when the figure is over its limit.",

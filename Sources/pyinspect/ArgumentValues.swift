@@ -60,6 +60,19 @@ struct TypeLimit: Sendable {
     }
 }
 
+/// `--max-retained TYPE=SIZE`: a type and the most bytes its objects may retain.
+struct RetainedLimit: Sendable {
+    var type: String
+    var bytes: Int
+
+    static func parse(_ argument: String) throws -> RetainedLimit {
+        guard let equals = argument.lastIndex(of: "="), equals != argument.startIndex else {
+            throw ArgumentValueError("give TYPE=SIZE, e.g. Logger=50MB")
+        }
+        return RetainedLimit(type: String(argument[..<equals]), bytes: try ByteCount.parse(String(argument[argument.index(after: equals)...])).bytes)
+    }
+}
+
 /// A byte count with an optional unit: 1000, 64KiB, 20MB, 1.5GiB (a bare number is bytes: no doubt there).
 struct ByteCount: Sendable {
     var bytes: Int

@@ -105,6 +105,29 @@ struct WhyTests {
         #expect(target.process.stop() == .exited(0))
     }
 
+    @Test("check and watch --max-retained: the figure is what the loggers retain, exactly; over it is exit 1", arguments: Interpreters.primary)
+    func maxRetained(_ interpreter: Interpreter) throws {
+        let target = try start(interpreter)
+        defer { target.process.stop() }
+        let pid = String(target.process.pid)
+        let retained = try J.int(J.object(target.truth["Logger"], "logger")["retained"], "retained")
+        let within = try runCLI(["check", pid, "--max-retained", "Logger=\(retained)", "--format", "json"])
+        #expect(within.status == .exited(0), "\(within)")
+        let document = try parseJSONObject(Data(within.stdout.utf8), what: "check")
+        let process = try J.object(try J.array(document["processes"], "processes").first, "process")
+        let figure = try J.array(process["figures"], "figures").map { try J.object($0, "figure") }.first { $0["name"] as? String == "retained:Logger" }
+        #expect(try J.int(figure?["value"], "value") == retained, "\(document)")
+        let over = try runCLI(["check", pid, "--max-retained", "logging.Logger=\(retained - 1)"])
+        #expect(over.status == .exited(1) && over.stdout.contains("retained:logging.Logger \(CensusTests.grouped(retained)) > \(CensusTests.grouped(retained - 1)) EXCEEDED"), "\(over)")
+        let watch = try runCLI(["watch", pid, "--count", "1", "--max-retained", "Logger=\(retained - 1)"])
+        #expect(watch.status == .exited(1) && watch.stdout.contains("  retained Logger ") && watch.stdout.contains(" EXCEEDED\n"), "\(watch)")
+        let typo = try runCLI(["check", pid, "--max-retained", "Loger=1MB"])
+        #expect(typo.status == .exited(0) && typo.stderr.contains("--max-retained Loger: no tracked object has this type; similar: Logger"), "\(typo)")
+        let bad = try runCLI(["check", pid, "--max-retained", "Logger=lots"])
+        #expect(bad.status == .exited(64) && isOneErrorLine(bad.stderr), "\(bad)")
+        #expect(target.process.stop() == .exited(0))
+    }
+
     @Test("bad input: one clear line and a documented exit code", arguments: Interpreters.primary)
     func badInput(_ interpreter: Interpreter) throws {
         let target = try start(interpreter)

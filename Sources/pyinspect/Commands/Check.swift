@@ -28,6 +28,10 @@ extension PyInspect {
                 transform: TypeLimit.parse)
         var maxType: [TypeLimit] = []
 
+        @Option(name: .long, help: ArgumentHelp("Most bytes the objects of TYPE may retain: what freeing them all would free, over the dominator tree of the live heap (e.g. Logger=50MB); repeatable.", valueName: "TYPE=SIZE"),
+                transform: RetainedLimit.parse)
+        var maxRetained: [RetainedLimit] = []
+
         @Option(name: .long, help: "Output format: text, json (schema pyinspect-check/1) or openmetrics.")
         var format: CheckFormat = .text
 
@@ -46,7 +50,8 @@ extension PyInspect {
 
         func run() throws {
             let limits = CheckLimits(maxCollectable: maxCollectable, maxCollectableBytes: maxCollectableBytes?.bytes,
-                                     maxGarbage: maxGarbage, maxTypes: maxType.map { ($0.type, $0.limit) })
+                                     maxGarbage: maxGarbage, maxTypes: maxType.map { ($0.type, $0.limit) },
+                                     maxRetained: maxRetained.map { ($0.type, $0.bytes) })
             // Before any process is read: a destination that cannot take the file never pauses one.
             if let output {
                 let example = switch format {
@@ -56,11 +61,13 @@ extension PyInspect {
                 }
                 do { try OutputDestination.check(output, example: example) } catch { fail(ReportedError(exit: .outputFailed, message: "-o \(error)")) }
             }
-            let options = pause.inspection()
+            var options = pause.inspection()
+            options.recordObjects = limits.needsRetention
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) -> CheckResult in
-                let result = CheckResult(report: report, limits: limits)
+                let result = CheckResult(report: report, limits: limits, retainedByType: limits.needsRetention ? retainedByType(report) : [:])
                 for figure in result.figures where !figure.matched {
-                    writeStderr("pyinspect: pid \(process.pid): --max-type \(figure.name.dropFirst(5)): \(CheckRenderer.unmatched(figure)) "
+                    let option = figure.name.hasPrefix("retained:") ? "--max-retained" : "--max-type"
+                    writeStderr("pyinspect: pid \(process.pid): \(option) \(figure.name.split(separator: ":", maxSplits: 1).last ?? ""): \(CheckRenderer.unmatched(figure)) "
                                 + "(a type is named by its __name__ or module.qualname), so this limit cannot be exceeded")
                 }
                 return result

@@ -95,3 +95,10 @@ extension RetentionSummary {
                   suspectTypes: typeRows.filter { Double($0.retained) > threshold })
     }
 }
+
+/// What the objects of each type retain in a recorded heap (empty when no objects were recorded).
+func retainedByType(_ report: HeapReport) -> [UInt64: Int] {
+    guard let objects = report.objects else { return [:] }
+    return Retention(starts: objects.starts, targets: objects.targets, refcounts: objects.refcounts, immortal: HeapObjects.immortal,
+                     types: objects.types, own: objects.sizes).retainedByType
+}

@@ -30,6 +30,10 @@ extension PyInspect {
         @Flag(name: .long, help: "Census only: skip the collectable set (cheaper on huge heaps).")
         var noCycles = false
 
+        @Option(name: .long, help: ArgumentHelp("Most bytes the objects of TYPE may retain (e.g. Logger=50MB); each read prints the figure, and the watch exits 1 if any read exceeded it; repeatable.", valueName: "TYPE=SIZE"),
+                transform: RetainedLimit.parse)
+        var maxRetained: [RetainedLimit] = []
+
         @OptionGroup var pause: PauseOptions
 
         /// Below this, reads of a production process would follow each other too closely to be meant.
@@ -48,6 +52,9 @@ extension PyInspect {
             var options = pause.inspection()
             options.findCollectable = !noCycles
             options.stopOnInterrupt = false  // finish the current read, then print the totals
+            let limits = CheckLimits(maxRetained: maxRetained.map { ($0.type, $0.bytes) })
+            options.recordObjects = limits.needsRetention
+            var exceeded = false
             let naming: TypeNaming = qualified ? .qualified : .name
             let selected = targets.resolve()
             var watching = selected
@@ -60,6 +67,10 @@ extension PyInspect {
                 reads += 1
                 let outcomes = ProcessRuns.each(watching, options: options) { process, report throws(ReportedError) in
                     writeStdout(watchers[process.pid]!.record(report, clock: wallClock()))
+                    guard limits.needsRetention else { return }
+                    let result = CheckResult(report: report, limits: limits, retainedByType: retainedByType(report))
+                    exceeded = exceeded || !result.ok
+                    writeStdout(result.figures.filter { $0.name.hasPrefix("retained:") }.map { "  " + Self.retainedLine($0) + "\n" }.joined())
                 }
                 codes.append(ProcessRuns.exit(outcomes))
                 watching = outcomes.compactMap { if case let .done(process, _) = $0 { return process } else { return nil } }
@@ -67,7 +78,15 @@ extension PyInspect {
                 if !watching.isEmpty { StopRequest.sleep(seconds: interval.seconds) }
             }
             for process in selected { writeStdout(watchers[process.pid]!.totals()) }
-            try ProcessRuns.finish(PyInspectExit.mostSerious(codes))
+            try ProcessRuns.finish(PyInspectExit.mostSerious(codes + (exceeded ? [.limitExceeded] : [])))
+        }
+
+        /// `retained Logger 3.1 MiB <= 50.0 MiB`, `... > 50.0 MiB EXCEEDED`.
+        static func retainedLine(_ figure: CheckResult.Figure) -> String {
+            let name = figure.name.split(separator: ":", maxSplits: 1).last.map(String.init) ?? figure.name
+            guard figure.matched else { return "retained \(name): \(CheckRenderer.unmatched(figure))" }
+            let limit = figure.limit.map { figure.exceeded ? " > \(byteSize($0)) EXCEEDED" : " <= \(byteSize($0))" } ?? ""
+            return "retained \(name) \(byteSize(figure.value))" + limit
         }
     }
 }
