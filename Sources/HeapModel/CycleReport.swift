@@ -1,5 +1,5 @@
 /// How one object refers to the next on a path, named the way Python code would reach it.
-public enum EdgeLabel: Sendable, Equatable {
+public enum EdgeLabel: Sendable, Hashable {
     /// `.name`: an attribute (instance dict entry, slot, inline value) or a named C field.
     case attribute(String)
     /// `[i]`: a list or tuple item.

@@ -62,28 +62,27 @@ struct RetainerAnalysis {
         }
         let edges = EdgeNames(analysis: self, search: search, keysAreNames: keysAreNames, modules: modules, targets: live)
 
-        // Shapes: a key per path node, built from its parent's (every parent comes first in `order`).
-        var shapeOf: [Int32: Int32] = [:]
-        var shapes: [String: Int32] = [:]
-        func intern(_ text: String) -> Int32 {
-            if let known = shapes[text] { return known }
-            let id = Int32(shapes.count)
-            shapes[text] = id
-            return id
-        }
+        // Shapes: a number per path node, from its parent's (every parent comes first in `order`).
+        var shapeOf = [Int32](repeating: -1, count: count)
+        var shapes: [ShapeKey: Int32] = [:]
         for node in edges.pathNodes {
             let parent = search.parent[Int(node)]
-            if parent == RetainerSearch.source {
-                shapeOf[node] = intern("root \(search.sourceOf[Int(node)] >= outside ? "" : "\(search.sourceOf[Int(node)])") \(names[Int(search.sourceOf[Int(node)])].text)")
+            let key = parent == RetainerSearch.source
+                ? ShapeKey(parent: -1 - search.sourceOf[Int(node)], type: 0, detail: -1, label: -1)
+                : ShapeKey(parent: shapeOf[Int(parent)], type: typeOf[Int(parent)], detail: edges.detailNumber(parent),
+                           label: edges.shapeLabel(node))
+            if let known = shapes[key] {
+                shapeOf[Int(node)] = known
             } else {
-                shapeOf[node] = intern("\(shapeOf[parent]!) \(typeOf[Int(parent)]) \(edges.detail[parent] ?? "") \(edges.shapeLabel(of: node))")
+                shapeOf[Int(node)] = Int32(shapes.count)
+                shapes[key] = Int32(shapes.count)
             }
         }
         var groupOf = [Int32](repeating: -1, count: count)
-        var groupKeys: [String: Int32] = [:]
+        var groupKeys: [ShapeKey: Int32] = [:]
         var members: [[Int32]] = []
         for target in live {
-            let key = "\(shapeOf[target]!) \(typeOf[Int(target)]) \(edges.detail[target] ?? "")"
+            let key = ShapeKey(parent: shapeOf[Int(target)], type: typeOf[Int(target)], detail: edges.detailNumber(target), label: -2)
             let group: Int32
             if let known = groupKeys[key] {
                 group = known
@@ -105,7 +104,7 @@ struct RetainerAnalysis {
             let root = names[Int(search.sourceOf[Int(source)])]
             let steps = path.enumerated().map { position, node in
                 CycleStep(object: ObjectRef(address: graph.addresses[Int(node)], type: typeOf[Int(node)]),
-                          label: position + 1 < path.count ? edges.label[path[position + 1]] : nil, detail: edges.detail[node])
+                          label: position + 1 < path.count ? edges.label(path[position + 1]) : nil, detail: edges.detail(node))
             }
             return WhyReport.Group(count: nodes.count, retainedBytes: groupRetained[number], root: root,
                                    outsideReferences: root.kind == .outside ? Int(max(0, outsideCounts[Int(source)])) : 0,
@@ -149,78 +148,23 @@ struct RetainerAnalysis {
     /// Steps of the group's first path whose list index is not the same on every path of the group.
     private func varyingIndices(_ nodes: [Int32], first: [Int32], search: RetainerSearch, edges: EdgeNames) -> Set<Int> {
         var varying = Set<Int>()
-        let generalised = (1..<first.count).filter { edges.shapeLabel(of: first[$0]) == EdgeNames.anyIndex }
+        let generalised = (1..<first.count).filter { edges.shapeLabel(first[$0]) == edges.anyIndex }
         guard !generalised.isEmpty, nodes.count > 1 else { return varying }
         for node in nodes.dropFirst() {
             let path = search.path(to: node)
             guard path.count == first.count else { continue }
-            for position in generalised where edges.label[path[position]] != edges.label[first[position]] { varying.insert(position - 1) }
+            for position in generalised where edges.labelNumber(path[position]) != edges.labelNumber(first[position]) { varying.insert(position - 1) }
             if varying.count == generalised.count { break }
         }
         return varying
     }
 }
 
-/// The labels and details of every node on the paths to the targets: each referrer's labelled
-/// referents are read once, however many of its referents lie on paths.
-struct EdgeNames {
-    /// Nodes on some path (every parent before its children).
-    var pathNodes: [Int32] = []
-    /// How each path node's parent refers to it.
-    var label: [Int32: EdgeLabel] = [:]
-    /// The words after a path node's type (a frame's function and line, a function's name).
-    var detail: [Int32: String] = [:]
-    private var tupleTypes: Set<UInt64> = []
-    private var parents: [Int32: Int32] = [:]
-    private var typeOfNode: [Int32: UInt64] = [:]
-
-    /// A list or deque index as a path's shape has it.
-    static let anyIndex = "[*]"
-
-    init(analysis a: RetainerAnalysis, search: RetainerSearch, keysAreNames: Set<Int32>, modules: Set<Int32>, targets: [Int32]) {
-        var onPath = Set<Int32>()
-        var childrenOf: [Int32: [Int32]] = [:]
-        for target in targets {
-            var node = target
-            while onPath.insert(node).inserted {
-                let parent = search.parent[Int(node)]
-                guard parent >= 0 else { break }
-                childrenOf[parent, default: []].append(node)
-                node = parent
-            }
-        }
-        pathNodes = search.order.filter { onPath.contains($0) }
-        if let tuple = a.symbols["PyTuple_Type"] { tupleTypes.insert(tuple) }
-        for (parent, children) in childrenOf {
-            let address = a.graph.addresses[Int(parent)]
-            var byAddress: [UInt64: EdgeLabel] = [:]
-            for edge in a.finder.labeledReferents(of: address, traversal: a.planner.traversal(ofType: a.typeOf[Int(parent)]))
-            where byAddress[edge.address] == nil {
-                byAddress[edge.address] = edge.label
-            }
-            for child in children {
-                var name = byAddress[a.graph.addresses[Int(child)]] ?? .attribute("?")
-                if keysAreNames.contains(parent), case let .key(key) = name, EdgeLabel.isIdentifier(key) { name = .attribute(key) }
-                // A module's references outside its fields are its C module state's.
-                if modules.contains(parent), case .index = name { name = .attribute("<state>") }
-                label[child] = name
-                parents[child] = parent
-            }
-            if let text = a.details.detail(parent, next: children[0]) { detail[parent] = text }
-            typeOfNode[parent] = a.typeOf[Int(parent)]
-        }
-        for target in targets where detail[target] == nil {
-            if let text = a.details.detail(target, next: target) { detail[target] = text }
-        }
-    }
-
-    /// The label as the path's shape has it: values hidden, list indices generalised (a tuple's
-    /// positions mean something, a list's do not).
-    func shapeLabel(of node: Int32) -> String {
-        guard let name = label[node] else { return "" }
-        if case .index = name, let parent = parentType(of: node), !tupleTypes.contains(parent) { return Self.anyIndex }
-        return name.text(showingValues: false)
-    }
-
-    private func parentType(of node: Int32) -> UInt64? { parents[node].flatMap { typeOfNode[$0] } }
+/// A path's shape so far: the parent's shape, the parent's type and detail, and how it refers on.
+/// A source's shape is its number (negative); a group's key has the object's own type and detail.
+struct ShapeKey: Hashable {
+    var parent: Int32
+    var type: UInt64
+    var detail: Int32
+    var label: Int32
 }
