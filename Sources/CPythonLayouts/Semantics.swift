@@ -46,6 +46,10 @@ extension PythonLayout {
     public var lineTableSignedDeltas: Bool { isAtLeast(3, 6) }
 
     /// The module of builtin types (`int.__module__`).
+    /// 3.12+: an int's `ob_size` became `long_value.lv_tag`, the digit count shifted left by this
+    /// (sign bits below), and `int.__sizeof__` counts at least one digit. nil before.
+    public var longDigitCountShift: Int? { isAtLeast(3, 12) ? 3 : nil }
+
     public var builtinsModuleName: String { isAtLeast(3, 0) ? "builtins" : "__builtin__" }
 
     /// The type of the strings that name things (attributes, code, classes, dict keys of `__dict__`s):

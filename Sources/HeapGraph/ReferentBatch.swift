@@ -74,6 +74,6 @@ public struct ReferentBatch {
 
     var nodeRefcounts: UnsafeBufferPointer<Int64> { UnsafeBufferPointer(start: refcounts, count: count) }
     var nodeExactness: UnsafeBufferPointer<Bool> { UnsafeBufferPointer(start: exact, count: count) }
-    var nodeEnds: UnsafeBufferPointer<Int> { UnsafeBufferPointer(start: ends, count: count) }
-    var addresses: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: referents, count: referentCount) }
+    public var nodeEnds: UnsafeBufferPointer<Int> { UnsafeBufferPointer(start: ends, count: count) }
+    public var addresses: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: referents, count: referentCount) }
 }

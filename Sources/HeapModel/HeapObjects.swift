@@ -6,7 +6,8 @@ public struct HeapObjects: Sendable, Equatable {
     public var addresses: [UInt64]
     /// Address of each object's type (a key of the capture's type table).
     public var types: [UInt64]
-    /// 0, 1 or 2.
+    /// 0, 1 or 2; `HeapObjects.untracked` for an object the collector does not track (recorded for
+    /// `top` and `why`, after the tracked ones, reached through their references).
     public var generations: [UInt8]
     /// `sys.getsizeof` of each object (0 when it could not be read).
     public var sizes: [Int]
@@ -18,6 +19,8 @@ public struct HeapObjects: Sendable, Equatable {
     /// (by position in these columns), in `tp_traverse` order; untracked referents are left out.
     public var starts: [Int32]
     public var targets: [Int32]
+
+    public static let untracked: UInt8 = 255
 
     /// How an immortal refcount is recorded.
     public static let immortal: Int64 = -1

@@ -1,7 +1,8 @@
 /// What `pyinspect top` reports: the objects and types that keep the most of the live heap alive
 /// (retained size over the dominator tree), and the leak suspects in Eclipse MAT's sense — an object
-/// or a type retaining more than `suspectShare` of the live heap. Sizes are `sys.getsizeof` of
-/// tracked objects (untracked payloads such as str and bytes are not counted yet).
+/// or a type retaining more than `suspectShare` of the live heap. Sizes are `sys.getsizeof`, of the
+/// tracked objects and of the untracked ones they reach (str, bytes, int payloads, untracked dicts
+/// and tuples).
 public struct RetentionSummary: Sendable, Equatable {
     public struct Object: Sendable, Equatable {
         public var address: UInt64
@@ -30,8 +31,9 @@ public struct RetentionSummary: Sendable, Equatable {
         }
     }
 
-    /// Tracked objects a root reaches, and their own sizes together.
+    /// Objects a root reaches, and their own sizes together; how many of them are untracked.
     public var liveObjects: Int
+    public var untrackedObjects = 0
     public var liveBytes: Int
     /// Objects held from outside the graph (C code, frames, untracked containers, immortal objects).
     public var roots: Int

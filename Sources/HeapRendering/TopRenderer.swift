@@ -15,7 +15,7 @@ public struct TopRenderer {
     public func text(_ summary: RetentionSummary, report: HeapReport) -> String {
         var out: [String] = []
         out.append("pid \(report.target.pid)  python \(report.target.version)  paused \(duration(report.target.pause.seconds))")
-        out.append("live heap: \(grouped(summary.liveObjects)) tracked objects, \(byteSize(summary.liveBytes)), held through \(grouped(summary.roots)) roots")
+        out.append("live heap: \(grouped(summary.liveObjects)) objects (\(grouped(summary.untrackedObjects)) untracked), \(byteSize(summary.liveBytes)), held through \(grouped(summary.roots)) roots")
         let share = Int((summary.suspectShare * 100).rounded())
         if summary.suspects.isEmpty && summary.suspectTypes.isEmpty {
             out.append("leak suspects (more than \(share)% of the live heap): none")
@@ -59,6 +59,7 @@ public struct TopRenderer {
             ("python_version", .string(report.target.version)),
             ("pause_seconds", .double(report.target.pause.seconds)),
             ("live_objects", .int(summary.liveObjects)),
+            ("live_untracked_objects", .int(summary.untrackedObjects)),
             ("live_bytes", .int(summary.liveBytes)),
             ("roots", .int(summary.roots)),
             ("suspect_share", .double(summary.suspectShare)),

@@ -21,8 +21,11 @@ struct CollectableAnalysis {
     /// With `recordObjects`, also returns every object with its size, refcount, references and
     /// whether it is collectable (for snapshots).
     /// With `why`, also the retainer paths of the objects it asks about (RetainerAnalysis).
+    /// With `includeUntracked`, the recorded objects and the retainer paths also cover the untracked
+    /// objects tracked ones reach (UntrackedReferents).
     func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, recordObjects: Bool = false,
-             why: WhyQuery? = nil, clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?, why: WhyReport?) {
+             why: WhyQuery? = nil, includeUntracked: Bool = false,
+             clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?, why: WhyReport?) {
         // Nodes are numbered in address order: the index then maps an address to its node with no
         // table between, and snapshots are written in their key order.
         let (index, sorted) = Self.sortedByAddress(objects)
@@ -56,6 +59,7 @@ struct CollectableAnalysis {
         let finder = ReferenceFinder(memory: memory, layout: layout, strType: symbols[layout.nameStringTypeSymbol],
                                      generalLookup: symbols["lookdict"], setDummy: setDummy, emulation: emulation())
         finder.frameLocals = FrameLocals(symbols: symbols)
+        finder.includesStrKeys = includeUntracked
         let ranges = Parallel.ranges(of: addresses.count, shares: views.count)
         let immortalCheck = layout.hasImmortalObjects
         let exactPlans = plans.map(\.isExact)
@@ -65,6 +69,7 @@ struct CollectableAnalysis {
                                                                generalLookup: finder.generalLookup, setDummy: setDummy,
                                                                emulation: emulation())
             finder.frameLocals = FrameLocals(symbols: symbols)
+            finder.includesStrKeys = includeUntracked
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
             let sizes = recordObjects || why != nil ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
@@ -97,6 +102,7 @@ struct CollectableAnalysis {
                     if let sizes { shard.sizes.append(sizes.size(of: addresses[node], type: typeOf[node])) }
                 }
                 shard.builder.finish(batchFrom: nodes.lowerBound, batch)
+                if includeUntracked { shard.collectUntracked(batch, first: nodes.lowerBound, index: index) }
             }
             shard.emulationCalls = finder.emulation?.calls ?? 0
             shard.emulationNanoseconds = finder.emulation?.nanoseconds ?? 0
@@ -117,6 +123,7 @@ struct CollectableAnalysis {
             coverage.inexactReasons[type] = "pyinspect has no plan for its tp_traverse"
         }
         let verification = verifyFunctions.isEmpty ? nil : TraversalVerifier.merged(shards.map(\.verifier))
+        let untrackedPairs = shards.map { (from: $0.untrackedFrom, to: $0.untrackedTo) }
         var builders = shards.map(\.builder)
         shards = []
         let graph = ObjectGraphBuilder.join(&builders)
@@ -145,13 +152,21 @@ struct CollectableAnalysis {
             cycle.note = path.note
             return cycle
         }
+        // The heap index for retention: the graph with the untracked objects it reaches.
+        var heap = graph, heapTypes = typeOf, heapSizes = recordedSizes
+        if includeUntracked {
+            let untracked = UntrackedReferents(pairs: untrackedPairs, graph: graph, memory: memory, layout: layout, planner: planner,
+                                               finder: finder, sizes: objectSizes(memory), limit: UntrackedReferents.limit(tracked: graph.count))
+            heap = untracked.extend(graph, typeOf: &heapTypes, sizes: &heapSizes)
+            clock.mark("untracked")
+        }
         var whyReport: WhyReport?
         if let why {
-            whyReport = RetainerAnalysis(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: graph,
-                                         typeOf: typeOf, sizes: recordedSizes, planner: planner, finder: finder,
+            whyReport = RetainerAnalysis(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: heap,
+                                         typeOf: heapTypes, sizes: heapSizes, planner: planner, finder: finder,
                                          details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
-                                                              graph: graph, typeOf: typeOf))
-                .run(why, types: Array(Set(generations.flatMap { $0.byType.keys })), garbageGroups: grouping.groups, cycles: cycles)
+                                                              graph: heap, typeOf: heapTypes))
+                .run(why, types: Array(Set(heapTypes)), garbageGroups: grouping.groups, cycles: cycles)
             clock.mark("retainers")
         }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
@@ -173,11 +188,11 @@ struct CollectableAnalysis {
         set.untrackedBytes = held.untracked
         set.untrackedObjects = held.untrackedObjects
         guard recordObjects else { return (set, nil, whyReport) }
-        var collectable = [Bool](repeating: false, count: addresses.count)
+        var collectable = [Bool](repeating: false, count: heap.count)
         for node in unreachable.nodes { collectable[Int(node)] = true }
-        let recorded = HeapObjects(addresses: addresses, types: typeOf, generations: generationOf, sizes: recordedSizes,
-                                   refcounts: graph.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
-                                   collectable: collectable, starts: graph.starts, targets: graph.targets)
+        let recorded = HeapObjects(addresses: heap.addresses, types: heapTypes, generations: heap.generations, sizes: heapSizes,
+                                   refcounts: heap.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
+                                   collectable: collectable, starts: heap.starts, targets: heap.targets)
         return (set, recorded, whyReport)
     }
 
@@ -254,7 +269,8 @@ struct CollectableAnalysis {
                     setTypes: Set([symbols["PySet_Type"], symbols["PyFrozenSet_Type"]].compactMap { $0 }),
                     dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],
                     orderedDictType: symbols["PyODict_Type"],
-                    generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }))
+                    generatorTypes: Set(["PyGen_Type", "PyCoro_Type", "PyAsyncGen_Type"].compactMap { symbols[$0] }),
+                    longType: symbols["PyLong_Type"])
     }
 
     /// Objects read before their references are looked up together.
@@ -274,6 +290,21 @@ struct CollectableAnalysis {
         var emulationNanoseconds: UInt64 = 0
         var verifier = TraversalVerifier()
         var sizes: [Int] = []
+        /// References to objects the graph does not know (untracked ones), by referring node.
+        var untrackedFrom: [Int32] = []
+        var untrackedTo: [UInt64] = []
+
+        mutating func collectUntracked(_ batch: ReferentBatch, first: Int, index: AddressIndex) {
+            let ends = batch.nodeEnds, addresses = batch.addresses
+            var start = 0
+            for (offset, end) in ends.enumerated() {
+                for position in start..<end where index.node(of: addresses[position]) == nil {
+                    untrackedFrom.append(Int32(first + offset))
+                    untrackedTo.append(addresses[position])
+                }
+                start = end
+            }
+        }
     }
 
     struct HeldMemory {

@@ -238,7 +238,8 @@ public struct HeapReader: Sendable {
     /// With `recordObjects` (implies `findCollectable`) the capture carries every object with its
     /// size and references (`HeapCapture.objects`, for snapshots).
     public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
-                        recordObjects: Bool = false, why: WhyQuery? = nil, traversal: TraversalOptions = TraversalOptions(),
+                        recordObjects: Bool = false, why: WhyQuery? = nil, includeUntracked: Bool = false,
+                        traversal: TraversalOptions = TraversalOptions(),
                         progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
         var issues = lists.issues
@@ -254,7 +255,7 @@ public struct HeapReader: Sendable {
             analysis.traversal.libcFunctions = libcFunctions
             (collectable, objects, whyReport) = analysis.run(objects: &lists.tracked, generations: lists.generations,
                                                              keepObjects: keepGenerationObjects, recordObjects: recordObjects,
-                                                             why: why, clock: &clock)
+                                                             why: why, includeUntracked: includeUntracked, clock: &clock)
         }
         if keepGenerationObjects {
             for index in lists.generations.indices {

@@ -17,6 +17,8 @@ final class ObjectSizes {
     let orderedDictType: UInt64?
     /// Generator, coroutine and async generator types (their size includes the embedded frame, 3.11+).
     let generatorTypes: Set<UInt64>
+    /// `PyLong_Type` (3.12+ counts its digits in a tagged field).
+    let longType: UInt64?
     /// Flags whose presence adds the 16-byte pre-header (3.11: managed dict; 3.12+: managed dict or
     /// weakref), worked out once from the series.
     private let preHeader: UInt64
@@ -36,7 +38,7 @@ final class ObjectSizes {
     private var lastFacts = TypeFacts(basic: 0, item: 0, flags: 0, base: 0)
 
     init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, listType: UInt64?, setTypes: Set<UInt64>,
-         dictType: UInt64?, frameType: UInt64?, orderedDictType: UInt64?, generatorTypes: Set<UInt64>) {
+         dictType: UInt64?, frameType: UInt64?, orderedDictType: UInt64?, generatorTypes: Set<UInt64>, longType: UInt64? = nil) {
         self.memory = memory
         self.layout = layout
         self.strType = strType
@@ -46,8 +48,9 @@ final class ObjectSizes {
         self.frameType = frameType
         self.orderedDictType = orderedDictType
         self.generatorTypes = generatorTypes
+        self.longType = longType
         preHeader = layout.preHeaderFlags
-        special = Set([orderedDictType, listType, dictType].compactMap { $0 }).union(setTypes)
+        special = Set([orderedDictType, listType, dictType, longType].compactMap { $0 }).union(setTypes)
     }
 
     private func typeFacts(_ type: UInt64) throws(MemoryError) -> TypeFacts {
@@ -68,6 +71,9 @@ final class ObjectSizes {
     }
 
     static let haveGCFlag: UInt64 = 1 << 14
+
+    /// More items than any object holds (2^32): beyond it a size is not read from a count.
+    static let maxItems = 1 << 32
 
     /// The size of `object` of `type`, or 0 when it cannot be read.
     func size(of object: UInt64, type: UInt64) -> Int {
@@ -99,15 +105,21 @@ final class ObjectSizes {
             let count = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(deque.length ?? layout.object.size))))
             let blocks = (left + count + deque.blockLength - 1) / deque.blockLength
             size = basic + max(0, blocks) * deque.blockSize
+        } else if type == longType && longType != nil, let shift = layout.longDigitCountShift {
+            let tag = try memory.word(at: object &+ UInt64(layout.object.size))
+            size = basic + max(1, Int(truncatingIfNeeded: tag >> UInt64(shift))) * item
         } else if setTypes.contains(type) {
             // A set's table lives inline (smalltable) until it grows past 8 slots.
             let mask = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.traversal.setMask))))
             let table = try memory.word(at: object &+ UInt64(layout.traversal.setTable))
             let inline = table >= object && table < object &+ UInt64(basic)
+            guard mask >= 0, mask < Self.maxItems else { return 0 }
             size = basic + (inline ? 0 : (mask + 1) * layout.traversal.setEntrySize)
         } else {
-            let items = item > 0 ? abs(Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.object.size))))) : 0
-            size = basic + items * item
+            let count = Int64(bitPattern: try memory.word(at: object &+ UInt64(layout.object.size)))
+            // A count no object has means memory that is no object of this type: no size.
+            guard item <= 0 || (count > -Int64(Self.maxItems) && count < Int64(Self.maxItems)) else { return 0 }
+            size = basic + (item > 0 ? abs(Int(count)) * item : 0)
         }
         guard size >= 0, size < 1 << 40 else { return 0 }
         if flags & Self.haveGCFlag != 0 {
@@ -120,7 +132,7 @@ final class ObjectSizes {
     /// Stands for `collections.deque`, which has no exported symbol (recognised by `tp_name`).
     static let dequeMarker: UInt64 = 1
 
-    /// The first of OrderedDict, list, dict, set, frozenset or deque found walking `tp_base` from
+    /// The first of OrderedDict, list, dict, int, set, frozenset or deque found walking `tp_base` from
     /// `type`, else `type`.
     private func builtinBase(of type: UInt64) -> UInt64 {
         var cursor = type

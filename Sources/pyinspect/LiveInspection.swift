@@ -17,6 +17,8 @@ struct InspectionOptions {
     var recordObjects = false
     /// The retainer paths of these objects (`why`).
     var why: WhyQuery?
+    /// Also record the untracked objects tracked ones reach, with their sizes (`top`, `why`).
+    var includeUntracked = false
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
@@ -93,7 +95,8 @@ enum LiveInspection {
             case var .success(lists):
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects,
-                                             recordObjects: options.recordObjects, why: options.why, traversal: options.traversal,
+                                             recordObjects: options.recordObjects, why: options.why,
+                                             includeUntracked: options.includeUntracked, traversal: options.traversal,
                                              progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []

@@ -100,6 +100,14 @@ struct WhyTests {
         #expect(plain.stdout.contains("1 CachedItem retained \(each) B: module __main__ .CACHE -> dict[<str>] -> CachedItem\n"), "\(plain.stdout)")
         let shown = try runCLI(["why", String(pid), first, "--values"])
         #expect(shown.stdout.range(of: #"\.CACHE -> dict\['k\d'\] -> CachedItem"#, options: .regularExpression) != nil, "\(shown.stdout)")
+        // An untracked dict (str keys, bytes values): found through the module's dict, with all it holds.
+        let blobs = try J.object(target.truth["BLOBS"], "blobs")
+        #expect(blobs["tracked"] as? Bool == false)
+        let untracked = try why(pid, try J.string(blobs["address"], "address"))
+        let group = try J.object(try J.array(untracked["groups"], "groups").first, "group")
+        #expect(try J.int(group["retained_bytes"], "retained") == J.int(blobs["retained"], "truth") && J.int(blobs["retained"], "truth") > 40_000,
+                "\(interpreter): \(group) vs \(blobs)")
+        #expect(try group["path"] as? [String] == [".BLOBS"] && J.object(group["root"], "root")["name"] as? String == "module __main__", "\(group)")
         let dot = try runCLI(["why", String(pid), "ClassHeld", "--format", "dot"])
         #expect(dot.status == .exited(0) && dot.stdout.hasPrefix("digraph why {") && dot.stdout.contains("label=\"module __main__\""), "\(dot)")
         #expect(target.process.stop() == .exited(0))

@@ -21,6 +21,9 @@ final class ReferenceFinder {
     let materializedDictVisits: Bool
     /// Which emulated objects hold interpreter frames (their references are named by local).
     var frameLocals = FrameLocals()
+    /// Also list the str keys of dicts, which dict_traverse skips (they are never tracked, so the
+    /// graph does not change): the memory a dict's keys take is the dict's to retain.
+    var includesStrKeys = false
 
     init(memory: CachedMemory, layout: PythonLayout, strType: UInt64?, generalLookup: UInt64? = nil, setDummy: UInt64 = 0,
          emulation: EmulatorSession? = nil) {
@@ -271,7 +274,7 @@ final class ReferenceFinder {
                 // Unicode tables visit values only, as CPython does: 3.11+ by their entry kind, 3.8–3.10
                 // by their lookup function (where `lookdict` is not known, str keys are visited, which
                 // changes no reachability: they are never tracked).
-                if visitsKeys { sink.add(key, .attribute("<key>")) }
+                if visitsKeys || includesStrKeys { sink.add(key, .attribute("<key>")) }
             }
         }
     }

@@ -11,8 +11,9 @@ extension PyInspect {
             An object retains what would be freed if it were gone: itself and everything only reachable \
             through it (its dominated objects), from the roots, the objects held from outside the gc graph. \
             A type retains what freeing all its objects would free. Leak suspects retain more than \
-            --suspect-share of the live heap. Sizes are sys.getsizeof of tracked objects; garbage (what the \
-            next collection frees) is not part of the live heap: `attach` explains it.
+            --suspect-share of the live heap. Sizes are sys.getsizeof, of tracked objects and of the untracked \
+            ones they reach (str, bytes and int payloads, untracked dicts and tuples); garbage (what the next \
+            collection frees) is not part of the live heap: `attach` explains it.
             """)
 
         @OptionGroup var targets: TargetSelection
@@ -41,6 +42,7 @@ extension PyInspect {
         func run() throws {
             var options = pause.inspection()
             options.recordObjects = true
+            options.includeUntracked = true
             let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name)
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
                 guard let objects = report.objects else {
@@ -89,10 +91,12 @@ extension RetentionSummary {
         for node in live { counts[objects.types[Int(node)], default: 0] += 1 }
         let typeRows = retention.retainedByType.map { TypeRow(type: $0.key, objects: counts[$0.key] ?? 0, retained: $0.value) }
             .sorted { $0.retained != $1.retained ? $0.retained > $1.retained : $0.type < $1.type }
+        let untracked = live.reduce(0) { $0 + (objects.generations[Int($1)] == HeapObjects.untracked ? 1 : 0) }
         self.init(liveObjects: live.count, liveBytes: retention.live, roots: retention.roots.count,
                   top: ranked.map(object), types: Array(typeRows.prefix(top)), suspectShare: suspectShare,
                   suspects: suspects.map(object),
                   suspectTypes: typeRows.filter { Double($0.retained) > threshold })
+        untrackedObjects = untracked
     }
 }
 

@@ -57,6 +57,7 @@ extension PyInspect {
         func run() throws {
             var options = pause.inspection()
             options.why = query
+            options.includeUntracked = true
             let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name, topTypes: top, showValues: values)
             let targets = try TargetSelection.parse([String(pid)])
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in

@@ -1,12 +1,15 @@
 """Integration-test target for pyinspect (written for this project; CPython 2.7 and 3.6+, stdlib only):
 a module-level cache that keeps objects alive, for `pyinspect top`.
 
-  --count N   CACHE holds N `Entry` objects, each with a `payload` list of 50 items that only it holds.
+  --count N   CACHE holds N `Entry` objects (key "entry-I"), each with `key` = I + 5000 and a
+              `payload` list of the 50 ints I+6000 ... I+6049, which only it holds.
 
 The truth (--expect FILE), computed in the target: the address of CACHE and what it retains: the
 tracked objects reachable from it through gc.get_referents (types and modules, held from elsewhere,
-are not followed), their sys.getsizeof summed, which by construction nothing else holds: and what the
-Entry type retains (every Entry and what it alone reaches). gc is disabled; nothing is garbage.
+are not followed) and the untracked ones only they hold (the cache's str keys, each entry's key and
+payload ints above 256, which are not the interpreter's shared small ints), their sys.getsizeof
+summed, which by construction nothing else holds: and what the Entry type retains (every Entry and
+what it alone reaches). gc is disabled; nothing is garbage.
 Prints "READY <pid>" and blocks in sys.stdin.read() until EOF.
 """
 import gc
@@ -19,7 +22,7 @@ import types
 class Entry(object):
     def __init__(self, i):
         self.key = i
-        self.payload = list(range(i, i + 50))
+        self.payload = [i + 1000 + j for j in range(50)]
 
 
 CACHE = {}
@@ -37,23 +40,36 @@ def reached(start):
     return seen
 
 
+def fill(count):
+    # In a function: no frame local of main() holds the last key or entry.
+    for i in range(count):
+        CACHE["entry-%d" % i] = Entry(i + 5000)    # above every series' small-int cache (3.15: 1024)
+
+
+def untracked(entry):
+    """The untracked objects only `entry` holds: its key and payload ints (all above 256)."""
+    return sys.getsizeof(entry.key) + sum(sys.getsizeof(v) for v in entry.payload)
+
+
+def measure(count):
+    cache = reached(CACHE)
+    entries = {}
+    for entry in CACHE.values():
+        entries.update(reached(entry))
+    own = sum(untracked(e) for e in CACHE.values())
+    return {"cache": hex(id(CACHE)), "entry_type": hex(id(Entry)), "entries": count,
+            "cache_retained": sum(sys.getsizeof(o) for o in cache.values()) + sum(sys.getsizeof(k) for k in CACHE) + own,
+            "entry_type_retained": sum(sys.getsizeof(o) for o in entries.values()) + own}
+
+
 def main():
     args = sys.argv[1:]
     expect = args[args.index("--expect") + 1]
     count = int(args[args.index("--count") + 1]) if "--count" in args else 1000
     gc.collect()
     gc.disable()
-    for i in range(count):
-        CACHE["entry-%d" % i] = Entry(i)
-    cache = reached(CACHE)
-    entries = {}
-    for entry in CACHE.values():
-        entries.update(reached(entry))
-    del entry           # a frame local would hold the last entry too
-    truth = {"cache": hex(id(CACHE)), "cache_retained": sum(sys.getsizeof(o) for o in cache.values()),
-             "entry_type": hex(id(Entry)), "entries": count,
-             "entry_type_retained": sum(sys.getsizeof(o) for o in entries.values())}
-    cache = entries = None
+    fill(count)
+    truth = measure(count)
     tmp = expect + ".tmp"
     with open(tmp, "w") as f:
         json.dump(truth, f)

@@ -9,12 +9,14 @@ objects kept alive in the ways a service keeps them, for `pyinspect why`.
   AtexitHeld   a functools.partial registered with atexit (3.x: held by the C module's state)
   ThreadHeld   a local of the running frame `worker` on the thread "Worker-1"
   Orphan       garbage: a self-referencing object nothing else holds (gc is disabled)
+  BLOBS        a module-level dict of 40 str -> bytes: untracked, with all it holds
 
 The truth (--expect FILE) is computed in a forked child, from the interpreter's own view: a breadth-first
 search over gc.get_referents (tracked objects of gc.get_objects() only) from every module's __dict__ and
 then the module itself in sys.modules order, then sys.modules, each object's referents in their order: for each class, how many of
 its objects it reaches, and for the one at the lowest address the root ("module NAME", "sys", "builtins") and the types on
-its path; and what the objects of the class retain: what the search no longer reaches once they are
+its path; and what the objects of the class retain: what a search over every object (untracked ones
+too: the references tp_traverse visits and each dict's str keys) no longer reaches once they are
 removed (for a class no module reaches, the tracked objects reachable from its objects, not through types
 or modules: by construction nothing else holds those). Prints "READY <pid>" and blocks in
 sys.stdin.read() until EOF.
@@ -61,6 +63,7 @@ class Orphan(object):
 
 
 CACHE = {}
+BLOBS = {}          # untracked: str keys, bytes values (the gc sees neither the dict nor what it holds)
 
 
 class Registry(object):
@@ -94,6 +97,8 @@ def setup():
         CACHE["k%d" % i] = CachedItem(i)
     for i in range(4):
         Registry.items.append(ClassHeld())
+    for i in range(40):
+        BLOBS["blob-%d" % i] = b"x" * (1000 + i)
     HANDLER = make()
     if hasattr(functools, "lru_cache"):
         class Service(object):
@@ -150,17 +155,39 @@ def truth():
             if id(r) in tracked and id(r) not in parent:
                 parent[id(r)] = o
                 queue.append(r)
+    # Instance dicts share their keys with their class (split tables): no instance holds those keys.
+    # (Asking an instance for a __dict__ it does not have would make one: only a dict it holds, and
+    # not for 3.11+'s managed dicts, which asking would materialize.)
+    instance_dicts = set()
+    for o in objects:
+        if isinstance(o, (type, types.ModuleType)) or not type(o).__flags__ & (1 << 9) or type(o).__dictoffset__ <= 0:
+            continue
+        held = [r for r in gc.get_referents(o) if type(r) is dict]
+        if held and object.__getattribute__(o, "__dict__") is held[0]:
+            instance_dicts.add(id(held[0]))
+
+    def referents(o):
+        # What pyinspect's heap index follows: the references tp_traverse visits, and a dict's str keys.
+        out = gc.get_referents(o)
+        if id(o) in instance_dicts:
+            # Attribute names are interned and held by code too (co_names, which gc.get_referents
+            # cannot see): never an instance's to retain. 2.7's dict traversal lists them.
+            return [r for r in out if not (type(r) is str and r in o)]
+        if type(o) is dict:
+            out.extend(k for k in o if type(k) is str)
+        return out
+
     def reach(skip):
-        seen, stack = set(), [source for source, _ in sources]
+        """Every object the modules reach, tracked or not, not through the objects in skip."""
+        seen, stack = {}, [source for source, _ in sources]
         while stack:
             o = stack.pop()
-            if id(o) in seen or id(o) in skip or id(o) not in tracked:
+            if id(o) in seen or id(o) in skip or (id(o) not in tracked and gc.is_tracked(o)):
                 continue
-            seen.add(id(o))
-            stack.extend(gc.get_referents(o))
+            seen[id(o)] = sys.getsizeof(o)
+            stack.extend(referents(o))
         return seen
     everything = reach(set())
-    sizes = dict((id(o), sys.getsizeof(o)) for o in objects)
     result = {}
     for name in CLASSES:
         members = [o for o in objects if type(o).__name__ == name]
@@ -178,10 +205,15 @@ def truth():
             entry["first"] = hex(id(first))
         if live:
             # What only the class's objects keep reachable from the modules.
-            entry["retained"] = sum(sizes[i] for i in everything - reach(set(id(o) for o in members)))
+            rest = reach(set(id(o) for o in members))
+            entry["retained"] = sum(size for i, size in everything.items() if i not in rest)
         else:
             entry["retained"] = sum(sys.getsizeof(o) for o in reached(members, tracked).values())
         result[name] = entry
+    # An untracked object, asked about by address: what only it keeps reachable.
+    rest = reach(set([id(BLOBS)]))
+    result["BLOBS"] = {"address": hex(id(BLOBS)), "tracked": gc.is_tracked(BLOBS),
+                       "retained": sum(size for i, size in everything.items() if i not in rest)}
     return result
 
 
