@@ -31,7 +31,6 @@ enum Paths {
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
     static let finalizersScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/finalizers_target.py").path
     static let retentionScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/retention_target.py").path
-    static let stacksScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/stacks_target.py").path
     static let tracerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/tracer.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.

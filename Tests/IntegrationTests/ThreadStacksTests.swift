@@ -10,6 +10,8 @@ import Testing
 /// `threading` name, its innermost frame and what that frame's locals hold, as the target itself says.
 @Suite("thread stacks: names, innermost frames and their locals")
 struct ThreadStacksTests {
+    static let script = Paths.repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/stacks_target.py").path
+
     /// The copy is taken twice, as `attach` takes it (thread stacks left out) and with every writable
     /// mapping: the frames must be the same. The truth: stacks_target.py's --expect file.
     @Test("every thread's name, ids, innermost function and line, and its locals by name and address",
@@ -17,7 +19,7 @@ struct ThreadStacksTests {
     func innermostFramesAndLocals(_ interpreter: Interpreter) throws {
         let directory = try makeTempDirectory()
         let expect = directory + "/expect.json"
-        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.stacksScript, "--expect", expect],
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Self.script, "--expect", expect],
                                        directory: directory)
         defer { target.stop() }
         let truth = try J.array(try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "stacks truth")["threads"],
