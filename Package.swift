@@ -79,8 +79,10 @@ let package = Package(
         .testTarget(name: "TraverseEmulationTests", dependencies: ["TraverseEmulation", "RemoteMemory"], exclude: ["traverse.s"]),
         .testTarget(name: "SnapshotStoreTests", dependencies: ["SnapshotStore", "HeapModel"]),
         .testTarget(name: "OutputFilesTests", dependencies: ["OutputFiles", .product(name: "SystemPackage", package: "swift-system")]),
-        // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI.
-        .testTarget(name: "IntegrationTests", exclude: ["Targets", "requirements-libraries.txt"]),
+        // Starts real interpreters with the scripts in Tests/IntegrationTests/Targets and runs the built CLI;
+        // ThreadStacksTests also run the reader itself on a copy of a live target (`@testable import PyHeapReader`).
+        .testTarget(name: "IntegrationTests", dependencies: ["PyHeapReader", "LinuxTarget", "RemoteMemory", "CPythonLayouts", "HeapModel"],
+                    exclude: ["Targets", "requirements-libraries.txt"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,8 +10,9 @@ every name that resolves must give the same size. With --root, the same tables a
 `offsetof` probes of a build's `-dev` headers instead (probe.py, probed.py).
 
 This file is the command line; the generator is in scripts/layouts/, one job per module:
-  spec_layout.py     what each PythonLayout field is: TYPES, LAYOUT, STATICS, TYPE_CHECKS, the q_* queries
+  spec_layout.py     what each PythonLayout field is: TYPES, LAYOUT, STATICS, TYPE_CHECKS
                      (and which fields are optional in which series)
+  spec_stacks.py     the LAYOUT groups of the thread-stack reader: StackLayout, LongLayout
   spec_traverse.py   TRAVERSE: the fields each plain-field tp_traverse visits, per series
   spec_frames.py     FrameTraversalLayout's tables: FRAMES (FRAME_*, GENERATORS), ASYNCIO*, HAMT_ARRAYS,
                      MODULE_TYPES, DICT_SUBTYPES, DEQUE, EXTRA_CHECKS
@@ -24,7 +25,7 @@ This file is the command line; the generator is in scripts/layouts/, one job per
   probe.py, probed.py   --root: offsetof probes of -dev headers (tested by test_probe.py)
   render.py          the Swift file, the C names of emitted offsets, the --dry-run table
   facts.py           the cross-check against docs/cpython-gc-internals.md
-  common.py          GenError, series ranges, per_series
+  common.py          GenError, series ranges, per_series, the q_* query constructors
 
 The script fails loudly (exit status 1, nothing written) when
 

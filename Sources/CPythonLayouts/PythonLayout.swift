@@ -47,12 +47,16 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
     /// `bytes` (2.7's `str`) and what only Python 2 has.
     public var bytes: BytesLayout
     public var classic: ClassicLayout
+    /// Every thread's Python stack: thread states, their frames and how frames link (see StackLayout).
+    public var stacks: StackLayout
+    /// The value of an `int` (see LongLayout).
+    public var long: LongLayout
 
     public init(series: String, source: String, version: String? = nil, runtime: RuntimeLayout, interpreter: InterpreterLayout, gc: GCLayout,
                 object: ObjectLayout, type: TypeLayout, list: ListLayout, unicode: UnicodeLayout, dict: DictLayout,
                 traversal: TraversalLayout, frames: FrameTraversalLayout, code: CodeLayout,
                 debugOffsets: DebugOffsetsLayout = DebugOffsetsLayout(), statsRing: GCStatsRingLayout = GCStatsRingLayout(),
-                bytes: BytesLayout, classic: ClassicLayout = ClassicLayout()) {
+                bytes: BytesLayout, classic: ClassicLayout = ClassicLayout(), stacks: StackLayout, long: LongLayout) {
         self.series = series
         self.source = source
         self.version = version
@@ -71,6 +75,8 @@ public struct PythonLayout: Sendable, Equatable, CustomStringConvertible {
         self.statsRing = statsRing
         self.bytes = bytes
         self.classic = classic
+        self.stacks = stacks
+        self.long = long
     }
 }
 

@@ -52,6 +52,10 @@ extension PythonLayout {
 
     public var builtinsModuleName: String { isAtLeast(3, 0) ? "builtins" : "__builtin__" }
 
+    /// The attribute of a `threading.Thread` that holds its name: `_name`; 2.7's `Thread` stores it as
+    /// `self.__name`, which Python mangles to `_Thread__name`.
+    public var threadNameAttribute: String { isAtLeast(3, 0) ? "_name" : "_Thread__name" }
+
     /// The type of the strings that name things (attributes, code, classes, dict keys of `__dict__`s):
     /// `str`, which in 2.7 is the byte string type.
     public var nameStringTypeSymbol: String { isAtLeast(3, 0) ? "PyUnicode_Type" : "PyString_Type" }

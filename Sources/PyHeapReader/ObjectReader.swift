@@ -2,7 +2,8 @@ import CPythonLayouts
 import RemoteMemory
 
 /// Reads the few kinds of Python object pyinspect needs to understand by value: `str` (type names,
-/// module names) and `dict` (to find `__module__` in a class's namespace). Every length is capped.
+/// module names), `dict` (to find `__module__` in a class's namespace) and `int` (thread ids). Every
+/// length is capped.
 struct ObjectReader {
     let memory: any MemoryReader
     let layout: PythonLayout
@@ -73,6 +74,33 @@ struct ObjectReader {
             scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
         }
         return String(scalars)
+    }
+
+    /// The value of an `int` (a `PyLongObject`; see `LongLayout`), nil when it does not fit in 64 bits.
+    func longValue(at object: UInt64) throws(MemoryError) -> Int64? {
+        let l = layout.long
+        var count = 0, negative = false
+        if let tagField = l.tag {
+            let tag = try memory.load(UInt64.self, at: object &+ UInt64(tagField))
+            count = Int(tag >> UInt64(LongLayout.tagSizeShift))
+            negative = tag & LongLayout.tagSignMask == 2
+        } else {
+            let size = try memory.load(Int64.self, at: object &+ UInt64(layout.object.size))
+            guard size > Int64.min else { return nil }
+            count = Int(abs(size))
+            negative = size < 0
+        }
+        // More digits than 64 bits take: too large (or not an int).
+        guard count <= (64 + l.digitBits - 1) / l.digitBits else { return nil }
+        var magnitude: UInt64 = 0
+        for index in (0..<count).reversed() {
+            guard magnitude >> (64 - l.digitBits) == 0 else { return nil }
+            let address = object &+ UInt64(l.digits + index * l.digitSize)
+            let digit = l.digitSize == 4 ? UInt64(try memory.load(UInt32.self, at: address)) : UInt64(try memory.load(UInt16.self, at: address))
+            magnitude = magnitude << UInt64(l.digitBits) | digit
+        }
+        guard magnitude <= UInt64(Int64.max) else { return negative && magnitude == UInt64(Int64.max) + 1 ? Int64.min : nil }
+        return negative ? -Int64(magnitude) : Int64(magnitude)
     }
 
     /// Looks up a `str` key in a combined-table dict (type and module dicts are always combined) by

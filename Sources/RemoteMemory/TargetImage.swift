@@ -80,6 +80,8 @@ public struct TargetImage: Sendable {
         "lookdict",
         // A pointer to the marker set tables keep in deleted slots, which set_traverse skips.
         "_PySet_Dummy",
+        // The thread-stack reader: code objects (they size a 3.11+ thread's frames), ints (thread ids; 2.7's `int`).
+        "PyCode_Type", "PyLong_Type", "PyInt_Type",
     ]
     /// Names the static buffer behind `Py_GetVersion()` has in `.symtab`, by compiler and version
     /// (gcc: `version.0` up to 3.11, `version` from 3.12). Only unstripped builds have them.

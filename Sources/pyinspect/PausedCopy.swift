@@ -27,7 +27,7 @@ enum PausedCopy {
         let started = MonotonicClock.nanoseconds()
         guard let maps = try? ProcMaps.read(pid: pid) else { return Plan(bytes: 0, listingNanoseconds: listing, mapsNanoseconds: 0) }
         let mapsNanoseconds = MonotonicClock.nanoseconds() &- started
-        let stacks = ThreadStacks(maps)
+        let stacks = ThreadStackRegions(maps)
         let total = ProcMaps.regions(maps).filter { $0.writable && $0.readable && !stacks.contains($0) }.reduce(0) { $0 + Int($1.size) }
         return Plan(bytes: total + total / 32 + (2 << 20), listingNanoseconds: listing, mapsNanoseconds: mapsNanoseconds)
     }
@@ -104,7 +104,7 @@ enum PausedCopy {
             outcome.snapshot = snapshot
             // The pause is one bulk copy of the writable memory (the copy floor); everything else,
             // the list walk included, reads the sealed copy after the target runs again.
-            let stacks = ThreadStacks(maps)
+            let stacks = ThreadStackRegions(maps)
             do throws(MemoryError) {
                 try snapshot.prefetchWritable(deadline: copyDeadline) { !stacks.contains($0) }
             } catch {
@@ -211,21 +211,4 @@ struct PauseLimitExceeded {
         }
         return text + " " + unit
     }
-}
-
-/// Thread stacks: anonymous read-write mappings right after a `---p` guard mapping, and `[stack]`.
-/// Python objects never live there (frames of 3.11+ live in separately allocated chunks), so they
-/// are not copied for the analysis.
-struct ThreadStacks {
-    private var starts: Set<UInt64> = []
-
-    init(_ maps: [MapsEntry]) {
-        for (previous, entry) in zip(maps, maps.dropFirst()) where entry.path.isEmpty || entry.path == "[stack]" {
-            let guarded = !previous.readable && !previous.writable && previous.end == entry.start
-            if entry.path == "[stack]" || (guarded && entry.writable) { starts.insert(entry.start) }
-        }
-        if let first = maps.first, first.path == "[stack]" { starts.insert(first.start) }
-    }
-
-    func contains(_ region: MemoryRegion) -> Bool { starts.contains(region.start) || region.path == "[stack]" }
 }

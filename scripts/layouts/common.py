@@ -1,6 +1,7 @@
 """What every part of scripts/gen-layouts.py shares: its error (GenError: exit 1, nothing written), the
 series ranges the tables use, one value per series out of a range table, a gdb/probe result taken with its
-error, and a literal for the Swift file.
+error, a literal for the Swift file, and the query constructors (q_*) every backend answers: gdb on DWARF
+(gdb_helper.py) and the header probes (probe.py); spec_layout.py re-exports them.
 
 A range is (first series, last series), both included; a range table is [(range, value)] and must cover a
 series exactly once where it is asked (`per_series`)."""
@@ -13,6 +14,34 @@ PY2 = ((2, 7), (2, 7))
 # From 3.7: `_PyRuntime` (with the gc state in `_PyRuntime.gc` in 3.7-3.8, `interp->gc` later), interpreter ids,
 # the permanent generation, contextvars and the HAMT. 3.6 keeps the gc state in gcmodule.c statics (GC_STATICS).
 R37 = ((3, 7), (3, 13))
+
+
+def q_size(t):
+    return {"kind": "size", "type": t}
+
+
+def q_off(t, path):
+    return {"kind": "offset", "type": t, "path": path}
+
+
+def q_bit(t, path, member):
+    """Bit position of bitfield `member` inside the (struct) field at `path`, relative to that field."""
+    return {"kind": "bit", "type": t, "path": path, "member": member}
+
+
+def q_count(t, path):
+    return {"kind": "count", "type": t, "path": path}
+
+
+def q_typed(query, accept):
+    """`query` (an offset) whose member must have one of the stripped C types in `accept`."""
+    return dict(query, accept=accept)
+
+
+def q_alt(*alternatives):
+    """One field that is a different C member per series: [(series range, query)]. In a series, exactly
+    the alternative covering it must resolve; every other alternative must be absent from the DWARF."""
+    return {"kind": "alt", "alts": [[list(map(list, rng)), q] for rng, q in alternatives]}
 
 
 class GenError(Exception):

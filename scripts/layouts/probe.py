@@ -23,7 +23,8 @@ HEADERS = ["Python.h", "internal/pycore_runtime.h", "internal/pycore_interp.h", 
            "internal/pycore_hamt.h", "internal/pycore_typeobject.h", "internal/pycore_interpframe_structs.h",
            "internal/pycore_interp_structs.h", "internal/pycore_runtime_structs.h", "internal/pycore_object.h",
            "internal/pycore_cell.h", "internal/pycore_function.h", "internal/pycore_traceback.h",
-           "internal/pycore_weakref.h", "internal/pycore_descrobject.h", "internal/pycore_setobject.h"]
+           "internal/pycore_weakref.h", "internal/pycore_descrobject.h", "internal/pycore_setobject.h",
+           "internal/pycore_stackref.h"]
 
 
 class ProbeError(Exception):
@@ -120,7 +121,7 @@ def c_member(path):
 
 def resolve(headers, types, queries):
     """{qid: {"value", "how"} or {"error"}} for gen-layouts queries (kinds size, offset, bit, count, ftype,
-    pointer, pointee, enumval). `types` maps aliases to candidate C type names; the first that compiles is used."""
+    pointer, pointee, enumval, eval). `types` maps aliases to candidate C type names; the first that compiles is used."""
     lines, body, owner = [], [], []
 
     def add(qid, decl, printer):
@@ -131,8 +132,8 @@ def resolve(headers, types, queries):
 
     for qid, q in sorted(queries.items()):
         kind = q["kind"]
-        if kind == "enumval":
-            add(qid, "static const long @ = (long)(%s);" % q["name"], 'printf("# %ld\\n", @);')
+        if kind in ("enumval", "eval"):
+            add(qid, "static const long @ = (long)(%s);" % q.get("name", q.get("expr")), 'printf("# %ld\\n", @);')
             continue
         for cname in types.get(q.get("type"), []):
             tag = "%s|%s" % (qid, cname)
@@ -175,11 +176,12 @@ def resolve(headers, types, queries):
             continue
         how = {"size": "sizeof(%s)", "offset": "offsetof(%s, " + q.get("path", "") + ")",
                "count": "countof(%s." + q.get("path", "") + ")", "bit": "bit of %s." + q.get("path", "") + "." + q.get("member", ""),
-               "pointer": "pointer %s." + q.get("path", ""), "pointee": "sizeof(*%s." + q.get("path", "") + ")", "enumval": q.get("name", "") + "%s"}[q["kind"]]
+               "pointer": "pointer %s." + q.get("path", ""), "pointee": "sizeof(*%s." + q.get("path", "") + ")", "enumval": q.get("name", "") + "%s",
+               "eval": q.get("expr", "") + "%s"}[q["kind"]]
         results[qid] = {"value": value, "how": how % (cname or "")}
     for qid, q in queries.items():
         if qid not in results:
-            results[qid] = {"error": "%s: not in the headers (%s)" % (q.get("path") or q.get("name") or q.get("type"),
+            results[qid] = {"error": "%s: not in the headers (%s)" % (q.get("path") or q.get("name") or q.get("expr") or q.get("type"),
                                                                      "/".join(types.get(q.get("type"), [])) or "enum")}
     return results
 

@@ -15,6 +15,7 @@ import os
 import sys
 
 import probe
+import spec_stacks
 
 DWARF_NEWEST = (3, 13)
 
@@ -30,6 +31,7 @@ def _overrides(gl):
         ("code", "interpreterFrameLocalsPlusOffset"): ((3, 14), q_typed(q_off("iframe", "localsplus"), ["_PyStackRef [1]"])),
         # the generator's frame is embedded as a struct, no longer declared as an array of words
         ("code", "generatorFrameOffset"): ((3, 14), q_typed(q_off("genobj", "gi_iframe"), ["_PyInterpreterFrame"])),
+        **spec_stacks.probe_overrides(q_off, q_typed),
     }
 
 

@@ -1,7 +1,7 @@
 """The layout spec: which C structure and member each `PythonLayout` field is (LAYOUT, by Swift struct and
 initializer label, with the series that have it), the C type names of each structure (TYPES), the statics that
-stand in for a structure before `_PyRuntime` (STATICS), structural type checks (TYPE_CHECKS), and the query
-constructors (q_*) every backend answers: gdb on DWARF (gdb_helper.py) and the header probes (probe.py).
+stand in for a structure before `_PyRuntime` (STATICS) and structural type checks (TYPE_CHECKS). The query
+constructors (q_*) are common.py's, re-exported here; the thread-stack and int groups are spec_stacks.py's.
 
 A field outside its range is `nil` and must be *absent* from the build (the table would be stale otherwise).
 
@@ -40,7 +40,8 @@ Optional fields (Swift `Int?`) and the series that have them:
   members' C types are checked (q_typed).)
 """
 
-from common import ALL, PY2, PY3, R37
+import spec_stacks
+from common import ALL, PY2, PY3, R37, q_alt, q_bit, q_count, q_off, q_size, q_typed  # noqa: F401 (q_*: re-exported)
 
 # Logical structure -> C type names to try. Every name that resolves must have the same size.
 TYPES = {
@@ -117,34 +118,6 @@ TYPES = {
     "deque": ["dequeobject"],
     "deque_block": ["struct BLOCK"],
 }
-
-
-def q_size(t):
-    return {"kind": "size", "type": t}
-
-
-def q_off(t, path):
-    return {"kind": "offset", "type": t, "path": path}
-
-
-def q_bit(t, path, member):
-    """Bit position of bitfield `member` inside the (struct) field at `path`, relative to that field."""
-    return {"kind": "bit", "type": t, "path": path, "member": member}
-
-
-def q_count(t, path):
-    return {"kind": "count", "type": t, "path": path}
-
-
-def q_typed(query, accept):
-    """`query` (an offset) whose member must have one of the stripped C types in `accept`."""
-    return dict(query, accept=accept)
-
-
-def q_alt(*alternatives):
-    """One field that is a different C member per series: [(series range, query)]. In a series, exactly
-    the alternative covering it must resolve; every other alternative must be absent from the DWARF."""
-    return {"kind": "alt", "alts": [[list(map(list, rng)), q] for rng, q in alternatives]}
 
 
 # Swift struct -> [(argument label, query, (first series, last series))], labels in initializer order.
@@ -378,6 +351,11 @@ STATIC_GROUPS = ["gc", "interpreter"]
 
 # LAYOUT groups rendered after `frames:` (PythonLayout's initializer order).
 LATE_GROUPS = ["code", "debugOffsets", "statsRing", "bytes", "classic"]
+
+# The thread-stack reader's groups (StackLayout, LongLayout): spec_stacks.py.
+TYPES.update(spec_stacks.TYPES)
+LAYOUT.extend(spec_stacks.LAYOUT)
+LATE_GROUPS += spec_stacks.LATE_GROUPS
 
 # Structural checks: (query for the stripped type name of a field, accepted type names, series range).
 TYPE_CHECKS = [

@@ -20,7 +20,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 36),
-        classic: ClassicLayout(instanceClass: 16, instanceDict: 24, classBases: 16, classDict: 24, className: 32, frameBlockCount: 128, frameBlockStack: 132, blockSize: 12, blockType: 0)
+        classic: ClassicLayout(instanceClass: 16, instanceDict: 24, classBases: 16, classDict: 24, className: 32, frameBlockCount: 128, frameBlockStack: 132, blockSize: 12, blockType: 0),
+        stacks: StackLayout(threadsHead: 8, nativeThreadId: nil, frame: 16, frameBack: 24, cframe: nil, cframeCurrentFrame: nil, currentFrame: nil, previous: nil, owner: nil, ownedByThread: nil, firstNonPythonOwner: nil, stackTop: nil, stackPointer: nil, function: nil, locals: nil, frameObject: nil, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: nil, dataStackTop: nil, chunkPrevious: nil, chunkTop: nil, chunkData: nil, interpreterFrameSize: nil),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: 16)
     )
 
     public static let v3_6 = PythonLayout(
@@ -41,7 +43,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 128, frameBlockStack: 136, blockSize: 12, blockType: 0)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 128, frameBlockStack: 136, blockSize: 12, blockType: 0),
+        stacks: StackLayout(threadsHead: 8, nativeThreadId: nil, frame: 24, frameBack: 24, cframe: nil, cframeCurrentFrame: nil, currentFrame: nil, previous: nil, owner: nil, ownedByThread: nil, firstNonPythonOwner: nil, stackTop: nil, stackPointer: nil, function: nil, locals: nil, frameObject: nil, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: nil, dataStackTop: nil, chunkPrevious: nil, chunkTop: nil, chunkData: nil, interpreterFrameSize: nil),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: nil)
     )
 
     public static let v3_7 = PythonLayout(
@@ -62,7 +66,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 112, frameBlockStack: 120, blockSize: 12, blockType: 0)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 112, frameBlockStack: 120, blockSize: 12, blockType: 0),
+        stacks: StackLayout(threadsHead: 8, nativeThreadId: nil, frame: 24, frameBack: 24, cframe: nil, cframeCurrentFrame: nil, currentFrame: nil, previous: nil, owner: nil, ownedByThread: nil, firstNonPythonOwner: nil, stackTop: nil, stackPointer: nil, function: nil, locals: nil, frameObject: nil, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: nil, dataStackTop: nil, chunkPrevious: nil, chunkTop: nil, chunkData: nil, interpreterFrameSize: nil),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: nil)
     )
 
     public static let v3_8 = PythonLayout(
@@ -83,7 +89,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 112, frameBlockStack: 120, blockSize: 12, blockType: 0)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 112, frameBlockStack: 120, blockSize: 12, blockType: 0),
+        stacks: StackLayout(threadsHead: 8, nativeThreadId: nil, frame: 24, frameBack: 24, cframe: nil, cframeCurrentFrame: nil, currentFrame: nil, previous: nil, owner: nil, ownedByThread: nil, firstNonPythonOwner: nil, stackTop: nil, stackPointer: nil, function: nil, locals: nil, frameObject: nil, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: nil, dataStackTop: nil, chunkPrevious: nil, chunkTop: nil, chunkData: nil, interpreterFrameSize: nil),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: nil)
     )
 
     public static let v3_9 = PythonLayout(
@@ -104,7 +112,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 112, frameBlockStack: 120, blockSize: 12, blockType: 0)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 112, frameBlockStack: 120, blockSize: 12, blockType: 0),
+        stacks: StackLayout(threadsHead: 8, nativeThreadId: nil, frame: 24, frameBack: 24, cframe: nil, cframeCurrentFrame: nil, currentFrame: nil, previous: nil, owner: nil, ownedByThread: nil, firstNonPythonOwner: nil, stackTop: nil, stackPointer: nil, function: nil, locals: nil, frameObject: nil, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: nil, dataStackTop: nil, chunkPrevious: nil, chunkTop: nil, chunkData: nil, interpreterFrameSize: nil),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: nil)
     )
 
     public static let v3_10 = PythonLayout(
@@ -125,7 +135,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 104, frameBlockStack: 112, blockSize: 12, blockType: 0)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: 104, frameBlockStack: 112, blockSize: 12, blockType: 0),
+        stacks: StackLayout(threadsHead: 8, nativeThreadId: nil, frame: 24, frameBack: 24, cframe: 48, cframeCurrentFrame: nil, currentFrame: nil, previous: nil, owner: nil, ownedByThread: nil, firstNonPythonOwner: nil, stackTop: nil, stackPointer: nil, function: nil, locals: nil, frameObject: nil, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: nil, dataStackTop: nil, chunkPrevious: nil, chunkTop: nil, chunkData: nil, interpreterFrameSize: nil),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: nil)
     )
 
     public static let v3_11 = PythonLayout(
@@ -146,7 +158,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 16, nativeThreadId: 160, frame: nil, frameBack: 16, cframe: 56, cframeCurrentFrame: 8, currentFrame: nil, previous: 48, owner: 69, ownedByThread: 0, firstNonPythonOwner: nil, stackTop: 64, stackPointer: nil, function: 0, locals: 24, frameObject: 40, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: 296, dataStackTop: 304, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 80),
+        long: LongLayout(digits: 24, digitSize: 4, tag: nil, intValue: nil)
     )
 
     public static let v3_12 = PythonLayout(
@@ -167,7 +181,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: nil, interpretersHead: nil, interpreterId: nil, interpreterNext: nil, interpreterGC: nil, interpreterSysdict: nil, objectType: nil, typeName: nil, typeFlags: nil, listItems: nil, listSize: nil, dictKeys: nil, dictValues: nil, unicodeState: nil, unicodeLength: nil, unicodeAsciiSize: nil, gcSize: nil, gcCollecting: nil),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 72, nativeThreadId: 144, frame: nil, frameBack: 16, cframe: 56, cframeCurrentFrame: 0, currentFrame: nil, previous: 8, owner: 70, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: 64, stackPointer: nil, function: 16, locals: 40, frameObject: 48, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: 232, dataStackTop: 240, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 80),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     public static let v3_13 = PythonLayout(
@@ -188,7 +204,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: 24, interpretersHead: 40, interpreterId: 56, interpreterNext: 64, interpreterGC: 80, interpreterSysdict: 96, objectType: 360, typeName: 376, typeFlags: 392, listItems: 432, listSize: 440, dictKeys: 456, dictValues: 464, unicodeState: 544, unicodeLength: 552, unicodeAsciiSize: 560, gcSize: 568, gcCollecting: 576),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 7344, nativeThreadId: 160, frame: nil, frameBack: 16, cframe: nil, cframeCurrentFrame: nil, currentFrame: 72, previous: 8, owner: 70, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: 64, stackPointer: nil, function: 16, locals: 40, frameObject: 48, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: 232, dataStackTop: 240, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 80),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     /// Every table above, oldest first.

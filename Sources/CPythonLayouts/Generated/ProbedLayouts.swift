@@ -20,7 +20,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: 24, interpretersHead: 40, interpreterId: 56, interpreterNext: 64, interpreterGC: 80, interpreterSysdict: 96, objectType: 360, typeName: 376, typeFlags: 392, listItems: 432, listSize: 440, dictKeys: 456, dictValues: 464, unicodeState: 544, unicodeLength: 552, unicodeAsciiSize: 560, gcSize: 568, gcCollecting: 576),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 7344, nativeThreadId: 160, frame: nil, frameBack: 16, cframe: nil, cframeCurrentFrame: nil, currentFrame: 72, previous: 8, owner: 70, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: 64, stackPointer: nil, function: 16, locals: 40, frameObject: 48, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: 232, dataStackTop: 240, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 80),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     public static let v3_13_18 = PythonLayout(
@@ -41,7 +43,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: 24, interpretersHead: 40, interpreterId: 56, interpreterNext: 64, interpreterGC: 80, interpreterSysdict: 96, objectType: 360, typeName: 376, typeFlags: 392, listItems: 432, listSize: 440, dictKeys: 456, dictValues: 464, unicodeState: 544, unicodeLength: 552, unicodeAsciiSize: 560, gcSize: 568, gcCollecting: 576),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 7344, nativeThreadId: 160, frame: nil, frameBack: 16, cframe: nil, cframeCurrentFrame: nil, currentFrame: 72, previous: 8, owner: 70, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: 64, stackPointer: nil, function: 16, locals: 40, frameObject: 48, stackRefTagBits: nil, stackRefIntTag: nil, dataStackChunk: 232, dataStackTop: 240, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 80),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     public static let v3_14_0 = PythonLayout(
@@ -62,7 +66,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: 24, interpretersHead: 40, interpreterId: 56, interpreterNext: 64, interpreterGC: 88, interpreterSysdict: 104, objectType: 408, typeName: 424, typeFlags: 440, listItems: 480, listSize: 488, dictKeys: 536, dictValues: 544, unicodeState: 624, unicodeLength: 632, unicodeAsciiSize: 640, gcSize: 648, gcCollecting: 656),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 7344, nativeThreadId: 160, frame: nil, frameBack: 16, cframe: nil, cframeCurrentFrame: nil, currentFrame: 72, previous: 8, owner: 74, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: nil, stackPointer: 64, function: 16, locals: 40, frameObject: 48, stackRefTagBits: 3, stackRefIntTag: 3, dataStackChunk: 232, dataStackTop: 240, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 88),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     public static let v3_14_10 = PythonLayout(
@@ -83,7 +89,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: 24, interpretersHead: 40, interpreterId: 56, interpreterNext: 64, interpreterGC: 88, interpreterSysdict: 104, objectType: 408, typeName: 424, typeFlags: 440, listItems: 480, listSize: 488, dictKeys: 536, dictValues: 544, unicodeState: 624, unicodeLength: 632, unicodeAsciiSize: 640, gcSize: 648, gcCollecting: 656),
         statsRing: GCStatsRingLayout(youngItems: nil, youngIndex: nil, youngCapacity: nil, old: nil, oldSize: nil, oldIndex: nil, oldCapacity: nil),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 7344, nativeThreadId: 160, frame: nil, frameBack: 16, cframe: nil, cframeCurrentFrame: nil, currentFrame: 72, previous: 8, owner: 74, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: nil, stackPointer: 64, function: 16, locals: 40, frameObject: 48, stackRefTagBits: 3, stackRefIntTag: 3, dataStackChunk: 232, dataStackTop: 240, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 88),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     public static let v3_15_2 = PythonLayout(
@@ -104,7 +112,9 @@ extension PythonLayout {
         debugOffsets: DebugOffsetsLayout(runtimeStateSize: 24, interpretersHead: 40, interpreterId: 56, interpreterNext: 64, interpreterGC: 88, interpreterSysdict: 104, objectType: 472, typeName: 488, typeFlags: 504, listItems: 576, listSize: 584, dictKeys: 632, dictValues: 640, unicodeState: 720, unicodeLength: 728, unicodeAsciiSize: 736, gcSize: 752, gcCollecting: 760),
         statsRing: GCStatsRingLayout(youngItems: 0, youngIndex: 704, youngCapacity: 11, old: 712, oldSize: 200, oldIndex: 192, oldCapacity: 3),
         bytes: BytesLayout(data: 32),
-        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil)
+        classic: ClassicLayout(instanceClass: nil, instanceDict: nil, classBases: nil, classDict: nil, className: nil, frameBlockCount: nil, frameBlockStack: nil, blockSize: nil, blockType: nil),
+        stacks: StackLayout(threadsHead: 7336, nativeThreadId: 184, frame: nil, frameBack: 16, cframe: nil, cframeCurrentFrame: nil, currentFrame: 72, previous: 8, owner: 74, ownedByThread: 0, firstNonPythonOwner: 3, stackTop: nil, stackPointer: 64, function: 16, locals: 40, frameObject: 48, stackRefTagBits: 3, stackRefIntTag: 3, dataStackChunk: 256, dataStackTop: 264, chunkPrevious: 0, chunkTop: 16, chunkData: 24, interpreterFrameSize: 88),
+        long: LongLayout(digits: 24, digitSize: 4, tag: 16, intValue: nil)
     )
 
     /// Every table above, oldest first.

@@ -157,11 +157,12 @@ final class ReferenceFinder {
                     try pointerArray(at: bottom, count: Int((top - bottom) / 8), &sink) { .attribute("<stack \($0)>") }
                 }
             } else if let depthField = f.frameStackDepth {
+                // -1 while the frame runs (ceval keeps the stack pointer to itself): no stack is visited.
                 let depth = Int(try memory.load(Int32.self, at: object &+ UInt64(depthField)))
-                guard depth >= 0, depth <= Self.maxFrameSlots else {
+                guard depth >= -1, depth <= Self.maxFrameSlots else {
                     throw MemoryError.limitExceeded(what: "value stack", value: depth, limit: Self.maxFrameSlots)
                 }
-                try pointerArray(at: bottom, count: depth, &sink) { .attribute("<stack \($0)>") }
+                try pointerArray(at: bottom, count: max(depth, 0), &sink) { .attribute("<stack \($0)>") }
             }
             return
         }

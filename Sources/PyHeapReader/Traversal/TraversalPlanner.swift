@@ -30,7 +30,10 @@ final class TraversalPlanner {
     /// `T_OBJECT_EX` / `Py_T_OBJECT_EX`: the member kind `subtype_traverse` visits.
     static let objectMember: Int32 = 16
 
-    init(memory: any MemoryReader, layout: PythonLayout, symbols: [String: UInt64], censusTypes: [UInt64], emulate: Bool = false) {
+    /// `subtypeTraverse`: the traverse function of `class`-statement types when the caller knows it (the
+    /// `tp_traverse` of such a class), for builds whose symbols do not name it and no census to infer it from.
+    init(memory: any MemoryReader, layout: PythonLayout, symbols: [String: UInt64], censusTypes: [UInt64], emulate: Bool = false,
+         subtypeTraverse given: UInt64? = nil) {
         self.memory = memory
         self.layout = layout
         self.emulate = emulate
@@ -72,7 +75,7 @@ final class TraversalPlanner {
             guard type != 0, let traverse = try? traverseFunction(of: type), traverse != 0 else { continue }
             known[traverse] = traversal
         }
-        subtypeTraverse = symbols["subtype_traverse"] ?? inferSubtypeTraverse(censusTypes, object: symbols["PyBaseObject_Type"])
+        subtypeTraverse = symbols["subtype_traverse"] ?? given ?? inferSubtypeTraverse(censusTypes, object: symbols["PyBaseObject_Type"])
     }
 
     private var lastType: UInt64 = 0
