@@ -44,7 +44,10 @@ public struct WhyRenderer {
                 return head
             }
             return head + " -> " + tail
-        case .thread, .permanent, .outside, .immortal:
+        case .thread:
+            // The root names the frame and its local: `thread Worker-1: frame run (jobs.py:3) .pending -> list[*] -> Job`.
+            return group.root.text + " -> " + CyclePath.text(steps, types: report.types, naming: options.naming, showingValues: show, classNames: true)
+        case .permanent, .outside, .immortal:
             var root = group.root.text
             if group.root.kind == .outside { root += " (\(grouped(group.outsideReferences)) reference\(group.outsideReferences == 1 ? "" : "s"))" }
             return root + ": " + CyclePath.text(steps, types: report.types, naming: options.naming, showingValues: show, classNames: true)

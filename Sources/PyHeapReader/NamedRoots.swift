@@ -47,7 +47,37 @@ struct NamedRoots {
             sources.append(Source(node: moduleNode, name: root, isModule: true))
         }
         sources.append(Source(node: modulesNode, name: RootName(kind: .interpreter, text: "sys.modules")))
+        addThreads(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: graph, planner: planner,
+                   finder: finder)
     }
+
+    /// The locals of every thread's running frames, innermost first, main thread first: `thread
+    /// Worker-1: frame worker (app/jobs.py:12) .pending`. From 3.11 they live on the thread's data
+    /// stack, outside any object; before, in frame objects the running code holds (untracked while
+    /// they run), whose references are read the way frame_traverse visits them.
+    private mutating func addThreads(memory: CachedMemory, layout: PythonLayout, symbols: [String: UInt64], interpreter: UInt64,
+                                     graph: ObjectGraph, planner: TraversalPlanner, finder: ReferenceFinder) {
+        let frameType = symbols["PyFrame_Type"]
+        for thread in ThreadStack.read(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter) {
+            let name = thread.name ?? thread.nativeId.map { "native id \($0)" } ?? "0x" + String(thread.threadId, radix: 16)
+            for frame in thread.frames {
+                var references = frame.references
+                if references.isEmpty, let object = frame.frameObject, let frameType {
+                    references = finder.labeledReferents(of: object, traversal: planner.traversal(ofType: frameType))
+                }
+                for (address, label) in references where !Self.frameFields.contains(label) {
+                    guard let node = graph.node(of: address) else { continue }
+                    let text = "thread \(name): frame \(frame.detail ?? "?") \(label.text())"
+                    sources.append(Source(node: node, name: RootName(kind: .thread, text: text)))
+                }
+            }
+        }
+    }
+
+    /// What a frame holds that is not its own data: the code, the caller, the module's globals and
+    /// builtins (named roots already), the function and the frame object.
+    static let frameFields: Set<EdgeLabel> = Set(["f_back", "f_code", "f_globals", "f_builtins", "f_trace", "f_executable",
+                                                  "f_funcobj", "<function>", "<frame object>", "frame_obj"].map { EdgeLabel.attribute($0) })
 
     /// `PyModule_Type` or a subclass of it (a module may replace its class: `sys.modules[__name__].__class__ = ...`).
     private static func isModule(_ type: UInt64, moduleType: UInt64, memory: CachedMemory, layout: PythonLayout) -> Bool {

@@ -62,13 +62,21 @@ struct RetainerAnalysis {
         }
         let edges = EdgeNames(analysis: self, search: search, keysAreNames: keysAreNames, modules: modules, targets: live)
 
+        // Sources of one name are one shape (two threads running the same function, a module's dict and the module).
+        var rootShapes: [String: Int32] = [:]
+        func rootShape(_ source: Int32) -> Int32 {
+            let text = names[Int(source)].text
+            if let known = rootShapes[text] { return known }
+            rootShapes[text] = Int32(rootShapes.count)
+            return Int32(rootShapes.count - 1)
+        }
         // Shapes: a number per path node, from its parent's (every parent comes first in `order`).
         var shapeOf = [Int32](repeating: -1, count: count)
         var shapes: [ShapeKey: Int32] = [:]
         for node in edges.pathNodes {
             let parent = search.parent[Int(node)]
             let key = parent == RetainerSearch.source
-                ? ShapeKey(parent: -1 - search.sourceOf[Int(node)], type: 0, detail: -1, label: -1)
+                ? ShapeKey(parent: -1 - rootShape(search.sourceOf[Int(node)]), type: 0, detail: -1, label: -1)
                 : ShapeKey(parent: shapeOf[Int(parent)], type: typeOf[Int(parent)], detail: edges.detailNumber(parent),
                            label: edges.shapeLabel(node))
             if let known = shapes[key] {

@@ -74,8 +74,6 @@ public struct TargetImage: Sendable {
         "PyContext_Type", "PyContextVar_Type", "PyContextToken_Type", "PyCFunction_Type", "PyODict_Type", "_PyHamt_Type",
         "_PyHamt_BitmapNode_Type", "_PyHamt_ArrayNode_Type", "_PyHamt_CollisionNode_Type",
         "PyMethodDescr_Type", "PyDictProxy_Type", "_PyMethodWrapper_Type",
-        // 3.12+ ints count their digits in a tagged field (their sys.getsizeof).
-        "PyLong_Type",
         // 3.8–3.10 dict_traverse visits keys only in tables whose lookup function is this one.
         "lookdict",
         // A pointer to the marker set tables keep in deleted slots, which set_traverse skips.

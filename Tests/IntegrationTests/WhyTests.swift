@@ -77,6 +77,18 @@ struct WhyTests {
                     "\(interpreter): \(text.stdout)")
             #expect(try J.int(group["retained_bytes"], "retained") == J.int(J.object(target.truth["AtexitHeld"], "atexit")["retained"], "truth"))
         }
+        // A running frame's local on a named thread (3.11+ on the thread's data stack, before in an
+        // untracked frame object).
+        let source = try String(contentsOfFile: Paths.whyScript, encoding: .utf8).components(separatedBy: "\n")
+        let line = try #require(source.firstIndex { $0.contains("threading.Event().wait()") }) + 1
+        let threadHeld = try why(pid, "ThreadHeld")
+        let threadGroup = try J.object(try J.array(threadHeld["groups"], "groups").first, "group")
+        #expect(try J.object(threadGroup["root"], "root")["kind"] as? String == "thread", "\(interpreter): \(threadGroup)")
+        #expect(try J.int(threadGroup["count"], "count") == 3)
+        #expect(try J.int(threadGroup["retained_bytes"], "retained") == J.int(J.object(target.truth["ThreadHeld"], "thread")["retained"], "truth"))
+        let threadText = try runCLI(["why", String(pid), "ThreadHeld"])
+        #expect(threadText.stdout.contains(": thread Worker-1: frame worker (why_target.py:\(line)) .pending -> list[*] -> ThreadHeld\n"),
+                "\(interpreter): \(threadText.stdout)")
         // Garbage: said so, with its cycle.
         let orphan = try why(pid, "Orphan")
         #expect(try J.int(orphan["garbage"], "garbage") == 1 && J.int(orphan["objects"], "objects") == 0, "\(interpreter): \(orphan)")
