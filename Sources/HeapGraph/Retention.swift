@@ -45,7 +45,7 @@ public struct Retention: Sendable {
     }
 
     /// Each node's type numbered, then the tree's per-group sums (DominatorTree.retainedByGroup).
-    private static func byType(tree: DominatorTree, retained: [Int], types: [UInt64]) -> [UInt64: Int] {
+    public static func byType(tree: DominatorTree, retained: [Int], types: [UInt64]) -> [UInt64: Int] {
         var numbers: [UInt64: Int32] = [:]
         var distinct: [UInt64] = []
         var groups = [Int32](repeating: -1, count: types.count)

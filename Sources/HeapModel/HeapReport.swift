@@ -19,6 +19,8 @@ public struct HeapCapture: Sendable {
     public var objects: HeapObjects?
     /// The retainer paths `why` asked for; nil unless asked.
     public var why: WhyReport?
+    /// What `top` asked for: the ranking of the live heap with paths; nil unless asked.
+    public var top: RetentionSummary?
     public var types: [UInt64: TypeInfo]
     public var issues: ScanIssues
     /// Seconds spent in each phase of the read, in order (for benchmarks and `--format json`).

@@ -43,6 +43,12 @@ public struct RetentionSummary: Sendable, Equatable {
     public var suspectShare: Double
     public var suspects: [Object]
     public var suspectTypes: [TypeRow]
+    /// The path from a root to each object listed (top and suspects), by address, and to the
+    /// objects of each suspect type (their largest group); empty when read from a snapshot.
+    public var paths: [UInt64: WhyReport.Group] = [:]
+    public var typePaths: [UInt64: WhyReport.Group] = [:]
+    /// The roots' own objects that retain most: a module's globals, a frame's locals.
+    public var rootRows: [WhyReport.Group] = []
 
     public init(liveObjects: Int, liveBytes: Int, roots: Int, top: [Object], types: [TypeRow], suspectShare: Double,
                 suspects: [Object], suspectTypes: [TypeRow]) {
@@ -54,5 +60,54 @@ public struct RetentionSummary: Sendable, Equatable {
         self.suspectShare = suspectShare
         self.suspects = suspects
         self.suspectTypes = suspectTypes
+    }
+
+    /// The ranking of a live heap: `live` are the nodes a root reaches (dominators first), `retained`
+    /// each node's retained size, `retainedByType` each type's (what freeing all its objects frees).
+    public init(ranking live: [Int32], addresses: [UInt64], types: [UInt64], own: [Int], generations: [UInt8], retained: [Int],
+                retainedByType: [UInt64: Int], roots: Int, top: Int, suspectShare: Double) {
+        func before(_ x: Int32, _ y: Int32) -> Bool {
+            let (a, b) = (retained[Int(x)], retained[Int(y)])
+            return a != b ? a > b : addresses[Int(x)] < addresses[Int(y)]
+        }
+        var liveBytes = 0, untracked = 0
+        var counts: [UInt64: Int] = [:]
+        for node in live {
+            liveBytes += own[Int(node)]
+            if generations[Int(node)] == HeapObjects.untracked { untracked += 1 }
+            counts[types[Int(node)], default: 0] += 1
+        }
+        let threshold = Double(liveBytes) * suspectShare
+        // The few largest, without sorting the heap: a sorted window of `top`, and the suspects apart.
+        var ranked: [Int32] = []
+        ranked.reserveCapacity(top + 1)
+        var suspects: [Int32] = []
+        for node in live {
+            if Double(retained[Int(node)]) > threshold { suspects.append(node) }
+            guard ranked.count < top || before(node, ranked[ranked.count - 1]) else { continue }
+            let position = ranked.firstIndex { before(node, $0) } ?? ranked.count
+            ranked.insert(node, at: position)
+            if ranked.count > top { ranked.removeLast() }
+        }
+        suspects.sort(by: before)
+        func object(_ node: Int32) -> Object {
+            Object(address: addresses[Int(node)], type: types[Int(node)], own: own[Int(node)], retained: retained[Int(node)])
+        }
+        let typeRows = retainedByType.map { TypeRow(type: $0.key, objects: counts[$0.key] ?? 0, retained: $0.value) }
+            .sorted { $0.retained != $1.retained ? $0.retained > $1.retained : $0.type < $1.type }
+        self.init(liveObjects: live.count, liveBytes: liveBytes, roots: roots, top: ranked.map(object), types: Array(typeRows.prefix(top)),
+                  suspectShare: suspectShare, suspects: suspects.map(object), suspectTypes: typeRows.filter { Double($0.retained) > threshold })
+        untrackedObjects = untracked
+    }
+}
+
+/// What `top` asks the reader for: how many objects and types, and the leak-suspect share.
+public struct TopQuery: Sendable, Equatable {
+    public var count: Int
+    public var suspectShare: Double
+
+    public init(count: Int, suspectShare: Double) {
+        self.count = count
+        self.suspectShare = suspectShare
     }
 }

@@ -41,7 +41,7 @@ public enum WhyQuery: Sendable, Equatable {
 /// The paths that keep the objects asked about alive: from a root to each object, grouped by the
 /// shape of the path (its root, the types on it and how each refers to the next).
 public struct WhyReport: Sendable {
-    public struct Group: Sendable {
+    public struct Group: Sendable, Equatable {
         public var count: Int
         /// What freeing every object of the group would free (no object counted twice).
         public var retainedBytes: Int

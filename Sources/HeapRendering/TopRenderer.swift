@@ -12,6 +12,8 @@ public struct TopRenderer {
         options.naming.label(report.types[type] ?? .unreadable(type))
     }
 
+    private var paths: WhyRenderer { WhyRenderer(options: options) }
+
     public func text(_ summary: RetentionSummary, report: HeapReport) -> String {
         var out: [String] = []
         out.append("pid \(report.target.pid)  python \(report.target.version)  paused \(duration(report.target.pause.seconds))")
@@ -23,9 +25,13 @@ public struct TopRenderer {
             out.append("leak suspects (more than \(share)% of the live heap):")
             for row in summary.suspectTypes {
                 out.append("  \(grouped(row.objects)) \(name(row.type, report)) retain \(byteSize(row.retained)) (\(percent(row.retained, summary.liveBytes)))")
+                if let group = summary.typePaths[row.type] {
+                    out.append("    \(grouped(group.count)) of them held: \(paths.path(group, report: report))")
+                }
             }
             for object in summary.suspects {
                 out.append("  \(name(object.type, report)) \(hexAddress(object.address)) retains \(byteSize(object.retained)) (\(percent(object.retained, summary.liveBytes)))")
+                if let group = summary.paths[object.address] { out.append("    held: \(paths.path(group, report: report))") }
             }
         }
         out.append("")
@@ -34,6 +40,13 @@ public struct TopRenderer {
         for object in summary.top {
             out.append("  " + padLeft(byteSize(object.retained), 11) + " " + padLeft(byteSize(object.own), 10) + "  "
                        + padRight(name(object.type, report), 28) + " " + hexAddress(object.address))
+        }
+        if !summary.rootRows.isEmpty {
+            out.append("")
+            out.append("roots retaining most (what a module's global, a frame's local or C code holds):")
+            for group in summary.rootRows {
+                out.append("  " + padLeft(byteSize(group.retainedBytes), 11) + "  " + paths.path(group, report: report))
+            }
         }
         out.append("")
         out.append("types retaining most (what freeing every object of the type would free):")
@@ -46,12 +59,19 @@ public struct TopRenderer {
 
     public func document(_ summary: RetentionSummary, report: HeapReport) -> JSONValue {
         func object(_ o: RetentionSummary.Object) -> JSONValue {
-            .object([("address", .string(hexAddress(o.address))), ("type", .string(name(o.type, report))),
-                     ("own_bytes", .int(o.own)), ("retained_bytes", .int(o.retained))])
+            var fields: [(String, JSONValue)] = [("address", .string(hexAddress(o.address))), ("type", .string(name(o.type, report))),
+                                                 ("own_bytes", .int(o.own)), ("retained_bytes", .int(o.retained))]
+            if let group = summary.paths[o.address] { fields.append(("path", .string(paths.path(group, report: report)))) }
+            return .object(fields)
         }
         func type(_ row: RetentionSummary.TypeRow) -> JSONValue {
-            .object([("type", .string(name(row.type, report))), ("type_address", .string(hexAddress(row.type))),
-                     ("objects", .int(row.objects)), ("retained_bytes", .int(row.retained))])
+            var fields: [(String, JSONValue)] = [("type", .string(name(row.type, report))), ("type_address", .string(hexAddress(row.type))),
+                                                 ("objects", .int(row.objects)), ("retained_bytes", .int(row.retained))]
+            if let group = summary.typePaths[row.type] {
+                fields.append(("path", .string(paths.path(group, report: report))))
+                fields.append(("path_objects", .int(group.count)))
+            }
+            return .object(fields)
         }
         return .object([
             ("schema", .string("pyinspect-top/1")),
@@ -67,6 +87,10 @@ public struct TopRenderer {
             ("suspect_types", .array(summary.suspectTypes.map(type))),
             ("objects", .array(summary.top.map(object))),
             ("types", .array(summary.types.map(type))),
+            ("root_objects", .array(summary.rootRows.map { group in
+                .object([("path", .string(paths.path(group, report: report))), ("address", .string(hexAddress(group.samples[0].address))),
+                         ("type", .string(name(group.samples[0].type, report))), ("retained_bytes", .int(group.retainedBytes))])
+            })),
         ])
     }
 

@@ -23,9 +23,10 @@ struct CollectableAnalysis {
     /// With `why`, also the retainer paths of the objects it asks about (RetainerAnalysis).
     /// With `includeUntracked`, the recorded objects and the retainer paths also cover the untracked
     /// objects tracked ones reach (UntrackedReferents).
+    /// With `top`, the ranking of the live heap by retained size, with paths (RetainerAnalysis.top).
     func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, recordObjects: Bool = false,
-             why: WhyQuery? = nil, includeUntracked: Bool = false,
-             clock: inout PhaseClock) -> (set: CollectableSet, objects: HeapObjects?, why: WhyReport?) {
+             why: WhyQuery? = nil, top: TopQuery? = nil, includeUntracked: Bool = false,
+             clock: inout PhaseClock) -> Outcome {
         // Nodes are numbered in address order: the index then maps an address to its node with no
         // table between, and snapshots are written in their key order.
         let (index, sorted) = Self.sortedByAddress(objects)
@@ -71,7 +72,7 @@ struct CollectableAnalysis {
             finder.frameLocals = FrameLocals(symbols: symbols)
             finder.includesStrKeys = includeUntracked
             let plans = share == 0 ? plans : plans.map { $0.privateCopy() }
-            let sizes = recordObjects || why != nil ? objectSizes(memory) : nil
+            let sizes = recordObjects || why != nil || top != nil ? objectSizes(memory) : nil
             var shard = Shard(builder: ObjectGraphBuilder(addresses: addresses, generations: generationOf, index: index, nodes: ranges[share]))
             // Batches of nodes: read every object of the batch, then look all its references up at once.
             var batch = ReferentBatch(capacity: Self.batchSize)
@@ -110,7 +111,7 @@ struct CollectableAnalysis {
         }
         var coverage = Coverage(tracked: addresses.count, exact: 0, inexactByType: [:])
         var recordedSizes: [Int] = []
-        if recordObjects || why != nil { recordedSizes = shards.flatMap(\.sizes) }
+        if recordObjects || why != nil || top != nil { recordedSizes = shards.flatMap(\.sizes) }
         for shard in shards {
             coverage.exact += shard.exact
             coverage.inexactByType.merge(shard.inexact, uniquingKeysWith: +)
@@ -160,13 +161,17 @@ struct CollectableAnalysis {
             heap = untracked.extend(graph, typeOf: &heapTypes, sizes: &heapSizes)
             clock.mark("untracked")
         }
-        var whyReport: WhyReport?
-        if let why {
-            whyReport = RetainerAnalysis(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: heap,
-                                         typeOf: heapTypes, sizes: heapSizes, planner: planner, finder: finder,
-                                         details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
-                                                              graph: heap, typeOf: heapTypes))
-                .run(why, types: Array(Set(heapTypes)), garbageGroups: grouping.groups, cycles: cycles)
+        var whyReport: WhyReport?, topSummary: RetentionSummary?
+        if why != nil || top != nil {
+            let retainers = RetainerAnalysis(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: heap,
+                                             typeOf: heapTypes, sizes: heapSizes, planner: planner, finder: finder,
+                                             details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
+                                                                  graph: heap, typeOf: heapTypes))
+            let index = retainers.index()
+            if let why {
+                whyReport = retainers.run(why, index: index, types: Array(Set(heapTypes)), garbageGroups: grouping.groups, cycles: cycles)
+            }
+            if let top { topSummary = retainers.top(top, index: index, generations: heap.generations) }
             clock.mark("retainers")
         }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
@@ -187,13 +192,23 @@ struct CollectableAnalysis {
         set.bytesByType = held.ownByType
         set.untrackedBytes = held.untracked
         set.untrackedObjects = held.untrackedObjects
-        guard recordObjects else { return (set, nil, whyReport) }
+        var outcome = Outcome(set: set, why: whyReport, top: topSummary)
+        guard recordObjects else { return outcome }
         var collectable = [Bool](repeating: false, count: heap.count)
         for node in unreachable.nodes { collectable[Int(node)] = true }
         let recorded = HeapObjects(addresses: heap.addresses, types: heapTypes, generations: heap.generations, sizes: heapSizes,
                                    refcounts: heap.refcounts.map { $0 == ObjectGraph.immortal ? HeapObjects.immortal : $0 },
                                    collectable: collectable, starts: heap.starts, targets: heap.targets)
-        return (set, recorded, whyReport)
+        outcome.objects = recorded
+        return outcome
+    }
+
+    /// What one run found; `objects`, `why` and `top` only when asked.
+    struct Outcome {
+        var set: CollectableSet
+        var objects: HeapObjects?
+        var why: WhyReport?
+        var top: RetentionSummary?
     }
 
     /// The inexact objects, per type, that stand between suspected garbage and a verdict: assuming

@@ -238,7 +238,7 @@ public struct HeapReader: Sendable {
     /// With `recordObjects` (implies `findCollectable`) the capture carries every object with its
     /// size and references (`HeapCapture.objects`, for snapshots).
     public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
-                        recordObjects: Bool = false, why: WhyQuery? = nil, includeUntracked: Bool = false,
+                        recordObjects: Bool = false, why: WhyQuery? = nil, top: TopQuery? = nil, includeUntracked: Bool = false,
                         traversal: TraversalOptions = TraversalOptions(),
                         progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
@@ -246,16 +246,17 @@ public struct HeapReader: Sendable {
         var collectable: CollectableSet?
         var objects: HeapObjects?
         var whyReport: WhyReport?
-        if findCollectable || recordObjects || why != nil {
+        var topSummary: RetentionSummary?
+        if findCollectable || recordObjects || why != nil || top != nil {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.interpreter = interpreter
             analysis.progress = progress
             analysis.traversal = traversal
             analysis.traversal.threadPointer = threadPointer
             analysis.traversal.libcFunctions = libcFunctions
-            (collectable, objects, whyReport) = analysis.run(objects: &lists.tracked, generations: lists.generations,
-                                                             keepObjects: keepGenerationObjects, recordObjects: recordObjects,
-                                                             why: why, includeUntracked: includeUntracked, clock: &clock)
+            let outcome = analysis.run(objects: &lists.tracked, generations: lists.generations, keepObjects: keepGenerationObjects,
+                                       recordObjects: recordObjects, why: why, top: top, includeUntracked: includeUntracked, clock: &clock)
+            (collectable, objects, whyReport, topSummary) = (outcome.set, outcome.objects, outcome.why, outcome.top)
         }
         if keepGenerationObjects {
             for index in lists.generations.indices {
@@ -275,12 +276,23 @@ public struct HeapReader: Sendable {
         if let whyReport {
             // Classes on the paths are printed by name.
             for group in whyReport.groups {
-                for step in group.steps where RetainerAnalysis.isType(step.object.type, memory: memory, layout: layout) {
-                    namer.info(for: step.object.address)
+                for step in group.steps {
+                    namer.info(for: step.object.type)
+                    if RetainerAnalysis.isType(step.object.type, memory: memory, layout: layout) { namer.info(for: step.object.address) }
                 }
             }
             for type in whyReport.types { namer.info(for: type) }
             for step in whyReport.garbageCycle?.path ?? [] { namer.info(for: step.object.type) }
+        }
+        if let topSummary {
+            for object in topSummary.top + topSummary.suspects { namer.info(for: object.type) }
+            for row in topSummary.types + topSummary.suspectTypes { namer.info(for: row.type) }
+            for group in Array(topSummary.paths.values) + Array(topSummary.typePaths.values) + topSummary.rootRows {
+                for step in group.steps {
+                    namer.info(for: step.object.type)
+                    if RetainerAnalysis.isType(step.object.type, memory: memory, layout: layout) { namer.info(for: step.object.address) }
+                }
+            }
         }
         if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
         clock.mark("names")
@@ -288,6 +300,7 @@ public struct HeapReader: Sendable {
                                   garbage: lists.garbage, collectable: collectable, types: namer.types, issues: issues)
         capture.objects = objects
         capture.why = whyReport
+        capture.top = topSummary
         capture.permanentImmortal = lists.permanentImmortal
         capture.phases = lists.phases + clock.phases
         return capture

@@ -27,17 +27,11 @@ struct RetainerAnalysis {
     /// Sample objects kept per group.
     static let samplesPerGroup = 3
 
-    func run(_ query: WhyQuery, types: [UInt64], garbageGroups: [CycleGrouping.Group], cycles: [CycleGroup]) -> WhyReport {
-        let count = graph.count
+    /// Roots, dominators, retained sizes and the shortest paths from the named roots: once per read.
+    func index() -> RetainerIndex {
         let roots = Retention.roots(targets: graph.targets, refcounts: graph.refcounts, immortal: ObjectGraph.immortal)
-        let tree = DominatorTree(count: count, starts: graph.starts, targets: graph.targets, roots: roots)
+        let tree = DominatorTree(count: graph.count, starts: graph.starts, targets: graph.targets, roots: roots)
         let retained = tree.retainedSizes(own: sizes)
-        let liveBytes = tree.preorder.reduce(0) { $0 + sizes[Int($1)] }
-        let (targets, matched, problem) = self.targets(query, types: types)
-        var report = WhyReport(query: query, types: matched, objects: 0, retainedBytes: 0, liveBytes: liveBytes, groups: [],
-                               garbage: 0, problem: problem)
-        guard !targets.isEmpty else { return report }
-
         // Sources: the named roots, then every root the graph leaves unexplained.
         let named = NamedRoots(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: graph,
                                typeOf: typeOf, planner: planner, finder: finder)
@@ -45,12 +39,21 @@ struct RetainerAnalysis {
         let outside = Int32(names.count), immortal = outside + 1
         names += [NamedRoots.outside(immortal: false), NamedRoots.outside(immortal: true)]
         let unexplained = roots.map { ($0, graph.refcounts[Int($0)] == ObjectGraph.immortal ? immortal : outside) }
-        let search = RetainerSearch(count: count, starts: graph.starts, targets: graph.targets,
+        let search = RetainerSearch(count: graph.count, starts: graph.starts, targets: graph.targets,
                                     tiers: [named.sources.enumerated().map { ($1.node, Int32($0)) }, unexplained])
-        let keysAreNames = Set(named.sources.filter(\.keysAreNames).map(\.node))
-        let modules = Set(named.sources.filter(\.isModule).map(\.node))
-        let outsideCounts = Retention.outsideReferences(targets: graph.targets, refcounts: graph.refcounts)
+        return RetainerIndex(tree: tree, retained: retained, liveBytes: tree.preorder.reduce(0) { $0 + sizes[Int($1)] },
+                             roots: roots.count, search: search, names: names, namedSources: named.sources.count,
+                             keysAreNames: Set(named.sources.filter(\.keysAreNames).map(\.node)),
+                             modules: Set(named.sources.filter(\.isModule).map(\.node)),
+                             outsideCounts: Retention.outsideReferences(targets: graph.targets, refcounts: graph.refcounts))
+    }
 
+    func run(_ query: WhyQuery, index: RetainerIndex, types: [UInt64], garbageGroups: [CycleGrouping.Group], cycles: [CycleGroup]) -> WhyReport {
+        let (targets, matched, problem) = self.targets(query, types: types)
+        var report = WhyReport(query: query, types: matched, objects: 0, retainedBytes: 0, liveBytes: index.liveBytes, groups: [],
+                               garbage: 0, problem: problem)
+        guard !targets.isEmpty else { return report }
+        let search = index.search
         var live: [Int32] = []
         for target in targets {
             if search.parent[Int(target)] == RetainerSearch.unreached { report.garbage += 1 } else { live.append(target) }
@@ -60,8 +63,16 @@ struct RetainerAnalysis {
            let position = garbageGroups.firstIndex(where: { $0.nodes.contains(first) }) {
             report.garbageCycle = cycles[position]
         }
-        let edges = EdgeNames(analysis: self, search: search, keysAreNames: keysAreNames, modules: modules, targets: live)
+        (report.groups, report.retainedBytes) = groups(live, index: index, grouped: true)
+        return report
+    }
 
+    /// The groups of `live` (reached) nodes by path shape, largest first, and what they retain
+    /// together; with `grouped: false` one group per node, in the nodes' order.
+    func groups(_ live: [Int32], index: RetainerIndex, grouped: Bool) -> ([WhyReport.Group], Int) {
+        guard !live.isEmpty else { return ([], 0) }
+        let search = index.search, names = index.names, count = graph.count
+        let edges = EdgeNames(analysis: self, search: search, keysAreNames: index.keysAreNames, modules: index.modules, targets: live)
         // Sources of one name are one shape (two threads running the same function, a module's dict and the module).
         var rootShapes: [String: Int32] = [:]
         func rootShape(_ source: Int32) -> Int32 {
@@ -71,26 +82,27 @@ struct RetainerAnalysis {
             return Int32(rootShapes.count - 1)
         }
         // Shapes: a number per path node, from its parent's (every parent comes first in `order`).
-        var shapeOf = [Int32](repeating: -1, count: count)
+        var shapeOf: [Int32: Int32] = [:]
         var shapes: [ShapeKey: Int32] = [:]
         for node in edges.pathNodes {
             let parent = search.parent[Int(node)]
             let key = parent == RetainerSearch.source
                 ? ShapeKey(parent: -1 - rootShape(search.sourceOf[Int(node)]), type: 0, detail: -1, label: -1)
-                : ShapeKey(parent: shapeOf[Int(parent)], type: typeOf[Int(parent)], detail: edges.detailNumber(parent),
+                : ShapeKey(parent: shapeOf[parent]!, type: typeOf[Int(parent)], detail: edges.detailNumber(parent),
                            label: edges.shapeLabel(node))
             if let known = shapes[key] {
-                shapeOf[Int(node)] = known
+                shapeOf[node] = known
             } else {
-                shapeOf[Int(node)] = Int32(shapes.count)
+                shapeOf[node] = Int32(shapes.count)
                 shapes[key] = Int32(shapes.count)
             }
         }
         var groupOf = [Int32](repeating: -1, count: count)
         var groupKeys: [ShapeKey: Int32] = [:]
         var members: [[Int32]] = []
-        for target in live {
-            let key = ShapeKey(parent: shapeOf[Int(target)], type: typeOf[Int(target)], detail: edges.detailNumber(target), label: -2)
+        for (position, target) in live.enumerated() {
+            let key = ShapeKey(parent: grouped ? shapeOf[target]! : Int32(position), type: typeOf[Int(target)],
+                               detail: edges.detailNumber(target), label: -2)
             let group: Int32
             if let known = groupKeys[key] {
                 group = known
@@ -102,11 +114,11 @@ struct RetainerAnalysis {
             groupOf[Int(target)] = group
             members[Int(group)].append(target)
         }
+        let tree = index.tree, retained = index.retained
         let groupRetained = tree.retainedByGroup(retained: retained, groups: groupOf, groupCount: members.count)
         for target in live { groupOf[Int(target)] = 0 }
-        report.retainedBytes = tree.retainedByGroup(retained: retained, groups: groupOf, groupCount: 1).first ?? 0
-
-        report.groups = members.enumerated().map { number, nodes in
+        let total = tree.retainedByGroup(retained: retained, groups: groupOf, groupCount: 1).first ?? 0
+        var groups = members.enumerated().map { number, nodes in
             let path = search.path(to: nodes[0])
             let source = path[0]
             let root = names[Int(search.sourceOf[Int(source)])]
@@ -115,15 +127,17 @@ struct RetainerAnalysis {
                           label: position + 1 < path.count ? edges.label(path[position + 1]) : nil, detail: edges.detail(node))
             }
             return WhyReport.Group(count: nodes.count, retainedBytes: groupRetained[number], root: root,
-                                   outsideReferences: root.kind == .outside ? Int(max(0, outsideCounts[Int(source)])) : 0,
+                                   outsideReferences: root.kind == .outside ? Int(max(0, index.outsideCounts[Int(source)])) : 0,
                                    steps: steps, varyingIndex: varyingIndices(nodes, first: path, search: search, edges: edges),
                                    samples: nodes.prefix(Self.samplesPerGroup).map { ObjectRef(address: graph.addresses[Int($0)], type: typeOf[Int($0)]) })
         }
-        report.groups.sort {
-            ($0.retainedBytes, $0.count) != ($1.retainedBytes, $1.count) ? ($0.retainedBytes, $0.count) > ($1.retainedBytes, $1.count)
-                : $0.samples[0].address < $1.samples[0].address
+        if grouped {
+            groups.sort {
+                ($0.retainedBytes, $0.count) != ($1.retainedBytes, $1.count) ? ($0.retainedBytes, $0.count) > ($1.retainedBytes, $1.count)
+                    : $0.samples[0].address < $1.samples[0].address
+            }
         }
-        return report
+        return (groups, total)
     }
 
     /// Whether objects of `type` are classes (`Py_TPFLAGS_TYPE_SUBCLASS` on their type).
@@ -137,7 +151,7 @@ struct RetainerAnalysis {
         switch query {
         case let .address(address):
             guard let node = graph.node(of: address) else {
-                return ([], [], "\(query.text) is not a tracked object of generations 0-2 (an untracked object such as a str or an int, a frozen one, or no object at all)")
+                return ([], [], "\(query.text) is no object pyinspect reached: neither a tracked object of generations 0-2 nor an untracked one they reference")
             }
             return ([node], [typeOf[Int(node)]], nil)
         case let .type(name):
@@ -146,7 +160,7 @@ struct RetainerAnalysis {
                 let info = namer.info(for: type)
                 return info.name == name || info.qualified == name || info.tpName == name
             })
-            guard !matched.isEmpty else { return ([], [], "no tracked object of generations 0-2 has a type named \(name)") }
+            guard !matched.isEmpty else { return ([], [], "no object pyinspect reached has a type named \(name)") }
             var nodes: [Int32] = []
             for node in 0..<graph.count where matched.contains(typeOf[node]) { nodes.append(Int32(node)) }
             return (nodes, matched.sorted(), nil)
@@ -175,4 +189,20 @@ struct ShapeKey: Hashable {
     var type: UInt64
     var detail: Int32
     var label: Int32
+}
+
+/// What `why` and `top` ask of the live heap, built once per read (RetainerAnalysis.index).
+struct RetainerIndex {
+    var tree: DominatorTree
+    var retained: [Int]
+    var liveBytes: Int
+    /// Nodes held from outside the graph (or immortal).
+    var roots: Int
+    var search: RetainerSearch
+    /// Each source's name; the first `namedSources` are the named roots, then "outside" and "immortal".
+    var names: [RootName]
+    var namedSources: Int
+    var keysAreNames: Set<Int32>
+    var modules: Set<Int32>
+    var outsideCounts: [Int64]
 }

@@ -17,6 +17,8 @@ struct InspectionOptions {
     var recordObjects = false
     /// The retainer paths of these objects (`why`).
     var why: WhyQuery?
+    /// The ranking of the live heap by retained size, with paths (`top`).
+    var top: TopQuery?
     /// Also record the untracked objects tracked ones reach, with their sizes (`top`, `why`).
     var includeUntracked = false
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
@@ -95,7 +97,7 @@ enum LiveInspection {
             case var .success(lists):
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects,
-                                             recordObjects: options.recordObjects, why: options.why,
+                                             recordObjects: options.recordObjects, why: options.why, top: options.top,
                                              includeUntracked: options.includeUntracked, traversal: options.traversal,
                                              progress: progress.handler)
                 // Retried attempts add up under one name each.

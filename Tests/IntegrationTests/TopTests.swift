@@ -21,6 +21,12 @@ struct TopTests {
         let cache = try #require(objects.first { $0["address"] as? String == truth["cache"] as? String }, "\(interpreter): no cache in \(objects)")
         #expect(try J.int(cache["retained_bytes"], "retained") == J.int(truth["cache_retained"], "truth cache_retained"), "\(interpreter)")
         #expect(cache["type"] as? String == (interpreter.series == "2.7" ? "__builtin__.dict" : "builtins.dict"))
+        let cachePath = "module __main__ .CACHE -> " + (interpreter.series == "2.7" ? "__builtin__.dict" : "builtins.dict")
+        #expect(cache["path"] as? String == cachePath, "\(interpreter): \(cache)")
+        // The roots' own objects: the module global CACHE first among __main__'s.
+        let rootObjects = try J.array(report["root_objects"], "root_objects").map { try J.object($0, "root object") }
+        let global = try #require(rootObjects.first { $0["path"] as? String == cachePath }, "\(interpreter): \(rootObjects)")
+        #expect(try J.int(global["retained_bytes"], "retained") == J.int(truth["cache_retained"], "truth"))
         let types = try J.array(report["types"], "types").map { try J.object($0, "type") }
         let entry = try #require(types.first { $0["type_address"] as? String == truth["entry_type"] as? String }, "\(interpreter): \(types)")
         #expect(try J.int(entry["retained_bytes"], "retained") == J.int(truth["entry_type_retained"], "truth entry_type_retained"))

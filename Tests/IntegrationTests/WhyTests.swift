@@ -154,7 +154,7 @@ struct WhyTests {
         defer { target.process.stop() }
         let pid = String(target.process.pid)
         let notObject = try runCLI(["why", pid, "0x10"])
-        #expect(notObject.status == .exited(26) && isOneErrorLine(notObject.stderr) && notObject.stderr.contains("not a tracked object"), "\(notObject)")
+        #expect(notObject.status == .exited(26) && isOneErrorLine(notObject.stderr) && notObject.stderr.contains("is no object pyinspect reached"), "\(notObject)")
         let noType = try runCLI(["why", pid, "NoSuchTypeAnywhere"])
         #expect(noType.status == .exited(26) && isOneErrorLine(noType.stderr) && noType.stderr.contains("NoSuchTypeAnywhere"), "\(noType)")
         let badAddress = try runCLI(["why", pid, "0xzz"])

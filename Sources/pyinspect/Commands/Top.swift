@@ -41,14 +41,13 @@ extension PyInspect {
 
         func run() throws {
             var options = pause.inspection()
-            options.recordObjects = true
+            options.top = TopQuery(count: top, suspectShare: suspectShare)
             options.includeUntracked = true
             let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name)
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
-                guard let objects = report.objects else {
-                    throw ReportedError(exit: .internalError, message: "pid \(process.pid): the analysis recorded no objects")
+                guard let summary = report.top else {
+                    throw ReportedError(exit: .internalError, message: "pid \(process.pid): the analysis ranked no objects")
                 }
-                let summary = RetentionSummary(objects, top: top, suspectShare: suspectShare)
                 let renderer = TopRenderer(options: rendering)
                 switch format {
                 case .text: writeStdout(renderer.text(summary, report: report))
@@ -61,42 +60,13 @@ extension PyInspect {
 }
 
 extension RetentionSummary {
-    /// The retention of a recorded heap: roots, dominators and retained sizes (HeapGraph.Retention).
+    /// The retention of a recorded heap (a snapshot's): roots, dominators and retained sizes (HeapGraph.Retention).
     init(_ objects: HeapObjects, top: Int, suspectShare: Double) {
         let retention = Retention(starts: objects.starts, targets: objects.targets, refcounts: objects.refcounts,
                                   immortal: HeapObjects.immortal, types: objects.types, own: objects.sizes)
-        let live = retention.tree.preorder
-        func before(_ x: Int32, _ y: Int32) -> Bool {
-            let (a, b) = (retention.retained[Int(x)], retention.retained[Int(y)])
-            return a != b ? a > b : objects.addresses[Int(x)] < objects.addresses[Int(y)]
-        }
-        let threshold = Double(retention.live) * suspectShare
-        // The few largest, without sorting the heap: a sorted window of `top`, and the suspects apart.
-        var ranked: [Int32] = []
-        ranked.reserveCapacity(top + 1)
-        var suspects: [Int32] = []
-        for node in live {
-            if Double(retention.retained[Int(node)]) > threshold { suspects.append(node) }
-            guard ranked.count < top || before(node, ranked[ranked.count - 1]) else { continue }
-            let position = ranked.firstIndex { before(node, $0) } ?? ranked.count
-            ranked.insert(node, at: position)
-            if ranked.count > top { ranked.removeLast() }
-        }
-        suspects.sort(by: before)
-        func object(_ node: Int32) -> Object {
-            Object(address: objects.addresses[Int(node)], type: objects.types[Int(node)], own: objects.sizes[Int(node)],
-                   retained: retention.retained[Int(node)])
-        }
-        var counts: [UInt64: Int] = [:]
-        for node in live { counts[objects.types[Int(node)], default: 0] += 1 }
-        let typeRows = retention.retainedByType.map { TypeRow(type: $0.key, objects: counts[$0.key] ?? 0, retained: $0.value) }
-            .sorted { $0.retained != $1.retained ? $0.retained > $1.retained : $0.type < $1.type }
-        let untracked = live.reduce(0) { $0 + (objects.generations[Int($1)] == HeapObjects.untracked ? 1 : 0) }
-        self.init(liveObjects: live.count, liveBytes: retention.live, roots: retention.roots.count,
-                  top: ranked.map(object), types: Array(typeRows.prefix(top)), suspectShare: suspectShare,
-                  suspects: suspects.map(object),
-                  suspectTypes: typeRows.filter { Double($0.retained) > threshold })
-        untrackedObjects = untracked
+        self.init(ranking: retention.tree.preorder, addresses: objects.addresses, types: objects.types, own: objects.sizes,
+                  generations: objects.generations, retained: retention.retained, retainedByType: retention.retainedByType,
+                  roots: retention.roots.count, top: top, suspectShare: suspectShare)
     }
 }
 

@@ -1,0 +1,47 @@
+import HeapGraph
+import HeapModel
+
+extension RetainerAnalysis {
+    /// `top`: the ranking of the live heap (RetentionSummary) with the path from a root to each object
+    /// listed, the largest path group of each suspect type, and the roots' own objects that retain
+    /// most (a module's globals, a frame's locals, what C code holds).
+    func top(_ query: TopQuery, index: RetainerIndex, generations: [UInt8]) -> RetentionSummary {
+        let byType = Retention.byType(tree: index.tree, retained: index.retained, types: typeOf)
+        var summary = RetentionSummary(ranking: index.tree.preorder, addresses: graph.addresses, types: typeOf, own: sizes,
+                                       generations: generations, retained: index.retained, retainedByType: byType,
+                                       roots: index.roots, top: query.count, suspectShare: query.suspectShare)
+        let listed = Array(Set((summary.top + summary.suspects).compactMap { graph.node(of: $0.address) })).sorted()
+        for group in groups(listed, index: index, grouped: false).0 { summary.paths[group.samples[0].address] = group }
+        for row in summary.suspectTypes {
+            let members = index.tree.preorder.filter { typeOf[Int($0)] == row.type }
+            if let largest = groups(members, index: index, grouped: true).0.first { summary.typePaths[row.type] = largest }
+        }
+        summary.rootRows = rootRows(query.count, index: index)
+        return summary
+    }
+
+    /// The objects a root holds directly (one step from a named root, or a root the graph does not
+    /// explain), largest retained first.
+    private func rootRows(_ count: Int, index: RetainerIndex) -> [WhyReport.Group] {
+        let search = index.search, retained = index.retained
+        var candidates: [Int32] = []
+        for node in search.order {
+            let parent = search.parent[Int(node)]
+            let held = parent >= 0 ? search.parent[Int(parent)] == RetainerSearch.source && index.sourceIsModuleLike(search.sourceOf[Int(parent)])
+                : !index.sourceIsModuleLike(search.sourceOf[Int(node)])
+            if held { candidates.append(node) }
+        }
+        candidates.sort { retained[Int($0)] != retained[Int($1)] ? retained[Int($0)] > retained[Int($1)] : $0 < $1 }
+        return groups(Array(candidates.prefix(count)), index: index, grouped: false).0
+    }
+}
+
+extension RetainerIndex {
+    /// Whether a source is a container the program names (a module's dict or module, sys.modules),
+    /// whose referents are the roots' objects; else the source is itself one (a frame's local, an
+    /// object held from outside).
+    func sourceIsModuleLike(_ source: Int32) -> Bool {
+        guard source >= 0, Int(source) < namedSources else { return false }
+        return names[Int(source)].kind == .module || names[Int(source)].kind == .interpreter
+    }
+}
