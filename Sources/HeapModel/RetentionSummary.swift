@@ -43,8 +43,8 @@ public struct RetentionSummary: Sendable, Equatable {
     public var suspectShare: Double
     public var suspects: [Object]
     public var suspectTypes: [TypeRow]
-    /// The path from a root to each object listed (top and suspects), by address, and to the
-    /// objects of each suspect type (their largest group); empty when read from a snapshot.
+    /// The path from a root to each object listed (top and suspects), by address, and to the object
+    /// of each suspect type that retains most; empty when read from a snapshot.
     public var paths: [UInt64: WhyReport.Group] = [:]
     public var typePaths: [UInt64: WhyReport.Group] = [:]
     /// The roots' own objects that retain most: a module's globals, a frame's locals.

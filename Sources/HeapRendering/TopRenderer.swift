@@ -26,7 +26,7 @@ public struct TopRenderer {
             for row in summary.suspectTypes {
                 out.append("  \(grouped(row.objects)) \(name(row.type, report)) retain \(byteSize(row.retained)) (\(percent(row.retained, summary.liveBytes)))")
                 if let group = summary.typePaths[row.type] {
-                    out.append("    \(grouped(group.count)) of them held: \(paths.path(group, report: report))")
+                    out.append("    the largest held: \(paths.path(group, report: report))")
                 }
             }
             for object in summary.suspects {
@@ -68,8 +68,7 @@ public struct TopRenderer {
             var fields: [(String, JSONValue)] = [("type", .string(name(row.type, report))), ("type_address", .string(hexAddress(row.type))),
                                                  ("objects", .int(row.objects)), ("retained_bytes", .int(row.retained))]
             if let group = summary.typePaths[row.type] {
-                fields.append(("path", .string(paths.path(group, report: report))))
-                fields.append(("path_objects", .int(group.count)))
+                fields.append(("largest_path", .string(paths.path(group, report: report))))
             }
             return .object(fields)
         }

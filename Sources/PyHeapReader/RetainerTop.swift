@@ -3,19 +3,27 @@ import HeapModel
 
 extension RetainerAnalysis {
     /// `top`: the ranking of the live heap (RetentionSummary) with the path from a root to each object
-    /// listed, the largest path group of each suspect type, and the roots' own objects that retain
-    /// most (a module's globals, a frame's locals, what C code holds).
+    /// listed and to the object of each suspect type that retains most (grouping every object of a
+    /// type by path is `why`'s job: it costs a labelled read of every referrer on their paths), and
+    /// the roots' own objects that retain most (a module's globals, a frame's locals, what C code holds).
     func top(_ query: TopQuery, index: RetainerIndex, generations: [UInt8]) -> RetentionSummary {
         let byType = Retention.byType(tree: index.tree, retained: index.retained, types: typeOf)
         var summary = RetentionSummary(ranking: index.tree.preorder, addresses: graph.addresses, types: typeOf, own: sizes,
                                        generations: generations, retained: index.retained, retainedByType: byType,
                                        roots: index.roots, top: query.count, suspectShare: query.suspectShare)
-        let listed = Array(Set((summary.top + summary.suspects).compactMap { graph.node(of: $0.address) })).sorted()
-        for group in groups(listed, index: index, grouped: false).0 { summary.paths[group.samples[0].address] = group }
-        for row in summary.suspectTypes {
-            let members = index.tree.preorder.filter { typeOf[Int($0)] == row.type }
-            if let largest = groups(members, index: index, grouped: true).0.first { summary.typePaths[row.type] = largest }
+        // The largest object of each suspect type, in one pass.
+        var largest: [UInt64: Int32] = [:]
+        let suspectTypes = Set(summary.suspectTypes.map(\.type))
+        if !suspectTypes.isEmpty {
+            for node in index.tree.preorder where suspectTypes.contains(typeOf[Int(node)]) {
+                let type = typeOf[Int(node)]
+                if let best = largest[type], index.retained[Int(best)] >= index.retained[Int(node)] { continue }
+                largest[type] = node
+            }
         }
+        let listed = Array(Set((summary.top + summary.suspects).compactMap { graph.node(of: $0.address) } + largest.values)).sorted()
+        for group in groups(listed, index: index, grouped: false).0 { summary.paths[group.samples[0].address] = group }
+        for (type, node) in largest { summary.typePaths[type] = summary.paths[graph.addresses[Int(node)]] }
         summary.rootRows = rootRows(query.count, index: index)
         return summary
     }
