@@ -8,7 +8,7 @@ public struct RootName: Sendable, Equatable, Hashable {
         case interpreter
         /// A running frame on a thread: `thread MainThread: frame Worker.run (app/worker.py:42)`.
         case thread
-        /// What `gc.freeze()` moved out of collection.
+        /// What `gc.freeze()` moved out of collection, held from outside the gc graph.
         case permanent
         /// Referenced from outside the gc graph: C code, extension state, untracked containers.
         case outside
@@ -47,7 +47,7 @@ public struct WhyReport: Sendable {
         public var retainedBytes: Int
         public var root: RootName
         /// References held from outside by the path's first object beyond what the graph explains
-        /// (for `outside` roots).
+        /// (for `outside` and `permanent` roots).
         public var outsideReferences: Int
         /// The first object's path: from the root's object to the object asked about (whose step
         /// has no label). A module global's first label is the global's name.

@@ -49,7 +49,7 @@ public struct WhyRenderer {
             return group.root.text + " -> " + CyclePath.text(steps, types: report.types, naming: options.naming, showingValues: show, classNames: true)
         case .permanent, .outside, .immortal:
             var root = group.root.text
-            if group.root.kind == .outside { root += " (\(grouped(group.outsideReferences)) reference\(group.outsideReferences == 1 ? "" : "s"))" }
+            if group.root.kind == .outside || group.root.kind == .permanent { root += " (\(grouped(group.outsideReferences)) reference\(group.outsideReferences == 1 ? "" : "s"))" }
             return root + ": " + CyclePath.text(steps, types: report.types, naming: options.naming, showingValues: show, classNames: true)
         }
     }

@@ -15,6 +15,12 @@ struct CollectableAnalysis {
     var traversal = TraversalOptions()
     /// The main `PyInterpreterState`, for `sys.path` (files on paths are shown relative to it); 0: unknown.
     var interpreter: UInt64 = 0
+    /// The permanent generation's objects (`gc.freeze()`): with `includeUntracked`, part of the heap
+    /// index (roots of their own), never of the collected graph.
+    var frozen: [UInt64] = []
+    /// Their types: they vote on which traverse function is subtype_traverse too (after gc.freeze()
+    /// the collected generations may hold few heap types).
+    var frozenTypes: [UInt64] = []
 
     /// `objects` are the tracked objects of generations 0-2; without `keepObjects` they are moved
     /// out (and freed with the analysis).
@@ -38,9 +44,10 @@ struct CollectableAnalysis {
         var typeNumbers = TypeCounter()
         for (number, type) in types.enumerated() { typeNumbers.add(type, count: number + 1) }
         // Heap types vote for which traverse function is subtype_traverse (stripped builds).
-        var candidateTypes = types
+        var candidateTypes = types + Set(frozenTypes)
         if let typeType = symbols["PyType_Type"] {
             for (address, type) in zip(addresses, typeOf) where type == typeType { candidateTypes.append(address) }
+            for (address, type) in zip(frozen, frozenTypes) where type == typeType { candidateTypes.append(address) }
         }
         let planner = TraversalPlanner(memory: memory, layout: layout, symbols: symbols, censusTypes: Array(Set(candidateTypes)),
                                        emulate: traversal.emulate || traversal.verify)
@@ -153,12 +160,13 @@ struct CollectableAnalysis {
             cycle.note = path.note
             return cycle
         }
-        // The heap index for retention: the graph with the untracked objects it reaches.
-        var heap = graph, heapTypes = typeOf, heapSizes = recordedSizes
+        // The heap index for retention: the graph with the frozen objects and the untracked ones it reaches.
+        var heap = graph, heapTypes = typeOf, heapSizes = recordedSizes, frozenNodes = 0
         if includeUntracked {
-            let untracked = UntrackedReferents(pairs: untrackedPairs, graph: graph, memory: memory, layout: layout, planner: planner,
+            let untracked = UntrackedReferents(pairs: untrackedPairs, seeds: frozen, graph: graph, memory: memory, layout: layout, planner: planner,
                                                finder: finder, sizes: objectSizes(memory), limit: UntrackedReferents.limit(tracked: graph.count))
             heap = untracked.extend(graph, typeOf: &heapTypes, sizes: &heapSizes)
+            frozenNodes = untracked.seedCount
             clock.mark("untracked")
         }
         var whyReport: WhyReport?, topSummary: RetentionSummary?
@@ -167,7 +175,7 @@ struct CollectableAnalysis {
                                              typeOf: heapTypes, sizes: heapSizes, planner: planner, finder: finder,
                                              details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
                                                                   graph: heap, typeOf: heapTypes))
-            let index = retainers.index()
+            let index = retainers.index(frozen: Int32(graph.count)..<Int32(graph.count + frozenNodes))
             if let why {
                 whyReport = retainers.run(why, index: index, types: Array(Set(heapTypes)), garbageGroups: grouping.groups, cycles: cycles)
             }

@@ -183,10 +183,15 @@ public struct HeapReader: Sendable {
         var tracked: TrackedObjects
         var permanent: TypeCensus
         var permanentImmortal: Int
+        /// The permanent generation's objects, kept with the others (`gc.freeze()`'s, for retention).
+        var frozen = TrackedObjects()
         var garbage: TypeCensus
         var issues: ScanIssues
         var phases: [(name: String, seconds: Double)]
     }
+
+    /// How the walk marks the permanent generation's objects (they are never part of the collected graph).
+    static let permanentMarker: UInt8 = 3
 
     /// Step 1, while paused: walks every generation, the permanent generation and `gc.garbage`
     /// (with `keepObjects`, keeping every object's address for the analysis).
@@ -221,14 +226,17 @@ public struct HeapReader: Sendable {
         // Before 3.7 there is none (no gc.freeze()): an empty census.
         var permanent = GCListWalker.Result()
         if let head = gcState.permanentGeneration {
-            permanent = try walker.walk(head: head, label: "permanent generation", countImmortal: layout.hasImmortalObjects, into: &none)
+            permanent = try walker.walk(head: head, label: "permanent generation", generation: keepObjects ? Self.permanentMarker : nil,
+                                        countImmortal: layout.hasImmortalObjects, into: &none)
         }
         issues.unreadableObjects += permanent.unreadable
         issues.truncatedLists += permanent.truncated ? 1 : 0
         let garbage = try readGarbage(objects: ObjectReader(memory: memory, layout: layout), issues: &issues)
         clock.mark("walk")
-        return Lists(collector: collector, generations: generations, tracked: tracked, permanent: permanent.census,
-                     permanentImmortal: permanent.immortal, garbage: garbage, issues: issues, phases: clock.phases)
+        var lists = Lists(collector: collector, generations: generations, tracked: tracked, permanent: permanent.census,
+                          permanentImmortal: permanent.immortal, garbage: garbage, issues: issues, phases: clock.phases)
+        lists.frozen = none
+        return lists
     }
 
     /// Step 2, possibly after the target was resumed (from a sealed copy): the collectable analysis
@@ -254,6 +262,8 @@ public struct HeapReader: Sendable {
             analysis.traversal = traversal
             analysis.traversal.threadPointer = threadPointer
             analysis.traversal.libcFunctions = libcFunctions
+            analysis.frozen = includeUntracked ? lists.frozen.addresses : []
+            analysis.frozenTypes = includeUntracked ? lists.frozen.types : []
             let outcome = analysis.run(objects: &lists.tracked, generations: lists.generations, keepObjects: keepGenerationObjects,
                                        recordObjects: recordObjects, why: why, top: top, includeUntracked: includeUntracked, clock: &clock)
             (collectable, objects, whyReport, topSummary) = (outcome.set, outcome.objects, outcome.why, outcome.top)
@@ -264,6 +274,7 @@ public struct HeapReader: Sendable {
             }
         }
         lists.tracked = TrackedObjects()
+        lists.frozen = TrackedObjects()
         let generations = lists.generations
         let namer = TypeNamer(objects: ObjectReader(memory: memory, layout: layout))
         for census in generations + [lists.permanent, lists.garbage] + (collectable.map { [$0.census] } ?? []) {

@@ -28,7 +28,8 @@ struct RetainerAnalysis {
     static let samplesPerGroup = 3
 
     /// Roots, dominators, retained sizes and the shortest paths from the named roots: once per read.
-    func index() -> RetainerIndex {
+    /// `frozen`: the nodes of the permanent generation, a root of their own after the named ones.
+    func index(frozen: Range<Int32> = 0..<0) -> RetainerIndex {
         let roots = Retention.roots(targets: graph.targets, refcounts: graph.refcounts, immortal: ObjectGraph.immortal)
         let tree = DominatorTree(count: graph.count, starts: graph.starts, targets: graph.targets, roots: roots)
         let retained = tree.retainedSizes(own: sizes)
@@ -36,11 +37,14 @@ struct RetainerAnalysis {
         let named = NamedRoots(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: graph,
                                typeOf: typeOf, planner: planner, finder: finder)
         var names = named.sources.map(\.name)
-        let outside = Int32(names.count), immortal = outside + 1
-        names += [NamedRoots.outside(immortal: false), NamedRoots.outside(immortal: true)]
+        let permanent = Int32(names.count), outside = permanent + 1, immortal = outside + 1
+        names += [RootName(kind: .permanent, text: "frozen by gc.freeze(), held from outside the gc graph"), NamedRoots.outside(immortal: false),
+                  NamedRoots.outside(immortal: true)]
         let unexplained = roots.map { ($0, graph.refcounts[Int($0)] == ObjectGraph.immortal ? immortal : outside) }
+        // Frozen objects a named root does not reach are explained by gc.freeze() before C code is.
+        let frozenRoots = roots.filter { frozen.contains($0) }.map { ($0, permanent) }
         let search = RetainerSearch(count: graph.count, starts: graph.starts, targets: graph.targets,
-                                    tiers: [named.sources.enumerated().map { ($1.node, Int32($0)) }, unexplained])
+                                    tiers: [named.sources.enumerated().map { ($1.node, Int32($0)) }, frozenRoots, unexplained])
         return RetainerIndex(tree: tree, retained: retained, liveBytes: tree.preorder.reduce(0) { $0 + sizes[Int($1)] },
                              roots: roots.count, search: search, names: names, namedSources: named.sources.count,
                              keysAreNames: Set(named.sources.filter(\.keysAreNames).map(\.node)),
@@ -127,7 +131,7 @@ struct RetainerAnalysis {
                           label: position + 1 < path.count ? edges.label(path[position + 1]) : nil, detail: edges.detail(node))
             }
             return WhyReport.Group(count: nodes.count, retainedBytes: groupRetained[number], root: root,
-                                   outsideReferences: root.kind == .outside ? Int(max(0, index.outsideCounts[Int(source)])) : 0,
+                                   outsideReferences: root.kind == .outside || root.kind == .permanent ? Int(max(0, index.outsideCounts[Int(source)])) : 0,
                                    steps: steps, varyingIndex: varyingIndices(nodes, first: path, search: search, edges: edges),
                                    samples: nodes.prefix(Self.samplesPerGroup).map { ObjectRef(address: graph.addresses[Int($0)], type: typeOf[Int($0)]) })
         }

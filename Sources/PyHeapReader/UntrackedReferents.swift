@@ -2,12 +2,12 @@ import CPythonLayouts
 import HeapGraph
 import RemoteMemory
 
-/// The objects the collector does not track, reached through the references of tracked ones: the
+/// The objects outside the collected generations, reached through the references of tracked ones: the
 /// str, bytes and int payloads, and the untracked dicts and tuples of atomic values (a module-level
 /// `dict[str, bytes]` cache is untracked, keys, values and all). Each is read once (its type, size,
 /// refcount and, for a container, its own references), breadth-first from what tracked objects
-/// reference, up to `limit` objects. Untracked objects never reference tracked ones (a container
-/// that gains a tracked item is tracked again), so adding them changes no tracked object's fate.
+/// reference, up to `limit` objects; and the permanent generation's (`gc.freeze()`), which may reference
+/// tracked ones. The extended graph serves retention only: the collectable analysis never sees it.
 struct UntrackedReferents {
     /// Untracked object `k` is node `trackedCount + k` of the extended graph.
     var addresses: [UInt64] = []
@@ -23,9 +23,12 @@ struct UntrackedReferents {
     var targets: [Int32] = []
     /// Whether the limit cut the search short.
     var truncated = false
+    /// The first `seedCount` untracked indices are the seeds (the permanent generation's objects).
+    var seedCount = 0
 
-    /// `pairs`: per shard, each tracked node's references to addresses the graph does not know.
-    init(pairs: [(from: [Int32], to: [UInt64])], graph: ObjectGraph, memory: CachedMemory, layout: PythonLayout,
+    /// `pairs`: per shard, each tracked node's references to addresses the graph does not know;
+    /// `seeds`: objects to include whatever refers to them (the permanent generation's), first.
+    init(pairs: [(from: [Int32], to: [UInt64])], seeds: [UInt64] = [], graph: ObjectGraph, memory: CachedMemory, layout: PythonLayout,
          planner: TraversalPlanner, finder: ReferenceFinder, sizes sizer: ObjectSizes, limit: Int) {
         var numbers: [UInt64: Int32] = [:]
         numbers.reserveCapacity(pairs.reduce(0) { $0 + $1.to.count } / 2)
@@ -48,6 +51,8 @@ struct UntrackedReferents {
             addresses.append(address)
             return next
         }
+        for seed in seeds where graph.node(of: seed) == nil { _ = number(seed) }
+        seedCount = addresses.count
         for shard in pairs {
             for (from, address) in zip(shard.from, shard.to) {
                 guard let to = number(address) else { continue }
@@ -75,8 +80,10 @@ struct UntrackedReferents {
             let refcount = Int64(bitPattern: word)
             refcounts.append(immortalCheck && PythonLayout.isImmortal(refcount: word) || refcount <= 0 ? ObjectGraph.immortal : refcount)
             referents.removeAll(keepingCapacity: true)
+            // Extension types' own tp_traverse is emulated for the frozen objects only: an untracked
+            // object of such a type is rare, and each emulated call costs microseconds.
             let plan = planner.traversal(ofType: type)
-            if case .emulated = plan {} else { _ = finder.referents(of: address, traversal: plan, into: &referents) }
+            if case .emulated = plan, position > seedCount {} else { _ = finder.referents(of: address, traversal: plan, into: &referents) }
             for referent in referents {
                 if let node = graph.node(of: referent) {
                     targets.append(~node)

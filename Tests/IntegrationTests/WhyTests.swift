@@ -19,10 +19,11 @@ struct WhyTests {
         var truth: [String: Any]
     }
 
-    func start(_ interpreter: Interpreter) throws -> Target {
+    func start(_ interpreter: Interpreter, freeze: Bool = false) throws -> Target {
         let directory = try makeTempDirectory()
         let expect = directory + "/expect.json"
-        let process = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.whyScript, "--expect", expect], directory: directory)
+        let process = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.whyScript, "--expect", expect] + (freeze ? ["--freeze"] : []),
+                                        directory: directory)
         let truth = try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "why truth")
         return Target(process: process, truth: truth)
     }
@@ -96,6 +97,31 @@ struct WhyTests {
         let text = try runCLI(["why", String(pid), "Orphan"])
         #expect(text.stdout.contains("1 Orphan is garbage: no root reaches it; the next full collection frees it\n  held in the cycle: Orphan.me -> Orphan\n"),
                 "\(interpreter): \(text.stdout)")
+        #expect(target.process.stop() == .exited(0))
+    }
+
+    @Test("after gc.freeze() the answers are the same: the permanent generation is part of the heap index",
+          arguments: Interpreters.installed.filter { !["2.7", "3.6"].contains($0.series) })
+    func frozen(_ interpreter: Interpreter) throws {
+        let target = try start(interpreter, freeze: true)
+        defer { target.process.stop() }
+        let pid = target.process.pid
+        for name in ["CachedItem", "ClassHeld", "Logger", "ThreadHeld"] {
+            let truth = try J.object(target.truth[name], name)
+            let report = try why(pid, name)
+            let group = try J.object(try J.array(report["groups"], "groups").first, "\(interpreter) \(name): \(report)")
+            #expect(try J.int(group["count"], "count") == J.int(truth["objects"], "objects"), "\(interpreter) \(name)")
+            #expect(try J.int(group["retained_bytes"], "retained") == J.int(truth["retained"], "retained"), "\(interpreter) \(name)")
+            if let root = truth["root"] as? String {
+                #expect(try J.object(group["root"], "root")["name"] as? String == root, "\(interpreter) \(name): \(group)")
+            }
+        }
+        // What C code holds (atexit's state, 3.10+) and gc.freeze() froze.
+        if try J.int(J.object(target.truth["AtexitHeld"], "atexit")["from_modules"], "from_modules") == 0 {
+            let text = try runCLI(["why", String(pid), "AtexitHeld"])
+            #expect(text.stdout.contains(": frozen by gc.freeze(), held from outside the gc graph (1 reference): ")
+                    && text.stdout.contains("partial.args -> tuple[0] -> list[0] -> AtexitHeld\n"), "\(interpreter): \(text.stdout)")
+        }
         #expect(target.process.stop() == .exited(0))
     }
 

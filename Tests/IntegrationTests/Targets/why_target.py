@@ -11,6 +11,9 @@ objects kept alive in the ways a service keeps them, for `pyinspect why`.
   Orphan       garbage: a self-referencing object nothing else holds (gc is disabled)
   BLOBS        a module-level dict of 40 str -> bytes: untracked, with all it holds
 
+With --freeze, gc.freeze() moves all of it to the permanent generation, as a pre-fork server does after
+its imports (3.7+): the answers must not change.
+
 The truth (--expect FILE) is computed in a forked child, from the interpreter's own view: a breadth-first
 search over gc.get_referents (tracked objects of gc.get_objects() only) from every module's __dict__ and
 then the module itself in sys.modules order, then sys.modules, each object's referents in their order: for each class, how many of
@@ -132,6 +135,8 @@ def reached(starts, tracked):
 
 
 def truth():
+    if hasattr(gc, "unfreeze"):
+        gc.unfreeze()       # --freeze: the search covers every object (this is the forked child's copy)
     objects = gc.get_objects()
     tracked = set(id(o) for o in objects)
     sources = []
@@ -223,6 +228,8 @@ def main():
     gc.collect()
     gc.disable()
     setup()
+    if "--freeze" in args:
+        gc.freeze()         # everything so far moves to the permanent generation (3.7+), as pre-fork servers do
     warnings.simplefilter("ignore")     # 3.12+ warns about fork() in a threaded process: the child only reads
     child = os.fork()
     if child == 0:
