@@ -31,6 +31,7 @@ enum Paths {
     static let requestsScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/requests_target.py").path
     static let finalizersScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/finalizers_target.py").path
     static let retentionScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/retention_target.py").path
+    static let dominatorScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/dominator_target.py").path
     static let whyScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/why_target.py").path
     static let tracerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/tracer.py").path
 

@@ -44,6 +44,32 @@ struct TopTests {
         #expect(target.stop() == .exited(0))
     }
 
+    @Test("on a random graph of 5,000 objects every retained size is what an independent dominator computation gives",
+          arguments: Interpreters.installed)
+    func randomGraph(_ interpreter: Interpreter) throws {
+        let directory = try makeTempDirectory()
+        let expect = directory + "/expect.json"
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.dominatorScript, "--expect", expect, "--nodes", "5000"],
+                                       directory: directory)
+        defer { target.stop() }
+        let truth = try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "dominator truth")
+        let retained = try #require(truth["retained"] as? [String: Int])
+        let result = try runCLI(["top", String(target.pid), "--format", "json", "--top", "1000000"])
+        try #require(result.status == .exited(0), "\(result)")
+        let report = try parseJSONObject(Data(result.stdout.utf8), what: "top report")
+        let objects = try J.array(report["objects"], "objects").map { try J.object($0, "object") }
+        var found: [String: Int] = [:]
+        for object in objects {
+            if let address = object["address"] as? String, retained[address] != nil { found[address] = try J.int(object["retained_bytes"], "retained") }
+        }
+        #expect(found.count == retained.count && retained.count == (truth["reachable"] as? Int), "\(interpreter): \(found.count) of \(retained.count)")
+        let wrong = retained.filter { found[$0.key] != $0.value }
+        #expect(wrong.isEmpty, "\(interpreter): \(wrong.count) retained sizes differ, e.g. \(wrong.prefix(3).map { "\($0.key): \(found[$0.key] ?? -1) vs \($0.value)" })")
+        let roots = try #require(objects.first { $0["address"] as? String == truth["roots"] as? String })
+        #expect(try J.int(roots["retained_bytes"], "retained") == J.int(truth["roots_retained"], "truth"), "\(interpreter)")
+        #expect(target.stop() == .exited(0))
+    }
+
     @Test("bad input: one clear line and a documented exit code")
     func badInput() throws {
         let zero = try runCLI(["top", "1", "--top", "0"])
