@@ -5,18 +5,27 @@ import Testing
 /// computes itself (retention_target.py: the tracked objects a module-level cache alone reaches).
 @Suite("top: retained sizes of the live heap")
 struct TopTests {
-    @Test("a cache retains exactly its entries and their payloads; the entries' type retains them all", arguments: Interpreters.installed)
-    func cacheRetention(_ interpreter: Interpreter) throws {
+    /// A target started with `--expect FILE` and the truth it wrote there.
+    func start(_ interpreter: Interpreter, _ script: String, _ arguments: [String]) throws -> (TargetProcess, [String: Any]) {
         let directory = try makeTempDirectory()
         let expect = directory + "/expect.json"
-        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.retentionScript, "--expect", expect, "--count", "1000"],
-                                       directory: directory)
-        defer { target.stop() }
-        let truth = try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "retention truth")
-        let result = try runCLI(["top", String(target.pid), "--format", "json", "--top", "50"])
+        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", script, "--expect", expect] + arguments, directory: directory)
+        return (target, try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "truth"))
+    }
+
+    func top(_ pid: Int32, count: Int) throws -> [String: Any] {
+        let result = try runCLI(["top", String(pid), "--format", "json", "--top", String(count)])
         try #require(result.status == .exited(0), "\(result)")
         let report = try parseJSONObject(Data(result.stdout.utf8), what: "top report")
         #expect(report["schema"] as? String == "pyinspect-top/1")
+        return report
+    }
+
+    @Test("a cache retains exactly its entries and their payloads; the entries' type retains them all", arguments: Interpreters.installed)
+    func cacheRetention(_ interpreter: Interpreter) throws {
+        let (target, truth) = try start(interpreter, Paths.retentionScript, ["--count", "1000"])
+        defer { target.stop() }
+        let report = try top(target.pid, count: 50)
         let objects = try J.array(report["objects"], "objects").map { try J.object($0, "object") }
         let cache = try #require(objects.first { $0["address"] as? String == truth["cache"] as? String }, "\(interpreter): no cache in \(objects)")
         #expect(try J.int(cache["retained_bytes"], "retained") == J.int(truth["cache_retained"], "truth cache_retained"), "\(interpreter)")
@@ -47,16 +56,10 @@ struct TopTests {
     @Test("on a random graph of 5,000 objects every retained size is what an independent dominator computation gives",
           arguments: Interpreters.installed)
     func randomGraph(_ interpreter: Interpreter) throws {
-        let directory = try makeTempDirectory()
-        let expect = directory + "/expect.json"
-        let target = try TargetProcess(interpreter: interpreter, arguments: ["-S", Paths.dominatorScript, "--expect", expect, "--nodes", "5000"],
-                                       directory: directory)
+        let (target, truth) = try start(interpreter, Paths.dominatorScript, ["--nodes", "5000"])
         defer { target.stop() }
-        let truth = try parseJSONObject(try #require(FileManager.default.contents(atPath: expect)), what: "dominator truth")
         let retained = try #require(truth["retained"] as? [String: Int])
-        let result = try runCLI(["top", String(target.pid), "--format", "json", "--top", "1000000"])
-        try #require(result.status == .exited(0), "\(result)")
-        let report = try parseJSONObject(Data(result.stdout.utf8), what: "top report")
+        let report = try top(target.pid, count: 1_000_000)
         let objects = try J.array(report["objects"], "objects").map { try J.object($0, "object") }
         var found: [String: Int] = [:]
         for object in objects {
