@@ -77,6 +77,7 @@ public struct TopRenderer {
             ("pid", .int(Int(report.target.pid))),
             ("python_version", .string(report.target.version)),
             ("pause_seconds", .double(report.target.pause.seconds)),
+            ("phases", .object(report.phases.map { ($0.name, .double($0.seconds)) })),
             ("live_objects", .int(summary.liveObjects)),
             ("live_untracked_objects", .int(summary.untrackedObjects)),
             ("live_bytes", .int(summary.liveBytes)),

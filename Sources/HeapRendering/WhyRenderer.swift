@@ -101,6 +101,7 @@ public struct WhyRenderer {
             ("pid", .int(Int(report.target.pid))),
             ("python_version", .string(report.target.version)),
             ("pause_seconds", .double(report.target.pause.seconds)),
+            ("phases", .object(report.phases.map { ($0.name, .double($0.seconds)) })),
             ("query", .string(why.query.text)),
             ("types", .array(why.types.map { .object([("type", .string(name($0, report))), ("type_address", .string(hexAddress($0)))]) })),
             ("objects", .int(why.objects)),
