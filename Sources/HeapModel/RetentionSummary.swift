@@ -49,6 +49,10 @@ public struct RetentionSummary: Sendable, Equatable {
     public var typePaths: [UInt64: WhyReport.Group] = [:]
     /// The roots' own objects that retain most: a module's globals, a frame's locals.
     public var rootRows: [WhyReport.Group] = []
+    /// The target's resident and anonymous resident memory when it was read (nil for a snapshot):
+    /// how much of it the live heap found accounts for.
+    public var residentBytes: Int?
+    public var residentAnonymousBytes: Int?
 
     public init(liveObjects: Int, liveBytes: Int, roots: Int, top: [Object], types: [TypeRow], suspectShare: Double,
                 suspects: [Object], suspectTypes: [TypeRow]) {

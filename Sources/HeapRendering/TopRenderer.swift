@@ -18,6 +18,10 @@ public struct TopRenderer {
         var out: [String] = []
         out.append("pid \(report.target.pid)  python \(report.target.version)  paused \(duration(report.target.pause.seconds))")
         out.append("live heap: \(grouped(summary.liveObjects)) objects (\(grouped(summary.untrackedObjects)) untracked), \(byteSize(summary.liveBytes)), held through \(grouped(summary.roots)) roots")
+        if let anonymous = summary.residentAnonymousBytes, anonymous > 0 {
+            out.append("the target's memory: \(byteSize(summary.residentBytes ?? anonymous)) resident, \(byteSize(anonymous)) of it anonymous; "
+                       + "the live heap is \(percent(summary.liveBytes, anonymous)) of that (the rest: garbage, allocator free space, C data)")
+        }
         let share = Int((summary.suspectShare * 100).rounded())
         if summary.suspects.isEmpty && summary.suspectTypes.isEmpty {
             out.append("leak suspects (more than \(share)% of the live heap): none")
@@ -80,6 +84,8 @@ public struct TopRenderer {
             ("phases", .object(report.phases.map { ($0.name, .double($0.seconds)) })),
             ("live_objects", .int(summary.liveObjects)),
             ("live_untracked_objects", .int(summary.untrackedObjects)),
+            ("target_resident_bytes", summary.residentBytes.map { .int($0) } ?? .null),
+            ("target_resident_anonymous_bytes", summary.residentAnonymousBytes.map { .int($0) } ?? .null),
             ("live_bytes", .int(summary.liveBytes)),
             ("roots", .int(summary.roots)),
             ("suspect_share", .double(summary.suspectShare)),

@@ -18,6 +18,10 @@ public struct ProcessStatus: Sendable, Equatable {
     /// PF_KTHREAD (include/linux/sched.h).
     static let kernelThreadFlag: UInt64 = 0x0020_0000
 
+    /// `VmRSS` and `RssAnon` of /proc/PID/status, in bytes (nil when not read or not there).
+    public var residentBytes: Int?
+    public var residentAnonymousBytes: Int?
+
     public var isZombie: Bool { state == "Z" || state == "X" }
     public var isThread: Bool { threadGroup != pid }
 
@@ -27,6 +31,8 @@ public struct ProcessStatus: Sendable, Equatable {
         if let status = try? ProcFS.readText("/proc/\(pid)/status") {
             parsed.threadGroup = field(status, "Tgid").flatMap { Int32($0) } ?? pid
             parsed.tracer = field(status, "TracerPid").flatMap { Int32($0) } ?? 0
+            parsed.residentBytes = kilobytes(status, "VmRSS")
+            parsed.residentAnonymousBytes = kilobytes(status, "RssAnon")
         }
         return parsed
     }
@@ -39,6 +45,11 @@ public struct ProcessStatus: Sendable, Equatable {
         guard fields.count > 6, let state = fields[0].first, let parent = Int32(fields[1]), let flags = UInt64(fields[6]) else { return nil }
         return ProcessStatus(pid: pid, name: String(stat[stat.index(after: open)..<close]), state: state, parent: parent,
                              threadGroup: pid, isKernelThread: flags & kernelThreadFlag != 0, tracer: 0)
+    }
+
+    /// A `NAME:   123 kB` field, in bytes.
+    static func kilobytes(_ status: String, _ name: String) -> Int? {
+        field(status, name).flatMap { $0.split(separator: " ").first.flatMap { Int($0) } }.map { $0 * 1024 }
     }
 
     static func field(_ status: String, _ name: String) -> String? {

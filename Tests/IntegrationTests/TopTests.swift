@@ -45,6 +45,8 @@ struct TopTests {
         let live = try J.int(report["live_bytes"], "live_bytes")
         #expect(try objects.allSatisfy { try J.int($0["retained_bytes"], "retained") <= live })
         #expect(try J.int(report["roots"], "roots") > 0)
+        #expect(try J.int(report["target_resident_anonymous_bytes"], "anonymous") > 0
+                && J.int(report["target_resident_bytes"], "resident") >= J.int(report["target_resident_anonymous_bytes"], "anonymous"))
 
         let text = try runCLI(["top", String(target.pid), "--qualified"])
         try #require(text.status == .exited(0), "\(text)")

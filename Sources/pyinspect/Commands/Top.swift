@@ -2,6 +2,7 @@ import ArgumentParser
 import HeapGraph
 import HeapModel
 import HeapRendering
+import LinuxTarget
 
 extension PyInspect {
     struct Top: ParsableCommand {
@@ -45,9 +46,12 @@ extension PyInspect {
             options.includeUntracked = true
             let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name)
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
-                guard let summary = report.top else {
+                guard var summary = report.top else {
                     throw ReportedError(exit: .internalError, message: "pid \(process.pid): the analysis ranked no objects")
                 }
+                let status = ProcessStatus.read(process.pid)
+                summary.residentBytes = status?.residentBytes
+                summary.residentAnonymousBytes = status?.residentAnonymousBytes
                 let renderer = TopRenderer(options: rendering)
                 switch format {
                 case .text: writeStdout(renderer.text(summary, report: report))
