@@ -17,8 +17,10 @@ final class ObjectSizes {
     let orderedDictType: UInt64?
     /// Generator, coroutine and async generator types (their size includes the embedded frame, 3.11+).
     let generatorTypes: Set<UInt64>
-    /// `PyLong_Type` (3.12+ counts its digits in a tagged field).
+    /// `PyLong_Type` (3.12+ counts its digits in a tagged field), and the tag's shift, read once (the
+    /// layout parses its version to answer).
     let longType: UInt64?
+    private let longDigitCountShift: Int?
     /// Flags whose presence adds the 16-byte pre-header (3.11: managed dict; 3.12+: managed dict or
     /// weakref), worked out once from the series.
     private let preHeader: UInt64
@@ -49,6 +51,7 @@ final class ObjectSizes {
         self.orderedDictType = orderedDictType
         self.generatorTypes = generatorTypes
         self.longType = longType
+        longDigitCountShift = layout.longDigitCountShift
         preHeader = layout.preHeaderFlags
         special = Set([orderedDictType, listType, dictType, longType].compactMap { $0 }).union(setTypes)
     }
@@ -105,7 +108,7 @@ final class ObjectSizes {
             let count = Int(Int64(bitPattern: try memory.word(at: object &+ UInt64(deque.length ?? layout.object.size))))
             let blocks = (left + count + deque.blockLength - 1) / deque.blockLength
             size = basic + max(0, blocks) * deque.blockSize
-        } else if type == longType && longType != nil, let shift = layout.longDigitCountShift {
+        } else if type == longType && longType != nil, let shift = longDigitCountShift {
             let tag = try memory.word(at: object &+ UInt64(layout.object.size))
             size = basic + max(1, Int(truncatingIfNeeded: tag >> UInt64(shift))) * item
         } else if setTypes.contains(type) {
