@@ -3,7 +3,7 @@ import PackageDescription
 
 // Module graph (arrows point at what a module imports; nothing imports upward):
 //   pyinspect (CLI) -> HeapRendering -> HeapModel
-//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapModel, HeapGraph -> CPrefetch  (never sees a pid)
+//                   -> PyHeapReader  -> CPythonLayouts, RemoteMemory, HeapIndex -> HeapModel, HeapGraph -> CPrefetch  (never sees a pid)
 //                                    -> TraverseEmulation -> CTraverseEmulator -> libunicorn
 //                   -> LinuxTarget   -> RemoteMemory, CPyInspectShims -> CElf, CUnwindPtrace
 //                   -> SnapshotStore -> HeapModel, CSQLite, OutputFiles
@@ -50,8 +50,10 @@ let package = Package(
         // Linked statically: the shared library (19 MB) costs every start of pyinspect 10 ms of symbol binding.
         .target(name: "CTraverseEmulator", linkerSettings: [.linkedLibrary(":libunicorn.a"), .linkedLibrary("m"), .linkedLibrary("pthread")]),
         .target(name: "TraverseEmulation", dependencies: ["CTraverseEmulator", "RemoteMemory"], swiftSettings: strictSwift),
-        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph", "TraverseEmulation"],
+        .target(name: "PyHeapReader", dependencies: ["RemoteMemory", "CPythonLayouts", "HeapModel", "HeapGraph", "HeapIndex", "TraverseEmulation"],
                 swiftSettings: strictSwift),
+        // The heap index as queries: retainer paths, shapes, dominators and retained sizes, for a live read or a snapshot.
+        .target(name: "HeapIndex", dependencies: ["HeapGraph", "HeapModel"], swiftSettings: strictSwift),
         .target(name: "HeapRendering", dependencies: ["HeapModel"], swiftSettings: strictSwift),
         // Linux file calls Swift's Glibc module does not declare (renameat2).
         .target(name: "CFileShims", cSettings: [.define("_GNU_SOURCE")]),
@@ -64,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "pyinspect",
             dependencies: [
-                "LinuxTarget", "PyHeapReader", "HeapRendering", "HeapModel", "RemoteMemory", "CPythonLayouts", "SnapshotStore",
+                "LinuxTarget", "PyHeapReader", "HeapRendering", "HeapModel", "HeapGraph", "HeapIndex", "RemoteMemory", "CPythonLayouts", "SnapshotStore",
                 "OutputFiles", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

@@ -1,5 +1,6 @@
 import CPythonLayouts
 import HeapGraph
+import HeapIndex
 import HeapModel
 import RemoteMemory
 
@@ -175,11 +176,16 @@ struct CollectableAnalysis {
                                              typeOf: heapTypes, sizes: heapSizes, planner: planner, finder: finder,
                                              details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
                                                                   graph: heap, typeOf: heapTypes))
-            let index = retainers.index(frozen: Int32(graph.count)..<Int32(graph.count + frozenNodes))
+            let (queries, _) = retainers.queries(frozen: Int32(graph.count)..<Int32(graph.count + frozenNodes))
             if let why {
-                whyReport = retainers.run(why, index: index, types: Array(Set(heapTypes)), garbageGroups: grouping.groups, cycles: cycles)
+                let namer = TypeNamer(objects: ObjectReader(memory: memory, layout: layout))
+                var (report, firstGarbage) = queries.why(why, info: { namer.info(for: $0) })
+                if let firstGarbage, let position = grouping.groups.firstIndex(where: { $0.nodes.contains(firstGarbage) }) {
+                    report.garbageCycle = cycles[position]
+                }
+                whyReport = report
             }
-            if let top { topSummary = retainers.top(top, index: index, generations: heap.generations) }
+            if let top { topSummary = queries.top(top) }
             clock.mark("retainers")
         }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })

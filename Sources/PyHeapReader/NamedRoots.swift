@@ -92,9 +92,4 @@ struct NamedRoots {
 
     /// Deeper class hierarchies than this are not followed (a loop in corrupt memory ends here).
     static let maxBaseDepth = 64
-
-    /// What is left after the named sources: a root the graph does not explain.
-    static func outside(immortal: Bool) -> RootName {
-        immortal ? RootName(kind: .immortal, text: "immortal") : RootName(kind: .outside, text: "held from outside the gc graph")
-    }
 }

@@ -63,6 +63,7 @@ extension PyInspect {
             }
             var options = pause.inspection()
             options.recordObjects = limits.needsRetention
+            options.includeUntracked = limits.needsRetention
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) -> CheckResult in
                 let result = CheckResult(report: report, limits: limits, retainedByType: limits.needsRetention ? retainedByType(report) : [:])
                 for figure in result.figures where !figure.matched {

@@ -54,6 +54,7 @@ extension PyInspect {
             options.stopOnInterrupt = false  // finish the current read, then print the totals
             let limits = CheckLimits(maxRetained: maxRetained.map { ($0.type, $0.bytes) })
             options.recordObjects = limits.needsRetention
+            options.includeUntracked = limits.needsRetention
             var exceeded = false
             let naming: TypeNaming = qualified ? .qualified : .name
             let selected = targets.resolve()

@@ -1,11 +1,20 @@
 import HeapGraph
 import HeapModel
 
+/// How a heap names the edges and objects of its paths: read from the process (PyHeapReader) or
+/// from what a snapshot stored (StoredEdgeLabels).
+public protocol EdgeLabelling {
+    /// How `parent` refers to each of `children`, in their order.
+    func labels(of parent: Int32, children: [Int32]) -> [EdgeLabel]
+    /// The words after a node's type on a path that goes on to `next` (a frame's function and line).
+    func detail(_ node: Int32, next: Int32) -> String?
+}
+
 /// The labels and details of every node on the paths to the targets, numbered, in arrays the size of
-/// the graph: each referrer's labelled referents are read once, however many of them lie on paths.
-struct EdgeNames {
+/// the graph: each referrer's labelled referents are asked for once, however many lie on paths.
+public struct EdgeNames {
     /// Nodes on some path (every parent before its children).
-    private(set) var pathNodes: [Int32] = []
+    public private(set) var pathNodes: [Int32] = []
     /// The distinct labels; `labelOf[n]`: how node `n`'s parent refers to it (-1: not on a path).
     private var labels: [EdgeLabel] = []
     private var labelOf: [Int32]
@@ -18,10 +27,11 @@ struct EdgeNames {
     private var numbers: [EdgeLabel: Int32] = [:]
     private var detailNumbers: [String: Int32] = [:]
     /// The shape label of a generalised index, `[*]`.
-    private(set) var anyIndex: Int32 = -1
+    public private(set) var anyIndex: Int32 = -1
 
-    init(analysis a: RetainerAnalysis, search: RetainerSearch, keysAreNames: Set<Int32>, modules: Set<Int32>, targets: [Int32]) {
-        let count = a.graph.count
+    /// `tupleType`: the type whose item positions are kept in shapes.
+    public init(count: Int, search: RetainerSearch, targets: [Int32], typeOf: [UInt64], tupleType: UInt64?,
+                labelling: some EdgeLabelling) {
         labelOf = [Int32](repeating: -1, count: count)
         shapeLabelOf = labelOf
         detailOf = labelOf
@@ -41,33 +51,25 @@ struct EdgeNames {
         }
         pathNodes = search.order.filter { onPath[Int($0)] }
         anyIndex = number(.anyIndex)
-        let tuple = a.symbols["PyTuple_Type"]
+        var children: [Int32] = []
         for parent in pathNodes where firstChild[Int(parent)] >= 0 {
-            let edges = a.finder.labeledReferents(of: a.graph.addresses[Int(parent)], traversal: a.planner.traversal(ofType: a.typeOf[Int(parent)]))
-            var byAddress: [UInt64: EdgeLabel] = [:]
-            let indexed = edges.count > Self.linearScanLimit
-            if indexed { for edge in edges.reversed() { byAddress[edge.address] = edge.label } }
+            children.removeAll(keepingCapacity: true)
             var child = firstChild[Int(parent)]
-            let generalise = a.typeOf[Int(parent)] != tuple
             while child >= 0 {
-                let address = a.graph.addresses[Int(child)]
-                var name = (indexed ? byAddress[address] : edges.first { $0.address == address }?.label) ?? .attribute("?")
-                if keysAreNames.contains(parent), case let .key(key) = name, EdgeLabel.isIdentifier(key) { name = .attribute(key) }
-                // A module's references outside its fields are its C module state's.
-                if modules.contains(parent), case .index = name { name = .attribute("<state>") }
-                labelOf[Int(child)] = number(name)
-                if case .index = name, generalise { shapeLabelOf[Int(child)] = anyIndex } else { shapeLabelOf[Int(child)] = number(name.shape) }
+                children.append(child)
                 child = nextSibling[Int(child)]
             }
-            if let text = a.details.detail(parent, next: firstChild[Int(parent)]) { detailOf[Int(parent)] = detail(text) }
+            let generalise = typeOf[Int(parent)] != tupleType
+            for (child, name) in zip(children, labelling.labels(of: parent, children: children)) {
+                labelOf[Int(child)] = number(name)
+                if case .index = name, generalise { shapeLabelOf[Int(child)] = anyIndex } else { shapeLabelOf[Int(child)] = number(name.shape) }
+            }
+            if let text = labelling.detail(parent, next: firstChild[Int(parent)]) { detailOf[Int(parent)] = detail(text) }
         }
         for target in targets where detailOf[Int(target)] < 0 {
-            if let text = a.details.detail(target, next: target) { detailOf[Int(target)] = detail(text) }
+            if let text = labelling.detail(target, next: target) { detailOf[Int(target)] = detail(text) }
         }
     }
-
-    /// Referrers with fewer referents are searched, not indexed.
-    static let linearScanLimit = 16
 
     private mutating func number(_ label: EdgeLabel) -> Int32 {
         if let known = numbers[label] { return known }
@@ -84,11 +86,11 @@ struct EdgeNames {
         return Int32(details.count - 1)
     }
 
-    func label(_ node: Int32) -> EdgeLabel? { labelOf[Int(node)] >= 0 ? labels[Int(labelOf[Int(node)])] : nil }
-    func labelNumber(_ node: Int32) -> Int32 { labelOf[Int(node)] }
-    func shapeLabel(_ node: Int32) -> Int32 { shapeLabelOf[Int(node)] }
-    func detail(_ node: Int32) -> String? { detailOf[Int(node)] >= 0 ? details[Int(detailOf[Int(node)])] : nil }
-    func detailNumber(_ node: Int32) -> Int32 { detailOf[Int(node)] }
+    public func label(_ node: Int32) -> EdgeLabel? { labelOf[Int(node)] >= 0 ? labels[Int(labelOf[Int(node)])] : nil }
+    public func labelNumber(_ node: Int32) -> Int32 { labelOf[Int(node)] }
+    public func shapeLabel(_ node: Int32) -> Int32 { shapeLabelOf[Int(node)] }
+    public func detail(_ node: Int32) -> String? { detailOf[Int(node)] >= 0 ? details[Int(detailOf[Int(node)])] : nil }
+    public func detailNumber(_ node: Int32) -> Int32 { detailOf[Int(node)] }
 }
 
 extension EdgeLabel {

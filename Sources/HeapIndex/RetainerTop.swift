@@ -1,12 +1,13 @@
 import HeapGraph
 import HeapModel
 
-extension RetainerAnalysis {
+extension RetainerQueries {
     /// `top`: the ranking of the live heap (RetentionSummary) with the path from a root to each object
     /// listed and to the object of each suspect type that retains most (grouping every object of a
     /// type by path is `why`'s job: it costs a labelled read of every referrer on their paths), and
     /// the roots' own objects that retain most (a module's globals, a frame's locals, what C code holds).
-    func top(_ query: TopQuery, index: RetainerIndex, generations: [UInt8]) -> RetentionSummary {
+    public func top(_ query: TopQuery) -> RetentionSummary {
+        let generations = graph.generations
         let byType = Retention.byType(tree: index.tree, retained: index.retained, types: typeOf)
         var summary = RetentionSummary(ranking: index.tree.preorder, addresses: graph.addresses, types: typeOf, own: sizes,
                                        generations: generations, retained: index.retained, retainedByType: byType,
@@ -22,15 +23,15 @@ extension RetainerAnalysis {
             }
         }
         let listed = Array(Set((summary.top + summary.suspects).compactMap { graph.node(of: $0.address) } + largest.values)).sorted()
-        for group in groups(listed, index: index, grouped: false).0 { summary.paths[group.samples[0].address] = group }
+        for group in groups(listed, grouped: false).0 { summary.paths[group.samples[0].address] = group }
         for (type, node) in largest { summary.typePaths[type] = summary.paths[graph.addresses[Int(node)]] }
-        summary.rootRows = rootRows(query.count, index: index)
+        summary.rootRows = rootRows(query.count)
         return summary
     }
 
     /// The objects a root holds directly (one step from a named root, or a root the graph does not
     /// explain), largest retained first.
-    private func rootRows(_ count: Int, index: RetainerIndex) -> [WhyReport.Group] {
+    private func rootRows(_ count: Int) -> [WhyReport.Group] {
         let search = index.search, retained = index.retained
         var candidates: [Int32] = []
         for node in search.order {
@@ -40,16 +41,6 @@ extension RetainerAnalysis {
             if held { candidates.append(node) }
         }
         candidates.sort { retained[Int($0)] != retained[Int($1)] ? retained[Int($0)] > retained[Int($1)] : $0 < $1 }
-        return groups(Array(candidates.prefix(count)), index: index, grouped: false).0
-    }
-}
-
-extension RetainerIndex {
-    /// Whether a source is a container the program names (a module's dict or module, sys.modules),
-    /// whose referents are the roots' objects; else the source is itself one (a frame's local, an
-    /// object held from outside).
-    func sourceIsModuleLike(_ source: Int32) -> Bool {
-        guard source >= 0, Int(source) < namedSources else { return false }
-        return names[Int(source)].kind == .module || names[Int(source)].kind == .interpreter
+        return groups(Array(candidates.prefix(count)), grouped: false).0
     }
 }
