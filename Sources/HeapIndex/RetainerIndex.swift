@@ -1,18 +1,6 @@
 import HeapGraph
 import HeapModel
 
-/// A node the program names, where retainer paths start: a module's dict, `sys.modules`, a running
-/// frame's local.
-public struct PathSource: Sendable, Equatable {
-    public var node: Int32
-    public var name: RootName
-
-    public init(node: Int32, name: RootName) {
-        self.node = node
-        self.name = name
-    }
-}
-
 /// What `why` and `top` ask of a heap, built once per heap (a live read or a snapshot): roots,
 /// dominators, retained sizes and the shortest paths from the named sources. Pure: no memory access.
 public struct RetainerIndex: Sendable {
@@ -56,15 +44,5 @@ public struct RetainerIndex: Sendable {
     public func sourceIsModuleLike(_ source: Int32) -> Bool {
         guard source >= 0, Int(source) < namedSources else { return false }
         return names[Int(source)].kind == .module || names[Int(source)].kind == .interpreter
-    }
-}
-
-extension RootName {
-    /// The permanent generation's objects no named root reaches.
-    public static let permanent = RootName(kind: .permanent, text: "frozen by gc.freeze(), held from outside the gc graph")
-
-    /// What is left after the named sources: a root the graph does not explain.
-    public static func outside(immortal: Bool) -> RootName {
-        immortal ? RootName(kind: .immortal, text: "immortal") : RootName(kind: .outside, text: "held from outside the gc graph")
     }
 }

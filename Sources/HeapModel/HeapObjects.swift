@@ -6,8 +6,9 @@ public struct HeapObjects: Sendable, Equatable {
     public var addresses: [UInt64]
     /// Address of each object's type (a key of the capture's type table).
     public var types: [UInt64]
-    /// 0, 1 or 2; `HeapObjects.untracked` for an object the collector does not track (recorded for
-    /// `top` and `why`, after the tracked ones, reached through their references).
+    /// 0, 1 or 2; `HeapObjects.permanent` for the permanent generation's (`gc.freeze()`) and
+    /// `HeapObjects.untracked` for an object the collector does not track (both recorded for `top`,
+    /// `why` and snapshots, after the tracked ones, reached through their references).
     public var generations: [UInt8]
     /// `sys.getsizeof` of each object (0 when it could not be read).
     public var sizes: [Int]
@@ -16,11 +17,13 @@ public struct HeapObjects: Sendable, Equatable {
     /// Whether the next full collection would free it.
     public var collectable: [Bool]
     /// References, compressed: object `i` references objects `targets[starts[i] ..< starts[i + 1]]`
-    /// (by position in these columns), in `tp_traverse` order; untracked referents are left out.
+    /// (by position in these columns), in `tp_traverse` order (references to untracked objects after
+    /// the others); without untracked objects recorded, references to them are left out.
     public var starts: [Int32]
     public var targets: [Int32]
 
     public static let untracked: UInt8 = 255
+    public static let permanent: UInt8 = 3
 
     /// How an immortal refcount is recorded.
     public static let immortal: Int64 = -1

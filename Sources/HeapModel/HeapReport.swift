@@ -21,6 +21,8 @@ public struct HeapCapture: Sendable {
     public var why: WhyReport?
     /// What `top` asked for: the ranking of the live heap with paths; nil unless asked.
     public var top: RetentionSummary?
+    /// What a snapshot keeps to answer `why` and `top` later; nil unless asked.
+    public var paths: HeapPaths?
     public var types: [UInt64: TypeInfo]
     public var issues: ScanIssues
     /// Seconds spent in each phase of the read, in order (for benchmarks and `--format json`).

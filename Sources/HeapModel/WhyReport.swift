@@ -25,6 +25,16 @@ public struct RootName: Sendable, Equatable, Hashable {
     }
 }
 
+extension RootName {
+    /// The permanent generation's objects no named root reaches.
+    public static let permanent = RootName(kind: .permanent, text: "frozen by gc.freeze(), held from outside the gc graph")
+
+    /// What is left after the named sources: a root the graph does not explain.
+    public static func outside(immortal: Bool) -> RootName {
+        immortal ? RootName(kind: .immortal, text: "immortal") : RootName(kind: .outside, text: "held from outside the gc graph")
+    }
+}
+
 /// What `pyinspect why` asks: the objects of a type (its `__name__` or `module.qualname`) or one object.
 public enum WhyQuery: Sendable, Equatable {
     case type(String)
@@ -82,6 +92,9 @@ public struct WhyReport: Sendable {
     public var garbage: Int
     /// One cycle that holds them, when there is one.
     public var garbageCycle: CycleGroup?
+    /// The same, as a snapshot stored its path (`why` on a file): types by name, and by module.qualname.
+    public var garbageCyclePath: String?
+    public var garbageCycleQualifiedPath: String?
     /// Why nothing could be said, when nothing could (an address that is no tracked object, a type
     /// with no objects).
     public var problem: String?

@@ -9,8 +9,12 @@ public struct DiffRenderer {
         self.options = options
     }
 
-    public func text(_ diff: HeapDiff, before: String, after: String) -> String {
+    /// `paths`: the second snapshot as a report, to print the new objects' retainer paths with.
+    public func text(_ diff: HeapDiff, before: String, after: String, paths: HeapReport? = nil) -> String {
         var out = "diff \(before) -> \(after)\n"
+        if diff.trackedOnly {
+            out += "  note: only one snapshot records untracked objects (str, bytes, untracked dicts): both are compared on their tracked objects\n"
+        }
         if !diff.sameProcess {
             out += "  note: the snapshots come from different processes: growth by type is meaningful, object identities are not\n"
             out += "        (new, gone and new collectable objects are left out)\n"
@@ -37,6 +41,24 @@ public struct DiffRenderer {
         }
         guard diff.sameProcess else { return out }
         out += "\n" + section("new objects still alive", diff.newObjects)
+        if let paths, !diff.newRetainers.isEmpty {
+            let shown = options.topTypes.map { Array(diff.newRetainers.prefix($0)) } ?? diff.newRetainers
+            out += "\nwhat holds the new objects (why):\n"
+            let why = WhyRenderer(options: options)
+            for group in shown {
+                out += "  \(padLeft(signed(group.count), 10)) \(options.naming.label(paths.types[group.samples[0].type] ?? .unreadable(group.samples[0].type)))"
+                out += " retained \(byteSize(group.retainedBytes)): \(why.path(group, report: paths))\n"
+            }
+            if shown.count < diff.newRetainers.count { out += "  … \(diff.newRetainers.count - shown.count) more path shapes\n" }
+        }
+        if !diff.grown.isEmpty {
+            let shown = options.topTypes.map { Array(diff.grown.prefix($0)) } ?? diff.grown
+            out += "\ngrown in place (the same object, larger):\n"
+            for object in shown {
+                out += "  \(padLeft(signedBytes(object.after - object.before), 12))  \(object.type) \(hexAddress(object.address))"
+                out += " \(byteSize(object.before)) -> \(byteSize(object.after))\n"
+            }
+        }
         out += "\n" + section("new collectable garbage", diff.newCollectable)
         out += "\n" + section("gone since the first snapshot", diff.gone)
         return out
@@ -51,7 +73,7 @@ public struct DiffRenderer {
         return out
     }
 
-    public func json(_ diff: HeapDiff, before: String, after: String) -> String {
+    public func json(_ diff: HeapDiff, before: String, after: String, paths: HeapReport? = nil) -> String {
         func totals(_ t: HeapDiff.Totals) -> JSONValue {
             .object([("objects", .int(t.objects)), ("bytes", .int(t.bytes)), ("collectable", .int(t.collectable)),
                      ("collectable_bytes", .int(t.collectableBytes)), ("collectable_held_bytes", t.collectableHeldBytes.map { .int($0) } ?? .null)])
@@ -73,6 +95,19 @@ public struct DiffRenderer {
             ("new_objects", set(diff.newObjects)),
             ("new_collectable", set(diff.newCollectable)),
             ("gone", set(diff.gone)),
+            ("tracked_only", .bool(diff.trackedOnly)),
+            ("grown", .array(diff.grown.map {
+                .object([("address", .string(hexAddress($0.address))), ("type", .string($0.type)), ("bytes_before", .int($0.before)),
+                         ("bytes_after", .int($0.after))])
+            })),
+            ("new_retainers", .array(paths.map { report in
+                let why = WhyRenderer(options: options)
+                return diff.newRetainers.map { group in
+                    .object([("count", .int(group.count)), ("retained_bytes", .int(group.retainedBytes)),
+                             ("type", .string(options.naming.label(report.types[group.samples[0].type] ?? .unreadable(group.samples[0].type)))),
+                             ("root", .string(group.root.text)), ("text", .string(why.path(group, report: report)))])
+                }
+            } ?? [])),
         ])
         return document.serialized() + "\n"
     }

@@ -44,8 +44,17 @@ public enum SnapshotContent {
         }
         let cycles = (report.collectable?.cycles ?? []).map {
             SnapshotCycle(count: $0.count, objects: $0.objects, heldBytes: $0.heldBytes,
-                          path: CyclePath.text($0, types: report.types, naming: naming, showingValues: showValues))
+                          path: CyclePath.text($0, types: report.types, naming: naming, showingValues: showValues),
+                          qualifiedPath: CyclePath.text($0, types: report.types, naming: .qualified, showingValues: showValues))
         }
-        return HeapSnapshot(meta: meta, objects: objects, types: report.types, garbage: report.garbage.objects ?? [], cycles: cycles)
+        // Dict keys are values from the target: kept only when asked for, or when they read as names
+        // (an instance's attributes, which paths print), as `why` prints them.
+        var paths = report.capture.paths
+        if !showValues, paths != nil {
+            paths!.labels = paths!.labels.map { if case let .key(key) = $0, !EdgeLabel.isIdentifier(key) { return .opaqueKey("str") } else { return $0 } }
+        }
+        if showValues { meta["values"] = "1" }
+        return HeapSnapshot(meta: meta, objects: objects, types: report.types, garbage: report.garbage.objects ?? [], cycles: cycles,
+                            paths: paths)
     }
 }

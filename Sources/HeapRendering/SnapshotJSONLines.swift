@@ -40,10 +40,17 @@ public enum SnapshotJSONLines {
                 return quoted
             }()
             chunk += "{\"record\":\"object\",\"address\":\"\(hexAddress(objects.addresses[index]))\",\"type\":\(name)"
-            chunk += ",\"type_address\":\"\(hexAddress(type))\",\"generation\":\(objects.generations[index]),\"size\":\(objects.sizes[index])"
+            let generation = objects.generations[index] == HeapObjects.untracked ? "null" : String(objects.generations[index])
+            chunk += ",\"type_address\":\"\(hexAddress(type))\",\"generation\":\(generation),\"size\":\(objects.sizes[index])"
             chunk += ",\"refcount\":\(objects.refcounts[index]),\"collectable\":\(objects.collectable[index]),\"refs\":["
             chunk += objects.references(of: index).map { "\"\(hexAddress(objects.addresses[Int($0)]))\"" }.joined(separator: ",")
-            chunk += "]}\n"
+            chunk += "]"
+            if let paths = snapshot.paths, paths.retainerOf[index] >= 0 {
+                chunk += ",\"retainer\":\"\(hexAddress(objects.addresses[Int(paths.retainerOf[index])]))\",\"label\":"
+                let label = paths.labelOf[index]
+                JSONValue.quote(label >= 0 ? paths.labels[Int(label)].text(showingValues: true, valueLimit: Int.max) : "?", into: &chunk)
+            }
+            chunk += "}\n"
             flush()
         }
         for (position, object) in snapshot.garbage.enumerated() {

@@ -69,9 +69,7 @@ public struct WhyRenderer {
         }
         if why.garbage > 0 {
             out.append("\(grouped(why.garbage)) \(what) \(why.garbage == 1 ? "is" : "are") garbage: no root reaches \(why.garbage == 1 ? "it" : "them"); the next full collection frees \(why.garbage == 1 ? "it" : "them")")
-            if let cycle = why.garbageCycle, !cycle.path.isEmpty {
-                out.append("  held in the cycle: " + CyclePath.text(cycle, types: report.types, naming: options.naming, showingValues: options.showValues))
-            }
+            if let text = cycleText(why, report) { out.append("  held in the cycle: " + text) }
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -110,10 +108,16 @@ public struct WhyRenderer {
             ("garbage", .int(why.garbage)),
             ("groups", .array(groups)),
         ]
-        if let cycle = why.garbageCycle {
-            fields.append(("garbage_cycle", .string(CyclePath.text(cycle, types: report.types, naming: options.naming, showingValues: options.showValues))))
-        }
+        if let text = cycleText(why, report) { fields.append(("garbage_cycle", .string(text))) }
         return .object(fields)
+    }
+
+    /// The cycle that holds the garbage asked about: read from the process, or as a snapshot stored it.
+    private func cycleText(_ why: WhyReport, _ report: HeapReport) -> String? {
+        if let cycle = why.garbageCycle, !cycle.path.isEmpty {
+            return CyclePath.text(cycle, types: report.types, naming: options.naming, showingValues: options.showValues)
+        }
+        return options.naming == .qualified ? why.garbageCycleQualifiedPath ?? why.garbageCyclePath : why.garbageCyclePath
     }
 
     /// The path's labels as the text prints them: `.__dict__` and an attribute's key are one `.name`.

@@ -30,9 +30,10 @@ struct CollectableAnalysis {
     /// With `why`, also the retainer paths of the objects it asks about (RetainerAnalysis).
     /// With `includeUntracked`, the recorded objects and the retainer paths also cover the untracked
     /// objects tracked ones reach (UntrackedReferents).
-    /// With `top`, the ranking of the live heap by retained size, with paths (RetainerAnalysis.top).
+    /// With `top`, the ranking of the live heap by retained size, with paths (RetainerQueries.top).
+    /// With `recordPaths` (and `includeUntracked`), what a snapshot needs to answer `why` and `top` later.
     func run(objects: inout TrackedObjects, generations: [TypeCensus], keepObjects: Bool, recordObjects: Bool = false,
-             why: WhyQuery? = nil, top: TopQuery? = nil, includeUntracked: Bool = false,
+             why: WhyQuery? = nil, top: TopQuery? = nil, includeUntracked: Bool = false, recordPaths: Bool = false,
              clock: inout PhaseClock) -> Outcome {
         // Nodes are numbered in address order: the index then maps an address to its node with no
         // table between, and snapshots are written in their key order.
@@ -170,22 +171,11 @@ struct CollectableAnalysis {
             frozenNodes = untracked.seedCount
             clock.mark("untracked")
         }
-        var whyReport: WhyReport?, topSummary: RetentionSummary?
-        if why != nil || top != nil {
-            let retainers = RetainerAnalysis(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter, graph: heap,
-                                             typeOf: heapTypes, sizes: heapSizes, planner: planner, finder: finder,
-                                             details: StepDetails(memory: memory, layout: layout, symbols: symbols, interpreter: interpreter,
-                                                                  graph: heap, typeOf: heapTypes))
-            let (queries, _) = retainers.queries(frozen: Int32(graph.count)..<Int32(graph.count + frozenNodes))
-            if let why {
-                let namer = TypeNamer(objects: ObjectReader(memory: memory, layout: layout))
-                var (report, firstGarbage) = queries.why(why, info: { namer.info(for: $0) })
-                if let firstGarbage, let position = grouping.groups.firstIndex(where: { $0.nodes.contains(firstGarbage) }) {
-                    report.garbageCycle = cycles[position]
-                }
-                whyReport = report
-            }
-            if let top { topSummary = queries.top(top) }
+        var answers = RetainerAnswers()
+        if why != nil || top != nil || recordPaths {
+            answers = retainerAnswers(heap: heap, typeOf: heapTypes, sizes: heapSizes, frozen: Int32(graph.count)..<Int32(graph.count + frozenNodes),
+                                      why: why, top: top, recordPaths: recordPaths, grouping: grouping, cycles: cycles,
+                                      planner: planner, finder: finder)
             clock.mark("retainers")
         }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
@@ -193,7 +183,13 @@ struct CollectableAnalysis {
         for (index, group) in grouping.groups.enumerated() {
             cycles[index].heldBytes = group.nodes.reduce(0) { $0 + held.perGarbageNode[garbagePosition[$1]!] }
         }
-        cycles.sort { $0.heldBytes != $1.heldBytes ? $0.heldBytes > $1.heldBytes : $0.objects > $1.objects }
+        let ranked = cycles.indices.sorted { (cycles[$0].heldBytes, cycles[$0].objects) > (cycles[$1].heldBytes, cycles[$1].objects) }
+        cycles = ranked.map { cycles[$0] }
+        if answers.paths != nil {
+            for (rank, position) in ranked.enumerated() {
+                for node in grouping.groups[position].nodes { answers.paths!.cycleOf[node] = Int32(rank) }
+            }
+        }
         clock.mark("cycles")
         var set = CollectableSet(census: census, byGeneration: byGeneration,
                                  coverage: coverage,
@@ -206,7 +202,8 @@ struct CollectableAnalysis {
         set.bytesByType = held.ownByType
         set.untrackedBytes = held.untracked
         set.untrackedObjects = held.untrackedObjects
-        var outcome = Outcome(set: set, why: whyReport, top: topSummary)
+        var outcome = Outcome(set: set, why: answers.why, top: answers.top)
+        outcome.paths = answers.paths
         guard recordObjects else { return outcome }
         var collectable = [Bool](repeating: false, count: heap.count)
         for node in unreachable.nodes { collectable[Int(node)] = true }
@@ -223,6 +220,7 @@ struct CollectableAnalysis {
         var objects: HeapObjects?
         var why: WhyReport?
         var top: RetentionSummary?
+        var paths: HeapPaths?
     }
 
     /// The inexact objects, per type, that stand between suspected garbage and a verdict: assuming

@@ -247,7 +247,7 @@ public struct HeapReader: Sendable {
     /// size and references (`HeapCapture.objects`, for snapshots).
     public func analyse(_ lists: inout Lists, memory: CachedMemory, findCollectable: Bool, keepGenerationObjects: Bool,
                         recordObjects: Bool = false, why: WhyQuery? = nil, top: TopQuery? = nil, includeUntracked: Bool = false,
-                        traversal: TraversalOptions = TraversalOptions(),
+                        recordPaths: Bool = false, traversal: TraversalOptions = TraversalOptions(),
                         progress: ProgressHandler? = nil) -> HeapCapture {
         var clock = PhaseClock()
         var issues = lists.issues
@@ -255,6 +255,7 @@ public struct HeapReader: Sendable {
         var objects: HeapObjects?
         var whyReport: WhyReport?
         var topSummary: RetentionSummary?
+        var paths: HeapPaths?
         if findCollectable || recordObjects || why != nil || top != nil {
             var analysis = CollectableAnalysis(memory: memory, layout: layout, symbols: symbols)
             analysis.interpreter = interpreter
@@ -265,8 +266,9 @@ public struct HeapReader: Sendable {
             analysis.frozen = includeUntracked ? lists.frozen.addresses : []
             analysis.frozenTypes = includeUntracked ? lists.frozen.types : []
             let outcome = analysis.run(objects: &lists.tracked, generations: lists.generations, keepObjects: keepGenerationObjects,
-                                       recordObjects: recordObjects, why: why, top: top, includeUntracked: includeUntracked, clock: &clock)
-            (collectable, objects, whyReport, topSummary) = (outcome.set, outcome.objects, outcome.why, outcome.top)
+                                       recordObjects: recordObjects, why: why, top: top, includeUntracked: includeUntracked,
+                                       recordPaths: recordPaths, clock: &clock)
+            (collectable, objects, whyReport, topSummary, paths) = (outcome.set, outcome.objects, outcome.why, outcome.top, outcome.paths)
         }
         if keepGenerationObjects {
             for index in lists.generations.indices {
@@ -305,6 +307,13 @@ public struct HeapReader: Sendable {
                 }
             }
         }
+        if paths != nil, let objects {
+            // A snapshot answers `why` later: every type is named, and every class (printed by its name on a path).
+            let types = Set(objects.types)
+            let classTypes = types.filter { RetainerAnalysis.isType($0, memory: memory, layout: layout) }
+            for type in types { namer.info(for: type) }
+            for (address, type) in zip(objects.addresses, objects.types) where classTypes.contains(type) { namer.info(for: address) }
+        }
         if namer.unreadable > 0 { issues.notes.append("\(namer.unreadable) type object(s) could not be read") }
         clock.mark("names")
         var capture = HeapCapture(collector: lists.collector, generations: generations, permanent: lists.permanent,
@@ -312,6 +321,7 @@ public struct HeapReader: Sendable {
         capture.objects = objects
         capture.why = whyReport
         capture.top = topSummary
+        capture.paths = paths
         capture.permanentImmortal = lists.permanentImmortal
         capture.phases = lists.phases + clock.phases
         return capture

@@ -46,26 +46,32 @@ final class StepDetails {
 
     /// The detail of `node`, whose path continues to `next`.
     func detail(_ node: Int32, next: Int32) -> String? {
+        guard let (text, omittedBefore) = record(node) else { return nil }
+        return omittedBefore == graph.addresses[Int(next)] ? nil : text
+    }
+
+    /// The detail of `node` and the object before which a path leaves it out (0: none): a 3.8–3.10
+    /// generator's frame, whose own step names the function and line.
+    func record(_ node: Int32) -> (text: String, omittedBefore: UInt64)? {
         let type = typeOf[Int(node)], address = graph.addresses[Int(node)]
-        if type == frameType { return describer.describe(frameObject: address)?.detail }
+        if type == frameType { return describer.describe(frameObject: address).map { ($0.detail, 0) } }
         if type == functionType {
             // 2.7 functions have only a __name__.
             return (field("func_qualname", of: "PyFunction_Type") ?? field("func_name", of: "PyFunction_Type"))
-                .flatMap { string(at: address &+ UInt64($0)) }
+                .flatMap { string(at: address &+ UInt64($0)) }.map { ($0, 0) }
         }
         guard let symbol = generatorTypes[type] else { return nil }
         let f = layout.frames
         if let embedded = f.generatorInterpreterFrame, let stateField = f.generatorFrameState, let cleared = f.generatorFrameCleared {
             // 3.11+: the frame is embedded in the generator; once cleared it has no code to name.
             guard let state = try? memory.load(Int8.self, at: address &+ UInt64(stateField)), Int(state) < cleared else { return nil }
-            return describer.describe(interpreterFrame: address &+ UInt64(embedded))?.detail
+            return describer.describe(interpreterFrame: address &+ UInt64(embedded)).map { ($0.detail, 0) }
         }
-        // 3.8–3.10: the generator points to its frame object (NULL once finished). When the path goes
-        // on to that frame, the frame's step names the function and line: not said twice.
+        // 3.8–3.10: the generator points to its frame object (NULL once finished).
         guard let frameField = generatorField("frame", symbol), let frame = try? memory.word(at: address &+ UInt64(frameField)),
-              frame != 0, frame != graph.addresses[Int(next)] else { return nil }
+              frame != 0 else { return nil }
         let name = generatorField("qualname", symbol).flatMap { string(at: address &+ UInt64($0)) }
-        return describer.describe(frameObject: frame, name: name)?.detail
+        return describer.describe(frameObject: frame, name: name).map { ($0.detail, frame) }
     }
 
     /// A `str` pointed to from `slot`.

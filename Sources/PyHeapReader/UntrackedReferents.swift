@@ -1,5 +1,6 @@
 import CPythonLayouts
 import HeapGraph
+import HeapModel
 import RemoteMemory
 
 /// The objects outside the collected generations, reached through the references of tracked ones: the
@@ -144,7 +145,8 @@ struct UntrackedReferents {
         typeOf += types
         sizes += self.sizes
         return ObjectGraph(addresses: graph.addresses + addresses, refcounts: graph.refcounts + refcounts,
-                           generations: graph.generations + [UInt8](repeating: Self.generation, count: addresses.count),
+                           generations: graph.generations + [UInt8](repeating: HeapObjects.permanent, count: seedCount)
+                               + [UInt8](repeating: Self.generation, count: addresses.count - seedCount),
                            exact: graph.exact + [Bool](repeating: true, count: addresses.count), starts: starts, targets: targets)
     }
 

@@ -1,33 +1,6 @@
-/// The `refs` column: a JSON array of object addresses (`id()`), e.g. `[140234,140562]`, so that
-/// stock SQLite can expand it (`json_each`). Written and read here by hand: a million objects'
-/// worth must take milliseconds.
+/// Schema 1's `refs` column: a JSON array of object addresses (`id()`), e.g. `[140234,140562]`.
+/// Read here by hand: a million objects' worth must take milliseconds.
 enum JSONIntegers {
-    /// `[a,b,...]` of the addresses of `positions` (object positions into `addresses`).
-    static func append(addressesOf positions: Slice<UnsafeBufferPointer<Int32>>, in addresses: UnsafeBufferPointer<UInt64>,
-                       to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "["))
-        var first = true
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, no allocation
-        for position in positions {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            var number = addresses[Int(position)]
-            withUnsafeMutableBytes(of: &digits) { scratch in
-                var count = 0
-                repeat {
-                    scratch[count] = UInt8(ascii: "0") + UInt8(number % 10)
-                    number /= 10
-                    count += 1
-                } while number > 0
-                while count > 0 {
-                    count -= 1
-                    out.append(scratch[count])
-                }
-            }
-        }
-        out.append(UInt8(ascii: "]"))
-    }
-
     /// Appends the non-negative integers of a `[a,b,...]` array, each below 2^63, to `out`;
     /// false (and `out` unchanged) when the text is anything else.
     static func parse(_ text: UnsafeRawBufferPointer, into out: inout [UInt64]) -> Bool {

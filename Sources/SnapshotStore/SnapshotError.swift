@@ -17,7 +17,7 @@ public enum SnapshotError: Error, Equatable, CustomStringConvertible {
         case let .notASnapshot(path): return "\(path) is not a pyinspect snapshot"
         case let .corrupt(path, reason): return "snapshot \(path) is damaged: \(reason)"
         case let .unsupportedSchema(path, schema):
-            return "snapshot \(path) has schema \(schema); this pyinspect reads \(SnapshotSchema.name) (upgrade pyinspect)"
+            return "snapshot \(path) has schema \(schema); this pyinspect reads \(SnapshotSchema.readable.joined(separator: " and ")) (upgrade pyinspect)"
         case let .sqlite(message): return "sqlite: \(message)"
         }
     }

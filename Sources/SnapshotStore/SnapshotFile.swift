@@ -1,7 +1,7 @@
 import HeapModel
 import OutputFiles
 
-/// Writes and reads snapshot files (schema `SnapshotSchema.name`).
+/// Writes snapshot files (schema `SnapshotSchema.name`) and reads them back (SnapshotReader).
 public enum SnapshotFile {
     // MARK: - Writing
 
@@ -43,7 +43,9 @@ public enum SnapshotFile {
         try database.execute(SnapshotSchema.tables)
         try writeMeta(snapshot, database)
         let typeIDs = try writeTypes(snapshot, database)
-        try writeObjects(snapshot.objects, typeIDs: typeIDs, database)
+        try writeObjects(snapshot, typeIDs: typeIDs, database)
+        try writeEdges(snapshot.objects, database)
+        try writePaths(snapshot.paths, database)
         try writeGarbage(snapshot.garbage, typeIDs: typeIDs, database)
         try writeCycles(snapshot.cycles, database)
         try database.execute(SnapshotSchema.views)
@@ -55,6 +57,9 @@ public enum SnapshotFile {
         var meta = snapshot.meta
         meta["schema"] = SnapshotSchema.name
         meta["object_count"] = String(snapshot.objects.count)
+        meta["edge_count"] = String(snapshot.objects.targets.count)
+        meta["untracked_count"] = String(snapshot.objects.generations.lazy.filter { $0 == HeapObjects.untracked }.count)
+        meta["has_paths"] = snapshot.paths == nil ? "0" : "1"
         let insert = try database.prepare("INSERT INTO meta (key, value) VALUES (?, ?)")
         for key in meta.keys.sorted() {
             insert.bind(1, key)
@@ -86,70 +91,86 @@ public enum SnapshotFile {
         return ids
     }
 
-    /// Rows go in 64 at a time: one statement step per 64 objects, not per object.
-    private static let rowsPerInsert = 64
-
-    /// Objects in address order (the table's key, so each insert appends), references as the
-    /// addresses they point at. The columns are read through raw buffers: this loop runs a million times.
-    private static func writeObjects(_ objects: HeapObjects, typeIDs: [UInt64: Int], _ database: SQLiteDatabase) throws(SnapshotError) {
-        func statement(rows: Int) throws(SnapshotError) -> SQLiteStatement {
-            let values = Array(repeating: "(?,?,?,?,?,?,?)", count: rows).joined(separator: ",")
-            return try database.prepare("INSERT INTO objects (address, type_id, generation, size, refcount, collectable, refs) VALUES \(values)")
-        }
-        let full = try statement(rows: rowsPerInsert)
-        let last = objects.count % rowsPerInsert == 0 ? full : try statement(rows: objects.count % rowsPerInsert)
-        let order = objects.addresses.indices.sorted { objects.addresses[$0] < objects.addresses[$1] }
+    /// Objects in node order (their `id`), with each one's retainer, label and root when the
+    /// snapshot has paths.
+    private static func writeObjects(_ snapshot: HeapSnapshot, typeIDs: [UInt64: Int], _ database: SQLiteDatabase) throws(SnapshotError) {
+        let objects = snapshot.objects, paths = snapshot.paths
+        var rows = IntegerRows(database, table: "objects", columns: ["id", "address", "type_id", "generation", "size", "refcount", "collectable",
+                                                                     "retainer", "label_id", "root_id", "cycle"])
         // Each object's type id, looked up once per run of one type.
-        var typeIDOf = [Int](repeating: 0, count: objects.count)
         var lastType: UInt64 = 0, lastID = typeIDs[0] ?? 0
         for index in 0..<objects.count {
             if objects.types[index] != lastType || index == 0 {
                 lastType = objects.types[index]
                 lastID = typeIDs[lastType] ?? 0
             }
-            typeIDOf[index] = lastID
+            let generation = objects.generations[index]
+            try rows.add(index)
+            try rows.add(Int64(bitPattern: objects.addresses[index]))
+            try rows.add(lastID)
+            try rows.add(generation == HeapObjects.untracked ? nil : Int64(generation))
+            try rows.add(objects.sizes[index])
+            try rows.add(objects.refcounts[index])
+            try rows.add(objects.collectable[index] ? 1 : 0)
+            let retainer = paths.map { Int64($0.retainerOf[index]) } ?? -1
+            try rows.add(retainer >= 0 ? retainer : nil)
+            let label = paths.map { Int64($0.labelOf[index]) } ?? -1
+            try rows.add(label >= 0 ? label : nil)
+            let root = paths.map { Int64($0.sourceOf[index]) } ?? -1
+            try rows.add(root >= 0 ? root : nil)
+            try rows.add(paths?.cycleOf[Int32(index)].map { Int64($0) + 1 })
         }
-        var refs: [UInt8] = []
-        refs.reserveCapacity(1 << 16)
-        var ends = [Int](repeating: 0, count: rowsPerInsert)
-        var failure: SnapshotError?
-        objects.addresses.withUnsafeBufferPointer { addresses in
-        objects.starts.withUnsafeBufferPointer { starts in
-        objects.targets.withUnsafeBufferPointer { targets in
-            var first = 0
-            while first < objects.count && failure == nil {
-                let count = min(rowsPerInsert, objects.count - first)
-                let insert = count == rowsPerInsert ? full : last
-                refs.removeAll(keepingCapacity: true)
-                for row in 0..<count {
-                    let index = order[first + row]
-                    JSONIntegers.append(addressesOf: targets[Int(starts[index])..<Int(starts[index + 1])], in: addresses, to: &refs)
-                    ends[row] = refs.count
-                }
-                refs.withUnsafeBytes { text in
-                    var start = 0
-                    for row in 0..<count {
-                        let index = order[first + row]
-                        let column = Int32(row * 7)
-                        insert.bind(column + 1, Int64(bitPattern: addresses[index]))
-                        insert.bind(column + 2, typeIDOf[index])
-                        insert.bind(column + 3, Int(objects.generations[index]))
-                        insert.bind(column + 4, objects.sizes[index])
-                        insert.bind(column + 5, objects.refcounts[index])
-                        insert.bind(column + 6, objects.collectable[index] ? 1 : 0)
-                        // Valid until the step below returns.
-                        insert.bind(column + 7, utf8: UnsafeRawBufferPointer(rebasing: text[start..<ends[row]]))
-                        start = ends[row]
-                    }
-                    do throws(SnapshotError) { try insert.step() } catch { failure = error }
-                }
-                insert.reset()
-                first += count
+        try rows.finish()
+    }
+
+    /// Every reference, in `tp_traverse` order (`position` from 0 per object).
+    private static func writeEdges(_ objects: HeapObjects, _ database: SQLiteDatabase) throws(SnapshotError) {
+        var rows = IntegerRows(database, table: "edges", columns: ["source", "position", "target"])
+        for index in 0..<objects.count {
+            for (position, target) in objects.references(of: index).enumerated() {
+                try rows.add(index)
+                try rows.add(position)
+                try rows.add(Int(target))
             }
         }
+        try rows.finish()
+    }
+
+    /// Labels, roots (the named sources, then the permanent generation, what is held from outside
+    /// and immortal objects, as `why` numbers them) and details.
+    private static func writePaths(_ paths: HeapPaths?, _ database: SQLiteDatabase) throws(SnapshotError) {
+        guard let paths else { return }
+        let labels = try database.prepare("INSERT INTO labels (id, kind, name, number, text) VALUES (?, ?, ?, ?, ?)")
+        for (id, label) in paths.labels.enumerated() {
+            let row = EdgeLabelCodec.row(label)
+            labels.bind(1, id)
+            labels.bind(2, row.kind)
+            if let name = row.name { labels.bind(3, name) } else { labels.bindNull(3) }
+            if let number = row.number { labels.bind(4, number) } else { labels.bindNull(4) }
+            labels.bind(5, row.text)
+            try labels.step()
+            labels.reset()
         }
+        let roots = try database.prepare("INSERT INTO roots (id, kind, name, object) VALUES (?, ?, ?, ?)")
+        let fixed = [RootName.permanent, RootName.outside(immortal: false), RootName.outside(immortal: true)]
+        let rows: [(RootName, Int?)] = paths.sources.map { ($0.name, Int($0.node)) } + fixed.map { ($0, nil) }
+        for (id, root) in rows.enumerated() {
+            roots.bind(1, id)
+            roots.bind(2, root.0.kind.rawValue)
+            roots.bind(3, root.0.text)
+            if let node = root.1 { roots.bind(4, node) } else { roots.bindNull(4) }
+            try roots.step()
+            roots.reset()
         }
-        if let failure { throw failure }
+        let details = try database.prepare("INSERT INTO details (object, text, omitted_before) VALUES (?, ?, ?)")
+        for node in paths.details.keys.sorted() {
+            let detail = paths.details[node]!
+            details.bind(1, Int(node))
+            details.bind(2, detail.text)
+            if detail.omittedBefore >= 0 { details.bind(3, Int(detail.omittedBefore)) } else { details.bindNull(3) }
+            try details.step()
+            details.reset()
+        }
     }
 
     private static func writeGarbage(_ garbage: [ObjectRef], typeIDs: [UInt64: Int], _ database: SQLiteDatabase) throws(SnapshotError) {
@@ -164,145 +185,16 @@ public enum SnapshotFile {
     }
 
     private static func writeCycles(_ cycles: [SnapshotCycle], _ database: SQLiteDatabase) throws(SnapshotError) {
-        let insert = try database.prepare("INSERT INTO cycles (rank, count, objects, held_bytes, path) VALUES (?, ?, ?, ?, ?)")
+        let insert = try database.prepare("INSERT INTO cycles (rank, count, objects, held_bytes, path, qualified_path) VALUES (?, ?, ?, ?, ?, ?)")
         for (rank, cycle) in cycles.enumerated() {
             insert.bind(1, rank + 1)
             insert.bind(2, cycle.count)
             insert.bind(3, cycle.objects)
             insert.bind(4, cycle.heldBytes)
             insert.bind(5, cycle.path)
+            insert.bind(6, cycle.qualifiedPath ?? cycle.path)
             try insert.step()
             insert.reset()
         }
     }
-
-    // MARK: - Reading
-
-    /// Reads a snapshot, objects in address order. Without `references` the objects' references are
-    /// not parsed (what `diff` needs is faster without them): `starts` is all zeros and `targets` empty.
-    public static func read(_ path: String, references: Bool = true) throws(SnapshotError) -> HeapSnapshot {
-        try SnapshotHeader.validate(path)
-        let database = try SQLiteDatabase(path: path, create: false)
-        do {
-            return try readContents(path, database, references: references)
-        } catch {
-            switch error {
-            case let .sqlite(message): throw .corrupt(path: path, reason: message)
-            default: throw error
-            }
-        }
-    }
-
-    private static func readContents(_ path: String, _ database: SQLiteDatabase, references: Bool) throws(SnapshotError) -> HeapSnapshot {
-        var meta: [String: String] = [:]
-        let metaRows = try database.prepare("SELECT key, value FROM meta")
-        while try metaRows.step() { meta[metaRows.text(0)] = metaRows.text(1) }
-        guard let schema = meta["schema"] else { throw .notASnapshot(path: path) }
-        guard schema == SnapshotSchema.name else { throw .unsupportedSchema(path: path, schema: schema) }
-        guard let expected = meta["object_count"].flatMap({ Int($0) }), expected >= 0 else {
-            throw .corrupt(path: path, reason: "no object count")
-        }
-
-        var types: [UInt64: TypeInfo] = [:]
-        var typeAddress = TypeIDs()
-        let typeRows = try database.prepare("SELECT id, address, name, qualified, tp_name, heap_type FROM types")
-        while try typeRows.step() {
-            let address = UInt64(bitPattern: typeRows.int64(1))
-            typeAddress[typeRows.int(0)] = address
-            types[address] = TypeInfo(address: address, name: typeRows.text(2), qualified: typeRows.text(3),
-                                      tpName: typeRows.text(4), isHeapType: typeRows.int(5) != 0)
-        }
-
-        var addresses: [UInt64] = [], objectTypes: [UInt64] = [], generations: [UInt8] = [], sizes: [Int] = []
-        var refcounts: [Int64] = [], collectable: [Bool] = [], starts: [Int32] = [0], targets: [Int32] = []
-        addresses.reserveCapacity(expected)
-        objectTypes.reserveCapacity(expected)
-        generations.reserveCapacity(expected)
-        sizes.reserveCapacity(expected)
-        refcounts.reserveCapacity(expected)
-        collectable.reserveCapacity(expected)
-        starts.reserveCapacity(expected + 1)
-        let rows = try database.prepare(references
-            ? "SELECT address, type_id, generation, size, refcount, collectable, refs FROM objects ORDER BY address"
-            : "SELECT address, type_id, generation, size, refcount, collectable FROM objects ORDER BY address")
-        var referenced: [UInt64] = []
-        while try rows.step() {
-            let address = UInt64(bitPattern: rows.int64(0))
-            guard addresses.count < expected else { throw .corrupt(path: path, reason: "more than \(expected) objects") }
-            guard let type = typeAddress[rows.int(1)] else { throw .corrupt(path: path, reason: "object 0x\(String(address, radix: 16)) names no type") }
-            let generation = rows.int(2)
-            guard (0...2).contains(generation) else {
-                throw .corrupt(path: path, reason: "object 0x\(String(address, radix: 16)) is in generation \(generation)")
-            }
-            addresses.append(address)
-            objectTypes.append(type)
-            generations.append(UInt8(generation))
-            sizes.append(rows.int(3))
-            refcounts.append(rows.int64(4))
-            collectable.append(rows.int(5) != 0)
-            if references {
-                guard JSONIntegers.parse(rows.utf8(6), into: &referenced) else {
-                    throw .corrupt(path: path, reason: "object 0x\(String(address, radix: 16)) has malformed references")
-                }
-            }
-            starts.append(Int32(clamping: referenced.count))
-        }
-        guard addresses.count == expected else {
-            throw .corrupt(path: path, reason: "\(addresses.count) of \(expected) objects")
-        }
-        if references {
-            // References name objects by address; the model numbers them by position. The rows came
-            // in address order, so a position is found by binary search: no table of a million
-            // entries to build and miss in (this runs for `diff` too, which checks every reference).
-            guard zip(addresses, addresses.dropFirst()).allSatisfy({ $0 < $1 }) else {
-                throw .corrupt(path: path, reason: "objects are not in address order, or one appears twice")
-            }
-            targets.reserveCapacity(referenced.count)
-            try addresses.withUnsafeBufferPointer { (sorted) throws(SnapshotError) in
-                for address in referenced {
-                    var low = 0, high = sorted.count
-                    while low < high {
-                        let middle = (low + high) / 2
-                        if sorted[middle] < address { low = middle + 1 } else { high = middle }
-                    }
-                    guard low < sorted.count, sorted[low] == address else {
-                        throw .corrupt(path: path, reason: "a reference to 0x\(String(address, radix: 16)), which is not in the snapshot")
-                    }
-                    targets.append(Int32(low))
-                }
-            }
-        }
-
-        var garbage: [ObjectRef] = []
-        let garbageRows = try database.prepare("SELECT address, type_id FROM garbage ORDER BY position")
-        while try garbageRows.step() {
-            garbage.append(ObjectRef(address: UInt64(bitPattern: garbageRows.int64(0)), type: typeAddress[garbageRows.int(1)] ?? 0))
-        }
-        var cycles: [SnapshotCycle] = []
-        let cycleRows = try database.prepare("SELECT count, objects, held_bytes, path FROM cycles ORDER BY rank")
-        while try cycleRows.step() {
-            cycles.append(SnapshotCycle(count: cycleRows.int(0), objects: cycleRows.int(1), heldBytes: cycleRows.int(2), path: cycleRows.text(3)))
-        }
-        let objects = HeapObjects(addresses: addresses, types: objectTypes, generations: generations, sizes: sizes,
-                                  refcounts: refcounts, collectable: collectable, starts: starts, targets: targets)
-        return HeapSnapshot(meta: meta, objects: objects, types: types, garbage: garbage, cycles: cycles)
-    }
 }
-
-/// Type ids to type addresses. The writer numbers types 0, 1, 2 ...: an array, looked up once per
-/// object without hashing; a damaged file's other ids still resolve, through a dictionary.
-struct TypeIDs {
-    private var dense: [UInt64?] = []
-    private var other: [Int: UInt64] = [:]
-    private static let denseLimit = 1 << 20
-
-    subscript(id: Int) -> UInt64? {
-        get { id >= 0 && id < dense.count ? dense[id] : other[id] }
-        set {
-            guard id >= 0, id < Self.denseLimit else { other[id] = newValue; return }
-            if id >= dense.count { dense += Array(repeating: nil, count: id + 1 - dense.count) }
-            dense[id] = newValue
-        }
-    }
-}
-

@@ -45,7 +45,7 @@ enum PyInspectExit: Int32, CaseIterable {
         case .noSuchCycle: return "--cycle names a cycle shape the report does not have"
         case .graphvizMissing: return "--format svg needs Graphviz's `dot`, which is not installed"
         case .badSnapshot: return "the file is not a pyinspect snapshot, or it is truncated or damaged"
-        case .newerSnapshot: return "the snapshot was written by a newer pyinspect (unknown schema)"
+        case .newerSnapshot: return "the snapshot was written by a newer pyinspect (unknown schema), or is too old for the command (schema 1: no retainer paths)"
         case .pauseLimit: return "the read could not finish within --max-pause; the target was resumed"
         case .traversalDisagreement: return "--verify-traversal found a native plan that disagrees with the type's own tp_traverse"
         case .noSuchObject: return "`why` names an address that is no tracked object, or a type no tracked object has"

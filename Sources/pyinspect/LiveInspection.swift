@@ -21,6 +21,8 @@ struct InspectionOptions {
     var top: TopQuery?
     /// Also record the untracked objects tracked ones reach, with their sizes (`top`, `why`).
     var includeUntracked = false
+    /// Also record what a snapshot needs to answer `why` and `top` later (with `includeUntracked`).
+    var recordPaths = false
     /// A target caught in the middle of a collection is resumed and read again, this many times at most.
     var maxAttempts = 25
     var retryDelaySeconds = 0.02
@@ -98,7 +100,7 @@ enum LiveInspection {
                 var capture = reader.analyse(&lists, memory: snapshot, findCollectable: options.findCollectable,
                                              keepGenerationObjects: options.keepGenerationObjects,
                                              recordObjects: options.recordObjects, why: options.why, top: options.top,
-                                             includeUntracked: options.includeUntracked, traversal: options.traversal,
+                                             includeUntracked: options.includeUntracked, recordPaths: options.recordPaths, traversal: options.traversal,
                                              progress: progress.handler)
                 // Retried attempts add up under one name each.
                 var merged: [(name: String, seconds: Double)] = []

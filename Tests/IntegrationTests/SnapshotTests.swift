@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// Snapshots, diffs, export and check against a live target that handles simulated requests on
-/// command, each leaving exactly one Session + list alive and one Request <-> Handler cycle.
+/// command, each leaving exactly one Session + list + str alive and one Request <-> Handler cycle
+/// holding a bytes body, and that grows a dict of untracked payloads on command.
 @Suite("snapshot, diff, export, check")
 struct SnapshotTests {
     func startService(_ interpreter: Interpreter) throws -> TargetProcess {
@@ -28,6 +29,7 @@ struct SnapshotTests {
         try snapshot(service.pid, a)
         let k = 7
         #expect(try service.command("requests \(k)") == "DONE \(5 + k)")
+        let sizes = try service.command("sizes").split(separator: " ").dropFirst().map { Int($0)! }
         try snapshot(service.pid, b)
 
         let result = try runCLI(["diff", a, b, "--format", "json"])
@@ -40,21 +42,71 @@ struct SnapshotTests {
             let change = try J.object(entry, "growth entry")
             growth[try J.string(change["type"], "type")] = try J.int(change["delta"], "delta")
         }
-        #expect(growth == ["Session": k, "list": k, "Request": k, "Handler": k])
+        // Untracked objects count: each request's name (str) and body (bytes); the count's int is replaced, not added.
+        let text = "str", body = interpreter.series == "2.7" ? "str" : "bytes"
+        var expected = ["Session": k, "list": k, "Request": k, "Handler": k]
+        expected[text, default: 0] += k
+        expected[body, default: 0] += k
+        #expect(growth == expected, "\(interpreter)")
         let newObjects = try J.object(diff["new_objects"], "new_objects")
-        #expect(try J.counts(newObjects["by_type"], "new_objects.by_type") == ["Session": k, "list": k])
+        #expect(try J.counts(newObjects["by_type"], "new_objects.by_type") == ["Session": k, "list": k, text: k, "int": 1], "\(interpreter)")
         let newGarbage = try J.object(diff["new_collectable"], "new_collectable")
-        #expect(try J.counts(newGarbage["by_type"], "new_collectable.by_type") == ["Request": k, "Handler": k])
-        #expect(try J.int(newGarbage["count"], "new_collectable.count") == 2 * k)
-        #expect(try J.int(J.object(diff["gone"], "gone")["count"], "gone.count") == 0)
+        #expect(try J.counts(newGarbage["by_type"], "new_collectable.by_type") == ["Request": k, "Handler": k, body: k], "\(interpreter)")
+        #expect(try J.int(newGarbage["count"], "new_collectable.count") == 3 * k)
+        let gone = try J.object(diff["gone"], "gone")
+        #expect(try J.int(gone["count"], "gone.count") == 1 && J.counts(gone["by_type"], "gone.by_type") == ["int": 1], "\(gone)")
         let before = try J.object(diff["totals_before"], "totals_before"), after = try J.object(diff["totals_after"], "totals_after")
-        #expect(try J.int(after["objects"], "objects") - J.int(before["objects"], "objects") == 4 * k)
-        #expect(try J.int(after["collectable"], "collectable") - J.int(before["collectable"], "collectable") == 2 * k)
+        #expect(try J.int(after["objects"], "objects") - J.int(before["objects"], "objects") == 6 * k)
+        #expect(try J.int(after["collectable"], "collectable") - J.int(before["collectable"], "collectable") == 3 * k)
+        // What holds the new objects, by path; SESSIONS grew in place to the size the target gives.
+        let retainers = try J.array(diff["new_retainers"], "new_retainers").map { try J.object($0, "retainer") }
+        let paths = Dictionary(try retainers.map { (try J.string($0["text"], "text"), try J.int($0["count"], "count")) }, uniquingKeysWith: +)
+        #expect(paths == ["module __main__ .SESSIONS -> list[*] -> Session": k, "module __main__ .SESSIONS -> list[*] -> Session.cache -> list": k,
+                          "module __main__ .SESSIONS -> list[*] -> Session.number -> \(text)": k, "module __main__ .HANDLED -> list[0] -> int": 1],
+                "\(interpreter): \(retainers)")
+        let grown = try J.array(diff["grown"], "grown").map { try J.object($0, "grown") }
+        #expect(try grown.contains { try J.string($0["address"], "address") == "0x" + String(sizes[0], radix: 16) && J.int($0["bytes_after"], "after") == sizes[1] },
+                "\(interpreter): \(grown) \(sizes)")
 
-        let text = try runCLI(["diff", a, b])
-        try #require(text.status == .exited(0), "\(text)")
-        #expect(text.stdout.contains("new collectable garbage: \(2 * k) objects"))
+        let printed = try runCLI(["diff", a, b])
+        try #require(printed.status == .exited(0), "\(printed)")
+        #expect(printed.stdout.contains("new collectable garbage: \(3 * k) objects"))
+        #expect(printed.stdout.contains("  +\(k) Session retained ") && printed.stdout.contains(": module __main__ .SESSIONS -> list[*] -> Session\n"), "\(printed)")
         #expect(processState(service.pid) != "t" && processState(service.pid) != "T")
+    }
+
+    @Test("a dict of untracked payloads that grows: diff counts its str keys and bytes, names its path, and the dict grew in place",
+          arguments: Interpreters.installed)
+    func untrackedGrowth(_ interpreter: Interpreter) throws {
+        let service = try startService(interpreter)
+        defer { service.stop() }
+        #expect(try service.command("blobs 100") == "DONE 100")
+        let a = service.directory + "/a.db", b = service.directory + "/b.db"
+        let before = try service.command("sizes").split(separator: " ").dropFirst().map { Int($0)! }
+        try snapshot(service.pid, a)
+        let k = 40_000
+        #expect(try service.command("blobs \(k)") == "DONE \(100 + k)")
+        let after = try service.command("sizes").split(separator: " ").dropFirst().map { Int($0)! }
+        try snapshot(service.pid, b)
+        let result = try runCLI(["diff", a, b, "--format", "json"])
+        try #require(result.status == .exited(0), "\(result)")
+        let diff = try parseJSONObject(Data(result.stdout.utf8), what: "diff")
+        let body = interpreter.series == "2.7" ? "str" : "bytes"
+        var growth: [String: Int] = [:], bodyBytes = 0
+        for entry in try J.array(diff["growth"], "growth") {
+            let change = try J.object(entry, "growth entry")
+            growth[try J.string(change["type"], "type")] = try J.int(change["delta"], "delta")
+            if try J.string(change["type"], "type") == "bytes" { bodyBytes = try J.int(change["bytes_delta"], "bytes_delta") }
+        }
+        #expect(growth == (body == "str" ? ["str": 2 * k] : ["str": k, "bytes": k]), "\(interpreter): \(growth)")
+        if body == "bytes" { #expect(bodyBytes == k * after[4], "\(interpreter)") }
+        let grown = try J.object(try J.array(diff["grown"], "grown").first, "grown")
+        #expect(try J.string(grown["address"], "address") == "0x" + String(after[2], radix: 16) && J.int(grown["bytes_before"], "before") == before[3]
+                && J.int(grown["bytes_after"], "after") == after[3], "\(interpreter): \(grown) \(before) \(after)")
+        let retainers = try J.array(diff["new_retainers"], "new_retainers").map { try J.object($0, "retainer") }
+        let paths = Dictionary(try retainers.map { (try J.string($0["text"], "text"), try J.int($0["count"], "count")) }, uniquingKeysWith: +)
+        let keyPath = "module __main__ .BLOBS -> dict.<key> -> str", valuePath = "module __main__ .BLOBS -> dict[<str>] -> \(body)"
+        #expect(paths == [keyPath: k, valuePath: k], "\(interpreter): \(retainers)")
     }
 
     @Test("a snapshot holds what attach reports, and export writes it back as JSON lines", arguments: Interpreters.installed.filter { $0.series != "2.7" }.prefix(2))
@@ -71,7 +123,7 @@ struct SnapshotTests {
         let export = try runCLI(["export", file, "--format", "json"])
         try #require(export.status == .exited(0), "\(export)")
         var objects = 0, collectableIDs = Set<String>(), header: [String: Any] = [:]
-        var ids = Set<String>(), refs: [[String]] = []
+        var ids = Set<String>(), refs: [[String]] = [], untracked = 0, tracked = 0, permanent = 0
         for line in export.stdout.split(separator: "\n") {
             let record = try parseJSONObject(Data(line.utf8), what: "export line")
             switch try J.string(record["record"], "record") {
@@ -80,14 +132,16 @@ struct SnapshotTests {
                 objects += 1
                 ids.insert(try J.string(record["address"], "address"))
                 refs.append(try J.strings(record["refs"], "refs"))
+                if record["generation"] is NSNull { untracked += 1 } else if try J.int(record["generation"], "generation") <= 2 { tracked += 1 } else { permanent += 1 }
                 if try J.bool(record["collectable"], "collectable") { collectableIDs.insert(try J.string(record["address"], "address")) }
             default: break
             }
         }
-        #expect(try J.string(header["schema"], "schema") == "pyinspect-snapshot/1")
+        #expect(try J.string(header["schema"], "schema") == "pyinspect-snapshot/2")
         #expect(try J.string(header["pid"], "pid") == String(service.pid))
-        let tracked = try J.array(report["generations"], "generations").reduce(0) { $0 + (try J.int(J.object($1, "generation")["count"], "count")) }
-        #expect(objects == tracked)
+        let generations = try J.array(report["generations"], "generations").reduce(0) { $0 + (try J.int(J.object($1, "generation")["count"], "count")) }
+        #expect(tracked == generations && String(untracked) == header["untracked_count"] as? String && objects == tracked + untracked + permanent
+                && permanent <= Int(header["permanent_count"] as? String ?? "") ?? -1, "\(header)")
         #expect(ids.count == objects)
         #expect(refs.allSatisfy { $0.allSatisfy { ids.contains($0) } })
         #expect(collectableIDs == reportIDs)
@@ -97,8 +151,16 @@ struct SnapshotTests {
             "SELECT t.name, COUNT(*) FROM objects o JOIN types t ON t.id = o.type_id WHERE o.collectable GROUP BY t.name ORDER BY t.name"])
         #expect(sql.stdout == "Handler|3\nRequest|3\n", "\(sql)")
         let held = try runProgram(["/usr/bin/sqlite3", file,
-            "SELECT COUNT(*) FROM objects o, json_each(o.refs) r JOIN objects t ON t.address = r.value WHERE o.collectable AND t.collectable"])
+            "SELECT COUNT(*) FROM edges e JOIN objects s ON s.id = e.source JOIN objects t ON t.id = e.target WHERE s.collectable AND t.collectable"])
         #expect(held.stdout == "6\n", "\(held)")  // Request -> Handler and Handler -> Request, three times
+        // The documented walk up `retainer` spells a Session's path from its root.
+        let walk = try runProgram(["/usr/bin/sqlite3", file, """
+            WITH RECURSIVE up(id, depth) AS (SELECT (SELECT o.id FROM objects o JOIN types t ON t.id = o.type_id WHERE t.name = 'Session' LIMIT 1), 0
+                                             UNION ALL SELECT o.retainer, depth + 1 FROM up JOIN objects o ON o.id = up.id WHERE o.retainer IS NOT NULL)
+            SELECT group_concat(coalesce(l.text, r.name), ' ') FROM (SELECT * FROM up ORDER BY depth DESC) u JOIN objects o ON o.id = u.id
+                LEFT JOIN labels l ON l.id = o.label_id LEFT JOIN roots r ON r.id = o.root_id AND o.retainer IS NULL
+            """])
+        #expect(walk.stdout.hasPrefix("module __main__ .SESSIONS [") && walk.stdout.hasSuffix("]\n"), "\(walk)")
     }
 
     @Test("broken snapshot files: one line and a documented exit code")
@@ -117,12 +179,12 @@ struct SnapshotTests {
         try Data().write(to: URL(fileURLWithPath: empty))
         let future = service.directory + "/future.db"
         try data.write(to: URL(fileURLWithPath: future))
-        let bump = try runProgram(["/usr/bin/sqlite3", future, "PRAGMA user_version = 2"])
+        let bump = try runProgram(["/usr/bin/sqlite3", future, "PRAGMA user_version = 3"])
         try #require(bump.status == .exited(0), "\(bump)")
 
         for (file, code, words) in [(truncated, 22, "truncated"), (noise, 22, "not a pyinspect snapshot"), (empty, 22, "not a pyinspect snapshot"),
-                                    (service.directory + "/missing.db", 22, "No such file"), (future, 23, "pyinspect-snapshot/2")] {
-            for argv in [["export", file], ["diff", good, file]] {
+                                    (service.directory + "/missing.db", 22, "No such file"), (future, 23, "pyinspect-snapshot/3")] {
+            for argv in [["export", file], ["diff", good, file], ["why", file, "Session"], ["top", file]] {
                 let result = try runCLI(argv)
                 #expect(result.status == .exited(Int32(code)), "\(result)")
                 #expect(result.stderr.hasPrefix("pyinspect: ") && result.stderr.split(separator: "\n").count == 1, "\(result)")

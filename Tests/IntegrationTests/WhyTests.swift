@@ -125,6 +125,32 @@ struct WhyTests {
         #expect(target.process.stop() == .exited(0))
     }
 
+    @Test("why and top on a snapshot answer exactly as on the process (gc.freeze() too)",
+          arguments: Interpreters.installed.flatMap { interpreter in [(interpreter, false)] + (["2.7", "3.6"].contains(interpreter.series) ? [] : [(interpreter, true)]) })
+    func snapshotAnswersAsTheProcess(_ interpreter: Interpreter, freeze: Bool) throws {
+        let target = try start(interpreter, freeze: freeze)
+        defer { target.process.stop() }
+        let pid = String(target.process.pid), file = try makeTempDirectory() + "/why.db"
+        let taken = try runCLI(["snapshot", pid, "-o", file])
+        try #require(taken.status == .exited(0), "\(taken)")
+        // What differs between two reads of one paused process: how long each paused it, and the target's RSS.
+        func answer(_ argv: [String]) throws -> [String: Any] {
+            let result = try runCLI(argv + ["--format", "json"])
+            try #require(result.status == .exited(0), "\(argv): \(result)")
+            var document = try parseJSONObject(Data(result.stdout.utf8), what: argv.joined(separator: " "))
+            for key in ["pause_seconds", "phases", "target_resident_bytes", "target_resident_anonymous_bytes"] { document[key] = nil }
+            return document
+        }
+        for name in ["CachedItem", "ClassHeld", "ClosureHeld", "LruResult", "Logger", "AtexitHeld", "ThreadHeld", "Orphan", "dict", "str"]
+        where interpreter.series != "2.7" || name != "LruResult" {
+            let live = try answer(["why", pid, name]), offline = try answer(["why", file, name])
+            #expect(NSDictionary(dictionary: live).isEqual(to: offline), "\(interpreter) \(name): \(live) vs \(offline)")
+        }
+        let live = try answer(["top", pid]), offline = try answer(["top", file])
+        #expect(NSDictionary(dictionary: live).isEqual(to: offline), "\(interpreter) top: \(live) vs \(offline)")
+        #expect(target.process.stop() == .exited(0))
+    }
+
     @Test("one object by address; dict keys only with --values; dot", arguments: Interpreters.primary)
     func oneObject(_ interpreter: Interpreter) throws {
         let target = try start(interpreter)

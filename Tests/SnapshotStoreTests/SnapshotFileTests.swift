@@ -14,9 +14,16 @@ import Testing
             0xA0: TypeInfo(address: 0xA0, name: "Node", qualified: "app.Node", tpName: "Node", isHeapType: true),
             0xB0: TypeInfo(address: 0xB0, name: "dict", qualified: "builtins.dict", tpName: "dict", isHeapType: false),
         ]
+        // Object 0 is a root's: `module app .NODES` holds it; 1 and 2 are garbage.
+        let paths = HeapPaths(sources: [PathSource(node: 0, name: RootName(kind: .module, text: "module app"))], frozen: 0..<0,
+                              labels: [.attribute("peer"), .key("x")], labelOf: [-1, 0, -1, -1], retainerOf: [-1, 0, -2, -2],
+                              sourceOf: [0, 0, -1, -1], details: [0: HeapPaths.Detail(text: "Node (app.py:3)", omittedBefore: 1)],
+                              cycleOf: [1: 0, 2: 0])
         return HeapSnapshot(meta: ["pid": "42", "python_version": "3.12.1", "note": "ünïcode \"quoted\""], objects: objects, types: types,
                             garbage: [ObjectRef(address: 0x7f00_0000_4000, type: 0xC0)],
-                            cycles: [SnapshotCycle(count: 1, objects: 2, heldBytes: 128, path: "Node.peer -> dict['x'] -> Node")])
+                            cycles: [SnapshotCycle(count: 1, objects: 2, heldBytes: 128, path: "Node.peer -> dict['x'] -> Node",
+                                                   qualifiedPath: "app.Node.peer -> builtins.dict['x'] -> app.Node")],
+                            paths: paths)
     }
 
     /// Changes a snapshot behind pyinspect's back, with the library itself.
@@ -45,16 +52,44 @@ import Testing
         #expect(read.types[0xC0] == .unreadable(0xC0))  // named by an object, not readable: still a row
         #expect(read.garbage == original.garbage)
         #expect(read.cycles == original.cycles)
-        let withoutReferences = try SnapshotFile.read(path, references: false)
-        #expect(withoutReferences.objects.targets.isEmpty)
-        #expect(withoutReferences.objects.starts == [0, 0, 0, 0, 0])
-        // A reference to an address that is not an object of the snapshot is damage, not trusted.
-        let bad = try runSQL(path, "UPDATE objects SET refs = '[12345]' WHERE address = \(0x5555_0000_3000)")
-        #expect(bad)
-        #expect(throws: SnapshotError.corrupt(path: path, reason: "a reference to 0x3039, which is not in the snapshot")) {
-            try SnapshotFile.read(path)
+        #expect(read.paths == original.paths)
+        // Numbers that point nowhere are damage, not trusted.
+        for (sql, reason) in [
+            ("UPDATE edges SET target = 9 WHERE source = 0", "a reference from object 0 to object 9, which is not in the snapshot"),
+            ("UPDATE objects SET label_id = 7 WHERE id = 1", "an object names a label, retainer, root or cycle that is not in the snapshot"),
+            ("DELETE FROM objects WHERE id = 2", "object 2 is missing"),
+            ("UPDATE labels SET kind = 'mystery' WHERE id = 0", "label 0 is missing or of no known kind"),
+        ] {
+            try SnapshotFile.write(original, to: path)
+            #expect(try runSQL(path, sql))
+            #expect(throws: SnapshotError.corrupt(path: path, reason: reason)) { try SnapshotFile.read(path) }
         }
-        #expect(withoutReferences.objects.addresses == original.objects.addresses)
+    }
+
+    /// A file written by pyinspect 0.x (schema 1: objects keyed by address, references as JSON
+    /// addresses) still reads, without paths.
+    @Test func schemaOneStillReads() throws {
+        let path = temporaryFile("v1.db")
+        defer { unlink(path) }
+        #expect(try runSQL(path, """
+            PRAGMA application_id = \(SnapshotSchema.applicationID); PRAGMA user_version = 1;
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE types (id INTEGER PRIMARY KEY, address INTEGER NOT NULL, name TEXT NOT NULL, qualified TEXT NOT NULL,
+                                tp_name TEXT NOT NULL, heap_type INTEGER NOT NULL);
+            CREATE TABLE objects (address INTEGER PRIMARY KEY, type_id INTEGER NOT NULL, generation INTEGER NOT NULL, size INTEGER NOT NULL,
+                                  refcount INTEGER NOT NULL, collectable INTEGER NOT NULL, refs TEXT NOT NULL);
+            CREATE TABLE garbage (position INTEGER PRIMARY KEY, address INTEGER NOT NULL, type_id INTEGER NOT NULL);
+            CREATE TABLE cycles (rank INTEGER PRIMARY KEY, count INTEGER NOT NULL, objects INTEGER NOT NULL, held_bytes INTEGER NOT NULL,
+                                 path TEXT NOT NULL);
+            INSERT INTO meta VALUES ('schema', 'pyinspect-snapshot/1'), ('object_count', '2'), ('pid', '7');
+            INSERT INTO types VALUES (0, 160, 'Node', 'app.Node', 'Node', 1);
+            INSERT INTO objects VALUES (4096, 0, 0, 56, 1, 1, '[8192]'), (8192, 0, 2, 56, 1, 1, '[4096]');
+            INSERT INTO cycles VALUES (1, 1, 2, 112, 'Node.peer -> Node');
+            """))
+        let read = try SnapshotFile.read(path)
+        #expect(read.objects.addresses == [4096, 8192] && read.objects.targets == [1, 0] && read.objects.generations == [0, 2])
+        #expect(read.paths == nil && !read.recordsUntracked)
+        #expect(read.cycles == [SnapshotCycle(count: 1, objects: 2, heldBytes: 112, path: "Node.peer -> Node")])
     }
 
     @Test func writingReplacesAtomically() throws {
@@ -94,17 +129,8 @@ import Testing
         #expect(throws: SnapshotError.corrupt(path: path, reason: "truncated: 100 of \(bytes.count) bytes")) { try SnapshotFile.read(path) }
     }
 
+    /// Schema 1's `refs` column, as the reader parses it.
     @Test func referencesText() {
-        var out: [UInt8] = []
-        let addresses: [UInt64] = [0, 7, 140_234_567_890_123, UInt64(Int64.max)]
-        let positions: [Int32] = [3, 2, 1, 0, 2]
-        addresses.withUnsafeBufferPointer { addresses in
-            positions.withUnsafeBufferPointer { positions in
-                JSONIntegers.append(addressesOf: positions[0..<0], in: addresses, to: &out)
-                JSONIntegers.append(addressesOf: positions[0..<5], in: addresses, to: &out)
-            }
-        }
-        #expect(String(decoding: out, as: UTF8.self) == "[][9223372036854775807,140234567890123,7,0,140234567890123]")
         func parse(_ text: String) -> [UInt64]? {
             var values: [UInt64] = [9]
             let ok = Array(text.utf8).withUnsafeBytes { JSONIntegers.parse($0, into: &values) }

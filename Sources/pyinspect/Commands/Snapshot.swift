@@ -7,10 +7,11 @@ import SnapshotStore
 extension PyInspect {
     struct Snapshot: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Save every tracked object of a running Python process, with sizes and references, to a SQLite file.",
+            abstract: "Save the heap index of a running Python process (every object, its size, references and path from a root) to a SQLite file.",
             discussion: """
-            The file's schema (pyinspect-snapshot/1) is documented in docs/snapshot-schema.md: query it with \
-            the sqlite3 CLI or Python's sqlite3 module, compare two with `pyinspect diff`. With several \
+            The file's schema (pyinspect-snapshot/2) is documented in docs/snapshot-schema.md: query it with \
+            the sqlite3 CLI or Python's sqlite3 module, compare two with `pyinspect diff`, ask it `pyinspect why \
+            FILE TYPE` or `pyinspect top FILE` (the same answers as from the process). With several \
             processes, FILE must contain {pid}.
             """)
 
@@ -21,7 +22,7 @@ extension PyInspect {
 
         @OptionGroup var pause: PauseOptions
 
-        @Flag(name: .long, help: "Keep values from the target (dict keys in cycle paths, at most 32 characters). Off by default: they may be secrets.")
+        @Flag(name: .long, help: "Keep values from the target (dict keys in cycle and retainer paths). Off by default: they may be secrets.")
         var values = false
 
         func validate() throws {
@@ -33,6 +34,8 @@ extension PyInspect {
         func run() throws {
             var options = pause.inspection()
             options.recordObjects = true
+            options.includeUntracked = true
+            options.recordPaths = true
             func path(_ process: SelectedProcess) -> String {
                 output.split(separator: "{pid}", omittingEmptySubsequences: false).joined(separator: String(process.pid))
             }

@@ -65,11 +65,17 @@ extension PyInspect {
                 fail(error)
             }
             let naming: TypeNaming = qualified ? .qualified : .name
-            let diff = HeapDiff(from: a, to: b, naming: naming)
+            var diff = HeapDiff(from: a, to: b, naming: naming)
+            // Which paths hold the new objects: the second snapshot's heap index, when it has one.
+            var retainers: HeapReport?
+            if diff.sameProcess, b.paths != nil, let index = try? SnapshotHeapIndex(b, path: after) {
+                diff.newRetainers = index.groups(diff.newLiveNodes)
+                retainers = index.report
+            }
             let renderer = DiffRenderer(options: RenderOptions(naming: naming, topTypes: all ? nil : top))
             switch format {
-            case .text: writeStdout(renderer.text(diff, before: label(before, a), after: label(after, b)))
-            case .json: writeStdout(renderer.json(diff, before: before, after: after))
+            case .text: writeStdout(renderer.text(diff, before: label(before, a), after: label(after, b), paths: retainers))
+            case .json: writeStdout(renderer.json(diff, before: before, after: after, paths: retainers))
             }
         }
 

@@ -14,10 +14,12 @@ extension PyInspect {
             A type retains what freeing all its objects would free. Leak suspects retain more than \
             --suspect-share of the live heap. Sizes are sys.getsizeof, of tracked objects and of the untracked \
             ones they reach (str, bytes and int payloads, untracked dicts and tuples); garbage (what the next \
-            collection frees) is not part of the live heap: `attach` explains it.
+            collection frees) is not part of the live heap: `attach` explains it. Given a snapshot file \
+            instead of a PID, top answers from the file exactly as it did from the process.
             """)
 
-        @OptionGroup var targets: TargetSelection
+        @Argument(help: "The process id of a running CPython interpreter, or a snapshot file (pyinspect snapshot).")
+        var source: String
         @OptionGroup var pause: PauseOptions
 
         @Option(name: .long, help: "How many objects and types to list.")
@@ -37,40 +39,40 @@ extension PyInspect {
         func validate() throws {
             guard top > 0 else { throw ValidationError("--top must be at least 1") }
             guard suspectShare > 0, suspectShare <= 1 else { throw ValidationError("--suspect-share must be in (0, 1]") }
-            if targets.isMultiple { throw ValidationError("top reads one process: give one PID") }
+            if case let .process(pid) = HeapSource(source), pid <= 0 { throw ValidationError("\(pid) is not a PID: a PID is a positive number") }
         }
 
         func run() throws {
-            var options = pause.inspection()
-            options.top = TopQuery(count: top, suspectShare: suspectShare)
-            options.includeUntracked = true
+            let query = TopQuery(count: top, suspectShare: suspectShare)
             let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name)
-            let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
+            guard case let .process(pid) = HeapSource(source) else {
+                let index: SnapshotHeapIndex
+                do { index = try SnapshotHeapIndex(path: source) } catch { fail(error) }
+                render(index.top(query), report: index.report, rendering)
+                return
+            }
+            var options = pause.inspection()
+            options.top = query
+            options.includeUntracked = true
+            let outcomes = ProcessRuns.each(try TargetSelection.parse([String(pid)]).resolve(), options: options) { process, report throws(ReportedError) in
                 guard var summary = report.top else {
                     throw ReportedError(exit: .internalError, message: "pid \(process.pid): the analysis ranked no objects")
                 }
                 let status = ProcessStatus.read(process.pid)
                 summary.residentBytes = status?.residentBytes
                 summary.residentAnonymousBytes = status?.residentAnonymousBytes
-                let renderer = TopRenderer(options: rendering)
-                switch format {
-                case .text: writeStdout(renderer.text(summary, report: report))
-                case .json: writeStdout(renderer.document(summary, report: report).serialized() + "\n")
-                }
+                render(summary, report: report, rendering)
             }
             try ProcessRuns.finish(ProcessRuns.exit(outcomes))
         }
-    }
-}
 
-extension RetentionSummary {
-    /// The retention of a recorded heap (a snapshot's): roots, dominators and retained sizes (HeapGraph.Retention).
-    init(_ objects: HeapObjects, top: Int, suspectShare: Double) {
-        let retention = Retention(starts: objects.starts, targets: objects.targets, refcounts: objects.refcounts,
-                                  immortal: HeapObjects.immortal, types: objects.types, own: objects.sizes)
-        self.init(ranking: retention.tree.preorder, addresses: objects.addresses, types: objects.types, own: objects.sizes,
-                  generations: objects.generations, retained: retention.retained, retainedByType: retention.retainedByType,
-                  roots: retention.roots.count, top: top, suspectShare: suspectShare)
+        private func render(_ summary: RetentionSummary, report: HeapReport, _ rendering: RenderOptions) {
+            let renderer = TopRenderer(options: rendering)
+            switch format {
+            case .text: writeStdout(renderer.text(summary, report: report))
+            case .json: writeStdout(renderer.document(summary, report: report).serialized() + "\n")
+            }
+        }
     }
 }
 

@@ -13,11 +13,12 @@ extension PyInspect {
             held from outside the gc graph (C code, extension state, a running frame's locals, untracked \
             containers: the references the graph leaves unexplained, with their count). Paths of the same \
             shape are counted together, the ones that retain most first; a group retains what freeing all its \
-            objects would free. Objects no root reaches are garbage: why says so and shows their cycle.
+            objects would free. Objects no root reaches are garbage: why says so and shows their cycle. \
+            Given a snapshot file instead of a PID, why answers from the file exactly as it did from the process.
             """)
 
-        @Argument(help: "The process id of a running CPython interpreter.")
-        var pid: Int32
+        @Argument(help: "The process id of a running CPython interpreter, or a snapshot file (pyinspect snapshot).")
+        var source: String
 
         @Argument(help: "A type name (Logger, logging.Logger) or an object's address (0x...).")
         var objects: String
@@ -45,7 +46,7 @@ extension PyInspect {
 
         func validate() throws {
             guard top > 0 else { throw ValidationError("--top must be at least 1") }
-            guard pid > 0 else { throw ValidationError("\(pid) is not a PID: a PID is a positive number") }
+            if case let .process(pid) = HeapSource(source), pid <= 0 { throw ValidationError("\(pid) is not a PID: a PID is a positive number") }
             if objects.lowercased().hasPrefix("0x"), UInt64(objects.dropFirst(2), radix: 16) == nil {
                 throw ValidationError("\(objects) is not an address: give 0x and hexadecimal digits, or a type name")
             }
@@ -55,10 +56,18 @@ extension PyInspect {
         }
 
         func run() throws {
+            let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name, topTypes: top, showValues: values)
+            guard case let .process(pid) = HeapSource(source) else {
+                let index: SnapshotHeapIndex
+                do { index = try SnapshotHeapIndex(path: source) } catch { fail(error) }
+                let why = index.why(query)
+                if let problem = why.problem { fail(ReportedError(exit: .noSuchObject, message: "\(source): \(problem)")) }
+                do { try render(why, report: index.report, rendering) } catch { fail(error) }
+                return
+            }
             var options = pause.inspection()
             options.why = query
             options.includeUntracked = true
-            let rendering = RenderOptions(naming: qualified || format == .json ? .qualified : .name, topTypes: top, showValues: values)
             let targets = try TargetSelection.parse([String(pid)])
             let outcomes = ProcessRuns.each(targets.resolve(), options: options) { process, report throws(ReportedError) in
                 guard let why = report.why else {
@@ -67,15 +76,19 @@ extension PyInspect {
                 if let problem = why.problem {
                     throw ReportedError(exit: .noSuchObject, message: "pid \(process.pid): \(problem)")
                 }
-                let renderer = WhyRenderer(options: rendering)
-                switch format {
-                case .text: writeStdout(renderer.text(why, report: report))
-                case .json: writeStdout(renderer.document(why, report: report).serialized() + "\n")
-                case .dot: writeStdout(renderer.dot(why, report: report))
-                case .svg: try renderSVG(renderer.dot(why, report: report))
-                }
+                try render(why, report: report, rendering)
             }
             try ProcessRuns.finish(ProcessRuns.exit(outcomes))
+        }
+
+        private func render(_ why: WhyReport, report: HeapReport, _ rendering: RenderOptions) throws(ReportedError) {
+            let renderer = WhyRenderer(options: rendering)
+            switch format {
+            case .text: writeStdout(renderer.text(why, report: report))
+            case .json: writeStdout(renderer.document(why, report: report).serialized() + "\n")
+            case .dot: writeStdout(renderer.dot(why, report: report))
+            case .svg: try renderSVG(renderer.dot(why, report: report))
+            }
         }
     }
 }
