@@ -107,22 +107,24 @@ struct MessagesTests {
         }
     }
 
-    @Test("diff and export call the same snapshots damaged: malformed references, a reference to no object",
+    @Test("diff, export, why and top call the same snapshots damaged: a reference to no object, a missing one, a label that is not there",
           .enabled(if: Interpreters.any != nil, "no python 3.8–3.13 installed"))
     func damagedReferences() throws {
         let target = try TargetProcess.service(try #require(Interpreters.any))
         defer { target.stop() }
         let good = target.directory + "/good.db"
         #expect(try runCLI(["snapshot", String(target.pid), "-o", good]).status == .exited(0))
-        let damages = [("malformed", "UPDATE objects SET refs = '[1,' WHERE address = (SELECT min(address) FROM objects)", "malformed references"),
-                       ("dangling", "UPDATE objects SET refs = '[12345]' WHERE address = (SELECT min(address) FROM objects)", "which is not in the snapshot")]
+        let damages = [("dangling", "UPDATE edges SET target = 99999999 WHERE source = (SELECT min(source) FROM edges)", "which is not in the snapshot"),
+                       ("missing", "DELETE FROM edges WHERE source = (SELECT max(source) FROM edges)", "references"),
+                       ("label", "UPDATE objects SET label_id = 99999999 WHERE id = (SELECT max(id) FROM objects WHERE label_id IS NOT NULL)",
+                        "names a label, retainer, root or cycle that is not in the snapshot")]
         for (name, statement, words) in damages {
             let file = target.directory + "/\(name).db"
             try FileManager.default.copyItem(atPath: good, toPath: file)
             let edit = try runProgram(["/usr/bin/python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
                                        file, statement])
             try #require(edit.status == .exited(0), "\(edit)")
-            for argv in [["export", file], ["diff", good, file], ["diff", file, good]] {
+            for argv in [["export", file], ["diff", good, file], ["diff", file, good], ["why", file, "dict"], ["top", file]] {
                 let result = try runCLI(argv)
                 #expect(result.status == .exited(22), "\(result)")
                 #expect(result.stdout == "" && isOneErrorLine(result.stderr) && result.stderr.contains(words), "\(result)")
