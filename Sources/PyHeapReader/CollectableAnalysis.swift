@@ -182,6 +182,11 @@ struct CollectableAnalysis {
             if let top { topSummary = retainers.top(top, index: index, generations: heap.generations) }
             clock.mark("retainers")
         }
+        if top != nil {
+            topSummary?.memory = PymallocCensus.breakdown(addresses: heap.addresses, types: heapTypes, sizes: heapSizes, objectSizes: objectSizes(memory),
+                                                          memory: memory, layout: layout, listType: symbols["PyList_Type"])
+            clock.mark("memory")
+        }
         let garbagePosition = Dictionary(uniqueKeysWithValues: unreachable.nodes.enumerated().map { ($1, $0) })
         let held = heldMemory(unreachable.nodes, graph: graph, typeOf: typeOf, planner: planner, finder: finder)
         for (index, group) in grouping.groups.enumerated() {

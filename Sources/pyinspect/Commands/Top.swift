@@ -52,6 +52,7 @@ extension PyInspect {
                 let status = ProcessStatus.read(process.pid)
                 summary.residentBytes = status?.residentBytes
                 summary.residentAnonymousBytes = status?.residentAnonymousBytes
+                summary.memory?.residentAnonymousBytes = status?.residentAnonymousBytes
                 let renderer = TopRenderer(options: rendering)
                 switch format {
                 case .text: writeStdout(renderer.text(summary, report: report))
