@@ -50,10 +50,9 @@ public struct PymallocLayout: Sendable, Equatable, CustomStringConvertible {
         // 3.10+: 16 KiB pools in 1 MiB arenas with the radix tree (USE_LARGE_POOLS, the 64-bit default);
         // a build configured --without-pymalloc-radix-tree keeps 4 KiB / 256 KiB.
         if layout.isAtLeast(3, 10) { return [PymallocLayout(alignment: 16, poolSize: 16 << 10, arenaSize: 1 << 20), small] }
-        // 3.8 aligns to 16 on 64-bit (bpo-27987); pyenv's 3.6.15 and 3.7.16 report 16-byte classes in
-        // sys._debugmallocstats() too, older patch releases may use 8.
-        if layout.isAtLeast(3, 6) { return [small, small8] }
-        // 2.7: 8-byte classes (64 of them), 4 KiB pools, 256 KiB arenas.
-        return [small8, small]
+        // 16-byte classes on 64-bit (bpo-27987, 3.8); pyenv's 2.7.18, 3.6.15 and 3.7.16 builds have them
+        // too (their pool headers validate only so, and 3.6/3.7's sys._debugmallocstats() lists 32
+        // classes of 16 bytes). Older patch releases keep 2.7's original 8-byte classes (64 of them).
+        return [small, small8]
     }
 }

@@ -49,8 +49,9 @@ struct PymallocCensus {
         }
         for index in outside {
             guard let a = allocation(index) else { continue }
-            guard let region = memory.regions.region(containing: a.start) else { continue }
-            if !region.path.isEmpty && !region.path.hasPrefix("[") {
+            guard let number = memory.regions.index(of: a.start) else { continue }
+            let region = memory.regions.regions[number]
+            if isStatic(number) {
                 breakdown.staticObjects += 1
             } else if let size = mallocChunk(a, region: region) {
                 breakdown.mallocBlocks += 1
@@ -61,6 +62,15 @@ struct PymallocCensus {
             }
         }
         return breakdown
+    }
+
+    /// A mapping of a file (the interpreter, libpython, an extension), or the anonymous one right
+    /// after it, which is its .bss (3.8's small ints live there).
+    private func isStatic(_ number: Int) -> Bool {
+        let regions = memory.regions.regions
+        func isFile(_ region: MemoryRegion) -> Bool { !region.path.isEmpty && !region.path.hasPrefix("[") }
+        if isFile(regions[number]) { return true }
+        return regions[number].path.isEmpty && number > 0 && regions[number - 1].end == regions[number].start && isFile(regions[number - 1])
     }
 
     private struct Placement {
@@ -195,14 +205,15 @@ struct PymallocCensus {
 
     /// glibc's chunk of an allocation: the word before it is the chunk size with flags in its low
     /// bits (1: previous chunk in use, 2: mmap'd). A heap chunk is followed by the next chunk, whose
-    /// "previous in use" bit must be set; an mmap'd chunk starts a page. The size, or nil.
+    /// "previous in use" bit must be set; an mmap'd chunk starts a page and ends on one. The size, or nil.
     private func mallocChunk(_ a: Allocation, region: MemoryRegion) -> Int? {
         guard a.start % 16 == 0, a.start >= region.start + 16, let word = try? memory.word(at: a.start - 8) else { return nil }
         let size = Int(truncatingIfNeeded: word & ~7), chunk = a.start - 16
         guard size >= 32, size % 16 == 0, size < 1 << 40, UInt64(size) <= region.end - chunk,
               size - (word & 2 != 0 ? 16 : 8) >= a.least, size <= a.most + Self.mallocSlack else { return nil }
         if word & 2 != 0 {
-            return chunk % 4096 == 0 && size % 4096 == 0 ? size : nil
+            // The mapping is whole pages: the size is too, or (glibc 2.43) the size plus the 16-byte header.
+            return chunk % 4096 == 0 && (size % 4096 == 0 || (size + 16) % 4096 == 0) ? size : nil
         }
         let next = chunk + UInt64(size)
         guard next + 16 <= region.end, let nextWord = try? memory.word(at: next + 8), nextWord & 1 == 1,
