@@ -7,14 +7,14 @@ enum MemoryRendering {
         let anonymous = m.residentAnonymousBytes.map { "of \(byteSize($0)) anonymous resident" } ?? "anonymous resident not read"
         out.append("where the objects found live (\(anonymous)):")
         if let poolSize = m.poolSize {
-            out.append("  " + padLeft(byteSize(m.poolBytes), 11) + "  in \(grouped(m.arenas)) pymalloc arenas: \(grouped(m.pools)) pools of \(byteSize(poolSize)) "
-                       + "(\(byteSize(m.usedBytes)) in blocks in use, \(byteSize(m.foundBytes)) of it objects pyinspect found; "
-                       + "\(byteSize(m.freeBytes)) free in those pools, \(byteSize(m.emptyPoolBytes)) in \(grouped(m.emptyPools)) empty pools, "
-                       + "\(byteSize(m.overheadBytes)) headers)")
+            out.append("  " + padLeft(byteSize(m.poolBytes), 11) + "  in \(grouped(m.arenas)) pymalloc arenas, \(grouped(m.pools)) pools of \(byteSize(poolSize)): "
+                       + "\(byteSize(m.foundBytes)) objects pyinspect found, \(byteSize(m.usedBytes - m.foundBytes)) other blocks in use (tables, unseen objects),")
+            out.append("  " + String(repeating: " ", count: 13) + "\(byteSize(m.freeBytes)) free in the pools in use, \(byteSize(m.emptyPoolBytes)) in "
+                       + "\(grouped(m.emptyPools)) empty pools, \(byteSize(m.overheadBytes)) pool headers")
         } else {
             out.append("  " + padLeft("-", 11) + "  no pymalloc pools (PYTHONMALLOC=malloc, a debug allocator, or no object in a pool)")
         }
-        out.append("  " + padLeft(byteSize(m.mallocBytes), 11) + "  in \(grouped(m.mallocBlocks)) malloc blocks it found (objects too large for pymalloc, list item arrays)")
+        out.append("  " + padLeft(byteSize(m.mallocBytes), 11) + "  in \(grouped(m.mallocBlocks)) malloc blocks it found (objects and list item arrays outside pymalloc)")
         if m.otherObjects > 0 {
             out.append("  " + padLeft(byteSize(m.otherBytes), 11) + "  in \(grouped(m.otherObjects)) objects neither a pool nor a malloc header confirms")
         }
