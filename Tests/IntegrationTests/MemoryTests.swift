@@ -83,7 +83,7 @@ struct MemoryTests {
 
         let text = try runCLI(["top", String(target.pid), "--top", "1"])
         try #require(text.status == .exited(0), "\(text)")
-        #expect(text.stdout.contains(" pymalloc arenas: ") && text.stdout.contains(" malloc blocks it found"), "\(text.stdout)")
+        #expect(text.stdout.contains(" pymalloc arenas, ") && text.stdout.contains(" malloc blocks it found"), "\(text.stdout)")
         #expect(target.stop() == .exited(0))
     }
 
