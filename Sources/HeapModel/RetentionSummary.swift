@@ -53,6 +53,8 @@ public struct RetentionSummary: Sendable, Equatable {
     /// how much of it the live heap found accounts for.
     public var residentBytes: Int?
     public var residentAnonymousBytes: Int?
+    /// Where the objects found live (pymalloc pools, malloc blocks) against `RssAnon` (nil for a snapshot).
+    public var memory: MemoryBreakdown?
 
     public init(liveObjects: Int, liveBytes: Int, roots: Int, top: [Object], types: [TypeRow], suspectShare: Double,
                 suspects: [Object], suspectTypes: [TypeRow]) {

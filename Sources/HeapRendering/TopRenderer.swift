@@ -22,6 +22,7 @@ public struct TopRenderer {
             out.append("the target's memory: \(byteSize(summary.residentBytes ?? anonymous)) resident, \(byteSize(anonymous)) of it anonymous; "
                        + "the live heap is \(percent(summary.liveBytes, anonymous)) of that (the rest: garbage, allocator free space, C data)")
         }
+        if let memory = summary.memory { out += MemoryRendering.lines(memory) }
         let share = Int((summary.suspectShare * 100).rounded())
         if summary.suspects.isEmpty && summary.suspectTypes.isEmpty {
             out.append("leak suspects (more than \(share)% of the live heap): none")
@@ -87,6 +88,7 @@ public struct TopRenderer {
             ("target_resident_bytes", summary.residentBytes.map { .int($0) } ?? .null),
             ("target_resident_anonymous_bytes", summary.residentAnonymousBytes.map { .int($0) } ?? .null),
             ("live_bytes", .int(summary.liveBytes)),
+            ("memory", summary.memory.map(MemoryRendering.document) ?? .null),
             ("roots", .int(summary.roots)),
             ("suspect_share", .double(summary.suspectShare)),
             ("suspects", .array(summary.suspects.map(object))),

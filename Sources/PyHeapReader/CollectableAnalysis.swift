@@ -291,7 +291,7 @@ struct CollectableAnalysis {
     }
 
     /// `sys.getsizeof` for objects read through `memory`.
-    private func objectSizes(_ memory: CachedMemory) -> ObjectSizes {
+    func objectSizes(_ memory: CachedMemory) -> ObjectSizes {
         ObjectSizes(memory: memory, layout: layout, strType: symbols["PyUnicode_Type"], listType: symbols["PyList_Type"],
                     setTypes: Set([symbols["PySet_Type"], symbols["PyFrozenSet_Type"]].compactMap { $0 }),
                     dictType: symbols["PyDict_Type"], frameType: symbols["PyFrame_Type"],

@@ -78,6 +78,15 @@ final class ObjectSizes {
     /// More items than any object holds (2^32): beyond it a size is not read from a count.
     static let maxItems = 1 << 32
 
+    /// Where the allocation holding `object` starts (before its gc header and pre-header) and the
+    /// least it spans (those headers and `tp_basicsize`); nil when the type cannot be read.
+    func allocation(of object: UInt64, type: UInt64) -> (start: UInt64, least: Int)? {
+        guard let known = try? typeFacts(type), known.basic > 0 else { return nil }
+        var before = 0
+        if known.flags & Self.haveGCFlag != 0 { before = layout.gc.headSize + (known.flags & preHeader != 0 ? 16 : 0) }
+        return (object &- UInt64(before), before + known.basic)
+    }
+
     /// The size of `object` of `type`, or 0 when it cannot be read.
     func size(of object: UInt64, type: UInt64) -> Int {
         (try? read(object, type)) ?? 0

@@ -28,7 +28,12 @@ extension CollectableAnalysis {
             }
             answers.why = report
         }
-        if let top { answers.top = queries.top(top) }
+        if let top {
+            answers.top = queries.top(top)
+            // Where the objects found live: pymalloc pools, malloc blocks, the rest.
+            answers.top?.memory = PymallocCensus.breakdown(addresses: heap.addresses, types: typeOf, sizes: sizes, objectSizes: objectSizes(memory),
+                                                           memory: memory, layout: layout, listType: symbols["PyList_Type"])
+        }
         if recordPaths {
             answers.paths = queries.stored(sources: sources.map { PathSource(node: $0.node, name: $0.name) }, frozen: frozen) { node -> HeapPaths.Detail? in
                 guard let (text, before) = details.record(node) else { return nil }

@@ -33,6 +33,7 @@ enum Paths {
     static let retentionScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/retention_target.py").path
     static let dominatorScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/dominator_target.py").path
     static let whyScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/why_target.py").path
+    static let memoryScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/memory_target.py").path
     static let tracerScript: String = repoRoot.appendingPathComponent("Tests/IntegrationTests/Targets/tracer.py").path
 
     /// `PYINSPECT_BIN`, else `<repo>/.build/debug/pyinspect`.

@@ -133,12 +133,12 @@ struct WhyTests {
         let pid = String(target.process.pid), file = try makeTempDirectory() + "/why.db"
         let taken = try runCLI(["snapshot", pid, "-o", file])
         try #require(taken.status == .exited(0), "\(taken)")
-        // What differs between two reads of one paused process: how long each paused it, and the target's RSS.
+        // What differs between two reads of one paused process: how long each paused it, and the target's memory (RSS, pymalloc pools).
         func answer(_ argv: [String]) throws -> [String: Any] {
             let result = try runCLI(argv + ["--format", "json"])
             try #require(result.status == .exited(0), "\(argv): \(result)")
             var document = try parseJSONObject(Data(result.stdout.utf8), what: argv.joined(separator: " "))
-            for key in ["pause_seconds", "phases", "target_resident_bytes", "target_resident_anonymous_bytes"] { document[key] = nil }
+            for key in ["pause_seconds", "phases", "target_resident_bytes", "target_resident_anonymous_bytes", "memory"] { document[key] = nil }
             return document
         }
         for name in ["CachedItem", "ClassHeld", "ClosureHeld", "LruResult", "Logger", "AtexitHeld", "ThreadHeld", "Orphan", "dict", "str"]

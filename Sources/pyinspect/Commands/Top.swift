@@ -61,6 +61,7 @@ extension PyInspect {
                 let status = ProcessStatus.read(process.pid)
                 summary.residentBytes = status?.residentBytes
                 summary.residentAnonymousBytes = status?.residentAnonymousBytes
+                summary.memory?.residentAnonymousBytes = status?.residentAnonymousBytes
                 render(summary, report: report, rendering)
             }
             try ProcessRuns.finish(ProcessRuns.exit(outcomes))
